@@ -1,0 +1,127 @@
+// Error classes of wa-upload: each carries its kind, its exit code (design.md 1.4) and an optional hint.
+
+/** Exit codes: a contract with the scripts that call wa-upload. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  config: 3,
+  input: 4,
+  api: 5,
+  auth: 6,
+  temporary: 7,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+/** What went wrong, in the words the JSON output uses. */
+export type ErrorKind = 'internal' | 'usage' | 'config' | 'input' | 'api' | 'auth' | 'temporary' | 'interrupted';
+
+const EXIT_CODE_BY_KIND: Record<Exclude<ErrorKind, 'interrupted'>, number> = {
+  internal: ExitCode.internal,
+  usage: ExitCode.usage,
+  config: ExitCode.config,
+  input: ExitCode.input,
+  api: ExitCode.api,
+  auth: ExitCode.auth,
+  temporary: ExitCode.temporary,
+};
+
+/** The Graph API's own account of a failure, as much of it as is safe and useful to show. */
+export interface GraphErrorDetails {
+  code?: number;
+  subcode?: number;
+  type?: string;
+  message?: string;
+  details?: string;
+  isTransient?: boolean;
+  fbtraceId?: string;
+  httpStatus?: number;
+}
+
+/** Base class: every failure wa-upload reports is one of these; anything else is a bug (exit 1). */
+export class WaUploadError extends Error {
+  readonly kind: ErrorKind;
+  readonly exitCode: number;
+  /** What the user can do about it, one line. */
+  readonly hint: string | undefined;
+  /** The Graph error, for API failures. */
+  readonly graph: GraphErrorDetails | undefined;
+
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    options: { hint?: string; graph?: GraphErrorDetails; exitCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = kind;
+    this.exitCode = options.exitCode ?? (kind === 'interrupted' ? ExitCode.sigint : EXIT_CODE_BY_KIND[kind]);
+    this.hint = options.hint;
+    this.graph = options.graph;
+  }
+}
+
+/** Bad command line: unknown flag, bad value, no file given (exit 2). */
+export class UsageError extends WaUploadError {
+  constructor(message: string, hint?: string) {
+    super('usage', message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** Bad setup: token or phone number ID missing or invalid, bad config file, insecure base URL (exit 3). */
+export class ConfigError extends WaUploadError {
+  constructor(message: string, hint?: string) {
+    super('config', message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** A file that cannot or must not be sent: missing, unreadable, empty, unsupported, too big (exit 4). */
+export class InputError extends WaUploadError {
+  constructor(message: string, hint?: string) {
+    super('input', message, hint === undefined ? {} : { hint });
+  }
+}
+
+/** The API refused the request for a reason a retry will not fix (exit 5). */
+export class ApiError extends WaUploadError {
+  constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
+    super('api', message, options);
+  }
+}
+
+/** The token is invalid, expired or lacks a permission (exit 6). */
+export class AuthError extends WaUploadError {
+  constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
+    super('auth', message, options);
+  }
+}
+
+/** Network, timeout, 5xx or throttling that outlasted the retries (exit 7: retry later). */
+export class TemporaryError extends WaUploadError {
+  /** How many tries were made before giving up. */
+  readonly attempts: number;
+  constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails; attempts?: number } = {}) {
+    super('temporary', message, options);
+    this.attempts = options.attempts ?? 1;
+  }
+}
+
+/** The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143). */
+export class InterruptedError extends WaUploadError {
+  constructor(signal: 'SIGINT' | 'SIGTERM') {
+    super('interrupted', `interrupted by ${signal} before the upload finished`, {
+      exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm,
+    });
+  }
+}
+
+/** Removes every occurrence of the secrets from a text (used on anything that may reach a person). */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
+  }
+  // Bearer headers from any source, even a token we were not told about.
+  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]');
+}
