@@ -28,8 +28,7 @@ export const MEDIA_TYPES: readonly MediaType[] = [
   { mimeType: 'audio/amr', category: 'audio', extensions: ['.amr'], maxBytes: 16 * MB },
   { mimeType: 'audio/mpeg', category: 'audio', extensions: ['.mp3'], maxBytes: 16 * MB },
   { mimeType: 'audio/mp4', category: 'audio', extensions: ['.m4a'], maxBytes: 16 * MB },
-  // .opus files are Ogg/Opus: they go up as audio/ogg with a .ogg part filename.
-  { mimeType: 'audio/ogg', category: 'audio', extensions: ['.ogg', '.opus'], maxBytes: 16 * MB },
+  { mimeType: 'audio/ogg', category: 'audio', extensions: ['.ogg'], maxBytes: 16 * MB },
   { mimeType: 'video/mp4', category: 'video', extensions: ['.mp4'], maxBytes: 16 * MB },
   { mimeType: 'video/3gpp', category: 'video', extensions: ['.3gp'], maxBytes: 16 * MB },
   { mimeType: 'application/pdf', category: 'document', extensions: ['.pdf'], maxBytes: 100 * MB },
@@ -67,10 +66,29 @@ const MIME_ALIASES: Readonly<Record<string, string>> = {
   'image/jpg': 'image/jpeg',
 };
 
+/**
+ * Extensions whose content is an accepted type but which must not be sent under their own name:
+ * .opus is Ogg/Opus and goes up as audio/ogg with a .ogg part filename (audio/opus uploads but fails to send).
+ */
+const EXTENSION_ALIASES: Readonly<Record<string, string>> = { '.opus': 'audio/ogg' };
+
 /** The accepted type for an extension such as `.JPG` or `jpg` (any case), or undefined. */
 export function mediaTypeForExtension(extension: string): MediaType | undefined {
   const ext = (extension.startsWith('.') ? extension : `.${extension}`).toLowerCase();
-  return MEDIA_TYPES.find((type) => type.extensions.includes(ext));
+  const alias = EXTENSION_ALIASES[ext];
+  return MEDIA_TYPES.find((type) => (alias ? type.mimeType === alias : type.extensions.includes(ext)));
+}
+
+/**
+ * The filename the file part carries: the basename, with its extension replaced by the type's own when it is not
+ * one of the type's (`voice.opus` → `voice.ogg`, `photo` sent as image/png → `photo.png`).
+ */
+export function partFilename(basename: string, type: MediaType): string {
+  const dot = basename.lastIndexOf('.');
+  const ext = dot > 0 ? basename.slice(dot).toLowerCase() : '';
+  if (type.extensions.includes(ext)) return basename;
+  const stem = dot > 0 ? basename.slice(0, dot) : basename;
+  return `${stem}${type.extensions[0]}`;
 }
 
 /** The accepted type for a MIME string (parameters and case ignored, common aliases folded), or undefined. */
@@ -87,7 +105,7 @@ export function acceptedMimeTypes(): string[] {
 
 /** The accepted extensions, for messages that list what WhatsApp takes. */
 export function acceptedExtensions(): string[] {
-  return MEDIA_TYPES.flatMap((type) => type.extensions);
+  return [...MEDIA_TYPES.flatMap((type) => type.extensions), ...Object.keys(EXTENSION_ALIASES)];
 }
 
 /** The size limit that applies to a file of this type (stickers: static or animated). */

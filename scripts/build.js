@@ -1,0 +1,52 @@
+// Builds dist/: one ESM bundle per entry with every runtime dependency inside, plus the notices of what was bundled.
+
+import { build } from 'esbuild';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+
+await rm(join(root, 'dist'), { recursive: true, force: true });
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: process.env.WA_UPLOAD_BUILD_DEBUG !== '1',
+  sourcemap: process.env.WA_UPLOAD_BUILD_DEBUG === '1' ? 'inline' : false,
+  legalComments: 'none',
+  metafile: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __WA_UPLOAD_VERSION__: JSON.stringify(pkg.version) },
+  // cosmiconfig loads TypeScript configs through the typescript package: never bundle it (it is 11 MB).
+  external: ['typescript'],
+  // CommonJS dependencies inside an ESM bundle need require().
+  banner: { js: "import { createRequire as __waCreateRequire } from 'node:module'; const require = __waCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+// Every bundled package's licence goes into THIRD_PARTY_NOTICES beside dist/.
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (match) packages.set(match[1], input.slice(0, match.index + 'node_modules/'.length + match[1].length));
+}
+const sections = [];
+for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+  const meta = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8'));
+  const files = (await readdir(join(root, dir))).filter((f) => /^(licen[cs]e|copying)/i.test(f));
+  const text = files.length ? await readFile(join(root, dir, files[0]), 'utf8') : `License: ${meta.license ?? 'see package'}`;
+  sections.push(`${name}@${meta.version} (${meta.license ?? 'unknown'})\n${'-'.repeat(60)}\n${text.trim()}\n`);
+}
+await writeFile(
+  join(root, 'dist', 'THIRD_PARTY_NOTICES'),
+  `wa-upload bundles the following packages into dist/. Their licences follow.\n\n${sections.join('\n')}`,
+);
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);

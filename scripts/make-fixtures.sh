@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Makes the media files under fixtures/ with real encoders. Run by hand; CI never runs it: the files are committed.
+#
+# Needs (Debian): ffmpeg (libx264, libx265, aac, libmp3lame, libopus, libvorbis), imagemagick, webp (cwebp, img2webp),
+# libreoffice-writer/-calc/-impress (soffice), python3-openpyxl (the xlsx writer behind pandas), gcc and
+# libopencore-amrnb-dev (ffmpeg in Debian has no AMR encoder, so a ten-line C program drives the opencore AMR-NB
+# encoder).
+#   apt-get install -y ffmpeg imagemagick webp libreoffice-writer libreoffice-calc libreoffice-impress \
+#     python3-openpyxl gcc libopencore-amrnb-dev
+# Encoder output varies a little between versions; the checks only look at headers, so any version does.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+valid="$root/fixtures/valid"
+problem="$root/fixtures/problem"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$valid" "$problem"
+
+# Quiet, reproducible ffmpeg: no encoder version strings or dates in the output.
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+bitexact=(-map_metadata -1 -fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
+tone() { echo "sine=frequency=${2:-440}:sample_rate=${3:-48000}:duration=$1"; }
+# LibreOffice with a throwaway profile, so it never touches ~/.config and runs even as root.
+office() { soffice -env:UserInstallation="file://$work/lo-profile" --headless "$@" >/dev/null 2>&1; }
+
+echo "images"
+convert -size 320x240 -seed 1 plasma:fuchsia-navy -depth 8 -quality 80 -strip "$valid/photo.jpg"
+convert -size 240x180 gradient:orange-teal -depth 8 -quality 85 -strip "$valid/photo.jpeg"
+convert -size 200x150 gradient:white-royalblue -depth 8 -strip "PNG24:$valid/image.png"
+convert -size 200x150 gradient:white-royalblue -depth 16 -strip "PNG48:$problem/image-16bit.png"
+cp "$valid/image.png" "$problem/png-named.jpg"
+convert -size 120x90 gradient:yellow-red -strip "$problem/gif-named.jpg.gif"
+mv "$problem/gif-named.jpg.gif" "$problem/gif-named.jpg"
+
+echo "stickers"
+# A 512x512 drawing with a transparent background, as stickers are made.
+sticker_png() { # size colour output
+  convert -size "$1" xc:none -fill "$2" -stroke black -strokewidth 8 \
+    -draw "circle $(( ${1%x*} / 2 )),$(( ${1%x*} / 2 )) $(( ${1%x*} / 2 )),40" -depth 8 "PNG32:$3"
+}
+sticker_png 512x512 gold "$work/sticker.png"
+cwebp -quiet -q 75 "$work/sticker.png" -o "$valid/sticker.webp"
+# Lossless: a bare VP8L bitstream, no VP8X chunk.
+cwebp -quiet -lossless -z 9 "$work/sticker.png" -o "$valid/sticker-lossless.webp"
+sticker_png 600x600 gold "$work/sticker-600.png"
+cwebp -quiet -q 75 "$work/sticker-600.png" -o "$problem/sticker-600x600.webp"
+cp "$valid/sticker.webp" "$problem/webp-named.png"
+# Animated: a few frames of a moving ball.
+frames=()
+for i in 0 1 2 3; do
+  convert -size 512x512 xc:none -fill "rgb($((60 * i)),120,200)" -stroke black -strokewidth 6 \
+    -draw "circle $((128 + 80 * i)),256 $((128 + 80 * i)),196" -depth 8 "PNG32:$work/anim-$i.png"
+  frames+=("$work/anim-$i.png")
+done
+img2webp -loop 0 -lossy -q 70 -d 150 "${frames[@]}" -o "$valid/sticker-animated.webp" >/dev/null
+# Noise does not compress: a static 512x512 sticker over 100 KB, and an animated one between 100 KB and 500 KB.
+convert -size 512x512 -seed 7 xc: +noise Random -depth 8 "PNG24:$work/noise.png"
+cwebp -quiet -q 50 "$work/noise.png" -o "$problem/sticker-static-big.webp"
+noise_frames=()
+for i in 0 1; do
+  convert -size 512x512 -seed "$((11 + i))" xc: +noise Random -depth 8 "PNG24:$work/noise-$i.png"
+  noise_frames+=("$work/noise-$i.png")
+done
+img2webp -loop 0 -lossy -q 25 -d 200 "${noise_frames[@]}" -o "$problem/sticker-animated-big.webp" >/dev/null
+
+echo "audio"
+ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k -f adts "${bitexact[@]}" "$valid/audio.aac"
+ff -f lavfi -i "$(tone 2)" -c:a libmp3lame -b:a 32k "${bitexact[@]}" "$valid/audio.mp3"
+ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k "${bitexact[@]}" "$valid/audio.m4a"
+ff -f lavfi -i "$(tone 2)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.ogg"
+ff -f lavfi -i "$(tone 2 330)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.opus"
+ff -f lavfi -i "$(tone 2)" -c:a libvorbis -q:a 0 "${bitexact[@]}" "$problem/vorbis.ogg"
+cp "$valid/voice.ogg" "$problem/ogg-named.mp4"
+# AMR-NB: 8 kHz mono 16-bit PCM through the opencore encoder at 12.2 kbit/s.
+cat > "$work/amrenc.c" <<'C'
+#include <stdio.h>
+#include <opencore-amrnb/interf_enc.h>
+int main(void) {
+  void *enc = Encoder_Interface_init(0);
+  short pcm[160];
+  unsigned char out[64];
+  fwrite("#!AMR\n", 1, 6, stdout);
+  while (fread(pcm, sizeof(short), 160, stdin) == 160) {
+    int n = Encoder_Interface_Encode(enc, MR122, pcm, out, 0);
+    fwrite(out, 1, (size_t)n, stdout);
+  }
+  Encoder_Interface_exit(enc);
+  return 0;
+}
+C
+gcc -O2 -o "$work/amrenc" "$work/amrenc.c" -lopencore-amrnb
+ff -f lavfi -i "$(tone 2 440 8000)" -f s16le -ac 1 -ar 8000 - | "$work/amrenc" > "$valid/audio.amr"
+
+echo "video"
+video_in=(-f lavfi -i "testsrc=size=160x120:rate=10:duration=1" -f lavfi -i "$(tone 1)")
+h264=(-c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p)
+ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$valid/video.mp4"
+# ffmpeg writes moov after mdat unless told +faststart.
+ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k "${bitexact[@]}" "$valid/video-moov-at-end.mp4"
+ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k -ar 16000 -ac 1 -f 3gp "${bitexact[@]}" "$valid/video.3gp"
+ff "${video_in[@]}" -c:v libx265 -preset ultrafast -crf 40 -pix_fmt yuv420p -tag:v hvc1 -x265-params log-level=none \
+  -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$problem/video-hevc.mp4"
+ff "${video_in[@]}" -f lavfi -i "$(tone 1 660)" -map 0:v -map 1:a -map 2:a "${h264[@]}" -c:a aac -b:a 32k \
+  -movflags +faststart "${bitexact[@]}" "$problem/video-two-audio.mp4"
+ff "${video_in[@]}" "${h264[@]}" -c:a libmp3lame -b:a 32k -movflags +faststart "${bitexact[@]}" \
+  "$problem/video-mp3-audio.mp4"
+ff -f lavfi -i "$(tone 1)" -c:a aac -b:a 32k -f mp4 -movflags +faststart "${bitexact[@]}" "$problem/audio-only.mp4"
+
+echo "documents"
+printf 'Notes for wa-upload\n\nPlain UTF-8 text: café, naïve, 日本語, ✓.\n' > "$valid/notes.txt"
+cp "$valid/notes.txt" "$work/document.txt"
+printf 'item,count\napples,3\npears,5\n' > "$work/sheet.csv"
+cat > "$work/slides.fodp" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+  xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+  xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+  office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.presentation">
+ <office:body><office:presentation>
+  <draw:page draw:name="page1">
+   <draw:frame svg:width="20cm" svg:height="3cm" svg:x="2cm" svg:y="2cm">
+    <draw:text-box><text:p>wa-upload fixture slide</text:p></draw:text-box>
+   </draw:frame>
+  </draw:page>
+ </office:presentation></office:body>
+</office:document>
+XML
+office --convert-to pdf --outdir "$work" "$work/document.txt"
+office --convert-to doc --outdir "$work" "$work/document.txt"
+office --convert-to docx --outdir "$work" "$work/document.txt"
+office --convert-to xls --outdir "$work" "$work/sheet.csv"
+office --convert-to xlsx --outdir "$work" "$work/sheet.csv"
+office --convert-to ppt --outdir "$work" "$work/slides.fodp"
+office --convert-to pptx --outdir "$work" "$work/slides.fodp"
+cp "$work/document.pdf" "$work/document.doc" "$work/document.docx" "$valid/"
+cp "$work/sheet.xls" "$work/sheet.xlsx" "$work/slides.ppt" "$work/slides.pptx" "$valid/"
+cp "$valid/document.docx" "$problem/docx-named.doc"
+# openpyxl (as pandas' to_excel uses it) writes [Content_Types].xml last: with ~100 KB of sheet before it, the
+# OOXML type is only visible from the zip's central directory at the end of the file.
+"${PYTHON:-/usr/bin/python3}" - "$valid/sheet-large.xlsx" <<'PY'
+import random, sys
+import openpyxl
+random.seed(5)
+book = openpyxl.Workbook()
+sheet = book.active
+sheet.title = 'readings'
+sheet.append(['id', 'sensor', 'value', 'note'])
+for i in range(1, 2201):
+    note = ''.join(random.choice('abcdefghijklmnopqrstuvwxyz') for _ in range(12))
+    sheet.append([i, f'S{random.randrange(10**6):06d}', random.random() * 1000, note])
+book.save(sys.argv[1])
+PY
+printf 'This is plain text, not a PDF.\n' > "$problem/text-named.pdf"
+
+echo "sizes"
+( cd "$root/fixtures" && find valid problem -type f -printf '%8s  %p\n' | sort -k2 && du -sh . )

@@ -1,0 +1,460 @@
+// The Graph API client: the only importer of got and form-data; one try per call, our own retry loop, errors mapped to ours.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import FormData from 'form-data';
+import got, { RequestError, TimeoutError, type Response } from 'got';
+import {
+  ApiError,
+  AuthError,
+  InputError,
+  InterruptedError,
+  TemporaryError,
+  type GraphErrorDetails,
+  type WaUploadError,
+} from './errors.js';
+import {
+  classifyFailure,
+  nextWaitMs,
+  parseBusinessUseCaseWaitMs,
+  parseRetryAfterMs,
+  type TryFailure,
+} from './retry-policy.js';
+
+/** Connection settings shared by every Graph call. */
+export interface GraphSettings {
+  baseUrl: string;
+  apiVersion: string;
+  token: string;
+  phoneNumberId: string;
+  timeoutMs: number;
+  retries: number;
+  retryDelayMs: number;
+  maxRetryWaitMs: number;
+  userAgent: string;
+  /** Aborts in-flight requests and waits (Ctrl-C). The abort reason names the signal. */
+  signal?: AbortSignal | undefined;
+  /** Agents for proxies (https / http), when a proxy applies. */
+  agent?: { http?: unknown; https?: unknown } | undefined;
+}
+
+/** What happens during a call, for progress and --verbose; never carries the token. */
+export type GraphEvent =
+  | { type: 'request'; attempt: number; method: string; url: string }
+  | { type: 'response'; attempt: number; status: number; graphCode?: number | undefined; durationMs: number }
+  | { type: 'failure'; attempt: number; description: string; retryable: boolean; durationMs: number }
+  | { type: 'wait'; attempt: number; waitMs: number; reason: 'retry-after' | 'regain-access' | 'backoff'; description: string }
+  | { type: 'progress'; transferred: number; total: number };
+
+/** A file ready to go: checked, typed and named. */
+export interface UploadSpec {
+  path: string;
+  size: number;
+  filename: string;
+  mimeType: string;
+}
+
+/** What an upload returns. */
+export interface UploadResult {
+  id: string;
+  sha256: string;
+  attempts: number;
+}
+
+type TryOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; failure: TryFailure; retryAfterMs?: number | undefined; regainAccessMs?: number | undefined };
+
+/** Uploads one file, retrying transient failures with a fresh file stream and form each try. */
+export async function uploadFile(
+  spec: UploadSpec,
+  settings: GraphSettings,
+  onEvent: (event: GraphEvent) => void = () => {},
+): Promise<UploadResult> {
+  const url = `${settings.baseUrl}/${settings.apiVersion}/${settings.phoneNumberId}/media`;
+  let sha256 = '';
+  const { value, attempts } = await runWithRetries(settings, onEvent, async (attempt) => {
+    const hash = createHash('sha256');
+    let hashed = 0;
+    // A streamed body cannot be replayed: every try opens the file again and builds a new form.
+    const fileStream = createReadStream(spec.path, { highWaterMark: 1024 * 1024 });
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        hashed += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    let fileError: NodeJS.ErrnoException | undefined;
+    fileStream.on('error', (error) => {
+      fileError = error;
+      hashing.destroy(error);
+    });
+    fileStream.pipe(hashing);
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', spec.mimeType);
+    form.append('file', hashing, { filename: spec.filename, contentType: spec.mimeType, knownLength: spec.size });
+    const headers = {
+      ...form.getHeaders(),
+      'content-length': String(form.getLengthSync()),
+      authorization: `Bearer ${settings.token}`,
+      'user-agent': settings.userAgent,
+    };
+    onEvent({ type: 'request', attempt, method: 'POST', url });
+    const outcome = await sendOnce<{ id: string }>(settings, attempt, onEvent, url, 'POST', { body: form, headers }, (body) => {
+      const id = (body as { id?: unknown } | undefined)?.id;
+      return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : undefined;
+    });
+    fileStream.destroy();
+    if (fileError) {
+      throw new InputError(`cannot read the file while uploading: ${fileError.code ?? fileError.message}`, 'check that it is not being moved or changed');
+    }
+    if (outcome.ok && hashed !== spec.size) {
+      throw new InputError(`the file changed while uploading (${hashed} bytes read, ${spec.size} expected)`, 'upload it again once it is written');
+    }
+    // The successful try's hash is the one that describes what the server holds.
+    if (outcome.ok) sha256 = hash.digest('hex');
+    return outcome;
+  });
+  return { id: value.id, sha256, attempts };
+}
+
+/** Media metadata as the API reports it (media-api.md 3). */
+export interface MediaInfo {
+  id: string;
+  url: string;
+  mimeType: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** Asks for a media object's URL, type, hash and size. */
+export async function getMediaInfo(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<MediaInfo> {
+  const url = `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
+  const { value } = await runWithRetries(settings, onEvent, async (attempt) => {
+    onEvent({ type: 'request', attempt, method: 'GET', url });
+    return sendOnce<MediaInfo>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => {
+      const b = body as Record<string, unknown> | undefined;
+      if (!b || typeof b.url !== 'string') return undefined;
+      return {
+        id: String(b.id ?? mediaId),
+        url: b.url,
+        mimeType: String(b.mime_type ?? ''),
+        sha256: String(b.sha256 ?? ''),
+        bytes: Number(b.file_size ?? 0),
+      };
+    });
+  });
+  return value;
+}
+
+/** Deletes a media object. */
+export async function deleteMedia(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<void> {
+  const url = `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
+  await runWithRetries(settings, onEvent, async (attempt) => {
+    onEvent({ type: 'request', attempt, method: 'DELETE', url });
+    return sendOnce<true>(settings, attempt, onEvent, url, 'DELETE', { headers: authHeaders(settings) }, (body) =>
+      (body as { success?: unknown } | undefined)?.success === true ? true : undefined,
+    );
+  });
+}
+
+/**
+ * Streams a media object's bytes (from the short-lived URL getMediaInfo returned) into `sink`, hashing on the way.
+ * The URL needs the same Authorization header; it is sent only when the URL's host is the API's or loopback-safe.
+ */
+export async function downloadMediaBytes(
+  mediaUrl: string,
+  settings: GraphSettings,
+  sink: NodeJS.WritableStream,
+  onEvent: (event: GraphEvent) => void = () => {},
+): Promise<{ sha256: string; bytes: number }> {
+  const target = new URL(mediaUrl);
+  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && new URL(settings.baseUrl).protocol === 'http:' && isSameHost(target, settings.baseUrl))) {
+    throw new ApiError(`the media URL ${target.origin} is not https; refusing to send the token there`);
+  }
+  onEvent({ type: 'request', attempt: 1, method: 'GET', url: `${target.origin}${target.pathname}` });
+  const started = Date.now();
+  const stream = got.stream(mediaUrl, {
+    headers: authHeaders(settings),
+    followRedirect: false,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: phaseTimeouts(settings.timeoutMs),
+    ...(settings.signal ? { signal: settings.signal } : {}),
+    ...(settings.agent ? { agent: settings.agent as never } : {}),
+  });
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const status = await new Promise<number>((resolve, reject) => {
+    stream.once('response', (response: Response) => resolve(response.statusCode));
+    stream.once('error', reject);
+  }).catch((error: unknown) => {
+    throw toWaError(describeRequestError(error, settings), 1, settings);
+  });
+  onEvent({ type: 'response', attempt: 1, status, durationMs: Date.now() - started });
+  if (status !== 200) {
+    stream.destroy();
+    throw new ApiError(`downloading the media failed with HTTP ${status}`, { graph: { httpStatus: status } });
+  }
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      bytes += chunk.length;
+      if (!sink.write(chunk)) {
+        stream.pause();
+        sink.once('drain', () => stream.resume());
+      }
+    });
+    stream.once('end', () => resolve());
+    stream.once('error', (error: unknown) => reject(toWaError(describeRequestError(error, settings), 1, settings)));
+  });
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+function isSameHost(url: URL, baseUrl: string): boolean {
+  return url.host === new URL(baseUrl).host;
+}
+
+function authHeaders(settings: GraphSettings): Record<string, string> {
+  return { authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
+}
+
+/** Per-phase limits: connect, idle socket while sending or receiving, and the wait for an answer. A slow link moving bytes is never cut. */
+function phaseTimeouts(ms: number): { lookup: number; connect: number; secureConnect: number; socket: number; response: number } {
+  return { lookup: ms, connect: ms, secureConnect: ms, socket: ms, response: ms };
+}
+
+/** Sends one request and turns whatever comes back into an outcome; never throws for HTTP or network trouble. */
+async function sendOnce<T>(
+  settings: GraphSettings,
+  attempt: number,
+  onEvent: (event: GraphEvent) => void,
+  url: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  options: { body?: FormData; headers: Record<string, string> },
+  readSuccess: (body: unknown) => T | undefined,
+): Promise<TryOutcome<T>> {
+  const started = Date.now();
+  try {
+    const request = got(url, {
+      method,
+      headers: options.headers,
+      ...(options.body ? { body: options.body } : {}),
+      retry: { limit: 0 },
+      followRedirect: false,
+      throwHttpErrors: false,
+      responseType: 'text',
+      timeout: phaseTimeouts(settings.timeoutMs),
+      ...(settings.signal ? { signal: settings.signal } : {}),
+      ...(settings.agent ? { agent: settings.agent as never } : {}),
+    });
+    if (options.body) {
+      request.on('uploadProgress', (progress: { transferred: number; total?: number }) => {
+        onEvent({ type: 'progress', transferred: progress.transferred, total: progress.total ?? 0 });
+      });
+    }
+    const response = await request;
+    const durationMs = Date.now() - started;
+    const body = parseJson(response.body);
+    const graph = readGraphError(body, response.statusCode);
+    onEvent({ type: 'response', attempt, status: response.statusCode, graphCode: graph?.code, durationMs });
+    if (response.statusCode >= 200 && response.statusCode < 300 && !graph) {
+      const value = readSuccess(body);
+      if (value !== undefined) return { ok: true, value };
+    }
+    const location = response.statusCode >= 300 && response.statusCode < 400 ? String(response.headers.location ?? '') : undefined;
+    return {
+      ok: false,
+      failure: {
+        kind: 'http',
+        status: response.statusCode,
+        graph,
+        bodySnippet: snippet(response.body),
+        redirect: location,
+      },
+      retryAfterMs: parseRetryAfterMs(headerValue(response.headers['retry-after'])),
+      regainAccessMs: parseBusinessUseCaseWaitMs(headerValue(response.headers['x-business-use-case-usage'])),
+    };
+  } catch (error) {
+    if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
+    const failure = describeRequestError(error, settings);
+    onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
+    return { ok: false, failure };
+  }
+}
+
+/** The retry loop shared by every call: decides, waits (interruptibly), and maps the last failure to our error. */
+async function runWithRetries<T>(
+  settings: GraphSettings,
+  onEvent: (event: GraphEvent) => void,
+  tryOnce: (attempt: number) => Promise<TryOutcome<T>>,
+): Promise<{ value: T; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
+    const outcome = await tryOnce(attempt);
+    if (outcome.ok) return { value: outcome.value, attempts: attempt };
+    const verdict = classifyFailure(outcome.failure);
+    if (!verdict.retryable || attempt > settings.retries) {
+      throw toWaError(outcome.failure, attempt, settings, verdict.retryable ? undefined : verdict.kind);
+    }
+    const wait = nextWaitMs({
+      attempt,
+      baseMs: settings.retryDelayMs,
+      retryAfterMs: outcome.retryAfterMs,
+      regainAccessMs: outcome.regainAccessMs,
+    });
+    const description = describeFailure(outcome.failure);
+    if (wait.waitMs > settings.maxRetryWaitMs) {
+      throw new TemporaryError(
+        `${description}; the server asks to wait ${Math.ceil(wait.waitMs / 1000)} s before another try, longer than the ${Math.round(settings.maxRetryWaitMs / 1000)} s limit (after ${attempt} ${attempt === 1 ? 'try' : 'tries'})`,
+        { hint: 'retry later, or raise --max-retry-wait', graph: graphOf(outcome.failure), attempts: attempt },
+      );
+    }
+    onEvent({ type: 'wait', attempt, waitMs: wait.waitMs, reason: wait.reason, description });
+    try {
+      await sleep(wait.waitMs, undefined, settings.signal ? { signal: settings.signal } : undefined);
+    } catch {
+      throw interruptedFrom(settings.signal);
+    }
+  }
+}
+
+function interruptedFrom(signal: AbortSignal | undefined): InterruptedError {
+  return new InterruptedError(signal?.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+}
+
+function graphOf(failure: TryFailure): GraphErrorDetails | undefined {
+  return failure.kind === 'http' ? (failure.graph ?? { httpStatus: failure.status }) : undefined;
+}
+
+/** Turns got's error into a failure description without touching its options (they hold the Authorization header). */
+function describeRequestError(error: unknown, settings: GraphSettings): TryFailure {
+  if (error instanceof TimeoutError) {
+    const phase = error.event;
+    return { kind: 'timeout', phase, message: `no ${phase === 'connect' || phase === 'lookup' ? 'connection' : 'answer'} within ${settings.timeoutMs / 1000} s (${phase} timeout)` };
+  }
+  if (error instanceof RequestError) {
+    const code = error.code ?? 'ERR';
+    return { kind: 'network', code, message: networkMessage(code, error.message) };
+  }
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : 'ERR';
+  return { kind: 'network', code, message: networkMessage(code, String(e?.message ?? error)) };
+}
+
+function networkMessage(code: string, raw: string): string {
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset by the server',
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'DNS lookup failed temporarily',
+    EPIPE: 'connection closed while sending',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  if (known[code]) return known[code];
+  if (/socket hang up/i.test(raw)) return 'connection closed by the server (socket hang up)';
+  return raw.split('\n')[0]!.slice(0, 200);
+}
+
+/** One line naming what went wrong on a try, for messages and --verbose. */
+export function describeFailure(failure: TryFailure): string {
+  if (failure.kind !== 'http') return failure.message;
+  const { status, graph } = failure;
+  if (failure.redirect !== undefined) return `HTTP ${status} redirect to ${safeOrigin(failure.redirect)}`;
+  if (graph) {
+    const code = graph.code !== undefined ? `, code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ''}` : '';
+    const details = graph.details && !graph.message?.includes(graph.details) ? `: ${graph.details}` : '';
+    return `${graph.message ?? 'Graph error'}${details} (HTTP ${status}${code})`;
+  }
+  return `HTTP ${status} with a body that is not Graph JSON${failure.bodySnippet ? `: ${failure.bodySnippet}` : ''}`;
+}
+
+function safeOrigin(location: string): string {
+  try {
+    const url = new URL(location);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return location.slice(0, 100);
+  }
+}
+
+/** Maps the last failure to the error a user sees, with a hint that says what to do. */
+function toWaError(failure: TryFailure, attempts: number, settings: GraphSettings, permanentKind?: 'api' | 'auth' | 'temporary'): WaUploadError {
+  const description = describeFailure(failure);
+  const graph = graphOf(failure);
+  if (permanentKind === 'auth') {
+    return new AuthError(`the API refused the token: ${description}`, { hint: authHint(graph), ...(graph ? { graph } : {}) });
+  }
+  if (permanentKind === 'api') {
+    if (failure.kind === 'http' && failure.redirect !== undefined) {
+      return new ApiError(`the server answered with a redirect (${description}); wa-upload does not follow redirects, so the token never travels to another host`, {
+        hint: 'point --base-url at the final address',
+        ...(graph ? { graph } : {}),
+      });
+    }
+    return new ApiError(`the API refused the request: ${description}`, { hint: apiHint(graph, settings), ...(graph ? { graph } : {}) });
+  }
+  const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;
+  return new TemporaryError(`gave up after ${tries}: ${description}`, {
+    hint: 'this looks temporary: retry later (exit code 7)',
+    ...(graph ? { graph } : {}),
+    attempts,
+  });
+}
+
+function authHint(graph: GraphErrorDetails | undefined): string {
+  const code = graph?.code;
+  if (code === 190 || code === 0 || graph?.httpStatus === 401) return 'the access token is invalid or expired: create a new one (a system user token does not expire)';
+  if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 'the token lacks a permission: give it whatsapp_business_messaging for this WhatsApp Business Account';
+  if (code === 3) return 'the app lacks this capability: check the app\'s WhatsApp product setup';
+  return 'check the token and its permissions';
+}
+
+function apiHint(graph: GraphErrorDetails | undefined, settings: GraphSettings): string | undefined {
+  if (graph?.code === 100 && graph.subcode === 33) {
+    return `is ${settings.phoneNumberId} the phone number ID? (not the WhatsApp Business Account ID or the phone number)`;
+  }
+  if (graph?.code === 131053) return 'the media itself was refused: check its type, size and encoding';
+  if (graph?.code === 368 || graph?.code === 131031) return 'the account is restricted or locked: see WhatsApp Manager';
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the Graph error envelope; undefined when the body is not one. */
+function readGraphError(body: unknown, status: number): GraphErrorDetails | undefined {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as Record<string, unknown>;
+  const data = e.error_data as Record<string, unknown> | undefined;
+  const graph: GraphErrorDetails = { httpStatus: status };
+  if (typeof e.code === 'number') graph.code = e.code;
+  if (typeof e.error_subcode === 'number') graph.subcode = e.error_subcode;
+  if (typeof e.type === 'string') graph.type = e.type;
+  if (typeof e.message === 'string') graph.message = e.message;
+  if (typeof data?.details === 'string') graph.details = data.details;
+  if (typeof e.is_transient === 'boolean') graph.isTransient = e.is_transient;
+  if (typeof e.fbtrace_id === 'string') graph.fbtraceId = e.fbtrace_id;
+  return graph;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function snippet(text: string): string {
+  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+}

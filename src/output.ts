@@ -1,0 +1,212 @@
+// Everything wa-upload prints: data on stdout (text or NDJSON), people's messages and progress on stderr; the only importer of chalk and ora.
+
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { FileOutcome } from './batch.js';
+import { redactSecrets, type WaUploadError } from './errors.js';
+import { formatBytes } from './media-types.js';
+
+/** How output looks, decided once from flags, environment and the terminal. */
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  /** True when more than one file was named: text lines carry the path. */
+  multiple: boolean;
+  colorLevel: 0 | 1 | 2 | 3;
+  /** Spinner on stderr (a real terminal, not CI, not quiet/json). */
+  progress: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Decides the colour level: --no-color and NO_COLOR switch it off, FORCE_COLOR on, else stderr's terminal decides. */
+export function colorLevelFor(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean; getColorDepth?: () => number }, noColorFlag: boolean): 0 | 1 | 2 | 3 {
+  if (noColorFlag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0;
+    if (force === '2') return 2;
+    if (force === '3') return 3;
+    return 1;
+  }
+  if (!stream.isTTY || env.TERM === 'dumb') return 0;
+  const depth = stream.getColorDepth?.() ?? 4;
+  return depth >= 24 ? 3 : depth >= 8 ? 2 : 1;
+}
+
+/** Whether a spinner may run: stderr a real terminal with a width, not CI, not TERM=dumb (ora 9 spins at 100 % CPU on 0 columns). */
+export function progressAllowed(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean; columns?: number }, quietOrJson: boolean): boolean {
+  if (quietOrJson || !stream.isTTY || !(stream.columns && stream.columns > 0)) return false;
+  if (env.CI && env.CI !== 'false' && env.CI !== '0') return false;
+  return env.TERM !== 'dumb';
+}
+
+interface Spinner {
+  text: string;
+  start(): Spinner;
+  stop(): Spinner;
+  stopAndPersist(options: { symbol: string; text: string }): Spinner;
+}
+
+/** Prints results and messages; redacts every registered secret from everything it writes. */
+export class Reporter {
+  private readonly color: ChalkInstance;
+  private readonly secrets: string[] = [];
+  private spinner: Spinner | undefined;
+  private spinnerLoading: Promise<void> | undefined;
+  private progressState = { done: 0, total: 0, bytesSent: 0, bytesTotal: 0, waiting: '' };
+
+  constructor(private readonly options: OutputOptions) {
+    this.color = new Chalk({ level: options.colorLevel });
+  }
+
+  /** Registers a secret (the token) that must never be printed. */
+  addSecret(secret: string | undefined): void {
+    if (secret) this.secrets.push(secret);
+  }
+
+  /** One file's outcome on stdout (and its error on stderr). Called in input order. */
+  outcome(outcome: FileOutcome): void {
+    if (this.options.json) {
+      this.writeOut(JSON.stringify(jsonOutcome(outcome, this.secrets)));
+      if (!outcome.ok) this.errorLines(outcome.error, outcome.file);
+      return;
+    }
+    if (!outcome.ok) {
+      this.errorLines(outcome.error, outcome.file);
+      return;
+    }
+    if ('dryRun' in outcome) {
+      this.writeOut(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
+      return;
+    }
+    this.writeOut(this.options.multiple ? `${outcome.id}\t${outcome.file}` : outcome.id);
+  }
+
+  /** A failure that belongs to no file (configuration, usage, a crash). */
+  fatal(error: WaUploadError, subject?: string): void {
+    if (this.options.json) {
+      this.writeOut(JSON.stringify({ error: jsonError(error, this.secrets) }));
+    }
+    this.errorLines(error, subject);
+  }
+
+  /** `warning: <file>: <text>` on stderr (kept under --quiet: warnings are about what is sent). */
+  warning(text: string, file?: string): void {
+    this.writeErr(`${this.color.yellow('warning:')} ${file ? `${file}: ` : ''}${text}`);
+  }
+
+  /** A message for people on stderr; not under --quiet. */
+  info(text: string): void {
+    if (!this.options.quiet) this.writeErr(text);
+  }
+
+  /** A --verbose line on stderr. */
+  verbose(text: string): void {
+    if (this.options.verbose) this.writeErr(this.color.dim(`verbose: ${text}`));
+  }
+
+  /** Starts the spinner for a batch (no-op when progress is not allowed). */
+  startProgress(totalFiles: number): void {
+    if (!this.options.progress) return;
+    this.progressState.total = totalFiles;
+    this.spinnerLoading = import('ora').then(({ default: ora }) => {
+      this.spinner = ora({ stream: this.options.stderr as never, isEnabled: true, discardStdin: false, text: this.progressText() }).start() as Spinner;
+    });
+  }
+
+  /** Updates the spinner: bytes sent, files done, or what it is waiting for. */
+  updateProgress(update: { bytesSent?: number; bytesTotal?: number; fileDone?: boolean; waiting?: string }): void {
+    const state = this.progressState;
+    if (update.bytesSent !== undefined) state.bytesSent = update.bytesSent;
+    if (update.bytesTotal !== undefined) state.bytesTotal = update.bytesTotal;
+    if (update.fileDone) state.done += 1;
+    if (update.waiting !== undefined) state.waiting = update.waiting;
+    if (this.spinner) this.spinner.text = this.redact(this.progressText());
+  }
+
+  /** Stops the spinner and clears its line. */
+  async stopProgress(): Promise<void> {
+    if (this.spinnerLoading) await this.spinnerLoading;
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+
+  private progressText(): string {
+    const s = this.progressState;
+    const percent = s.bytesTotal > 0 ? ` (${Math.floor((s.bytesSent / s.bytesTotal) * 100)} %)` : '';
+    const files = s.total > 1 ? `${s.done}/${s.total} files, ` : '';
+    const waiting = s.waiting ? ` · ${s.waiting}` : '';
+    return `uploading ${files}${formatBytes(s.bytesSent)} of ${formatBytes(s.bytesTotal)}${percent}${waiting}`;
+  }
+
+  private errorLines(error: WaUploadError, subject?: string): void {
+    this.writeErr(`${this.color.red('error:')} ${error.message}${subject ? ` (${subject})` : ''}`);
+    if (error.hint) this.writeErr(`${this.color.dim('hint:')} ${error.hint}`);
+    if (this.options.verbose && error.kind === 'internal' && error.stack) this.writeErr(this.color.dim(error.stack));
+  }
+
+  private writeOut(line: string): void {
+    this.options.stdout.write(`${this.redact(line)}\n`);
+  }
+
+  private writeErr(line: string): void {
+    // The spinner owns the last stderr line: clear it, print, and let it redraw.
+    const spinner = this.spinner as (Spinner & { clear?: () => void; render?: () => void }) | undefined;
+    spinner?.clear?.();
+    this.options.stderr.write(`${this.redact(line)}\n`);
+    spinner?.render?.();
+  }
+
+  private redact(text: string): string {
+    return redactSecrets(text, this.secrets);
+  }
+}
+
+/** The NDJSON object for one file (design.md 1.3). */
+export function jsonOutcome(outcome: FileOutcome, secrets: readonly string[] = []): Record<string, unknown> {
+  if (!outcome.ok) {
+    return { file: outcome.file, error: jsonError(outcome.error, secrets), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
+  }
+  const base = {
+    file: outcome.file,
+    ...('dryRun' in outcome ? { dryRun: true } : { id: outcome.id }),
+    filename: outcome.filename,
+    mimeType: outcome.mimeType,
+    category: outcome.category,
+    bytes: outcome.bytes,
+  };
+  if ('dryRun' in outcome) return { ...base, warnings: outcome.warnings };
+  return {
+    ...base,
+    sha256: outcome.sha256,
+    ...(outcome.reused ? { reused: true } : {}),
+    ...(outcome.attempts && outcome.attempts > 1 ? { attempts: outcome.attempts } : {}),
+    warnings: outcome.warnings,
+  };
+}
+
+/** The JSON form of an error: kind, message, exit code, hint and Graph details; never headers or options. */
+export function jsonError(error: WaUploadError, secrets: readonly string[] = []): Record<string, unknown> {
+  const graph = error.graph
+    ? Object.fromEntries(
+        Object.entries({
+          code: error.graph.code,
+          subcode: error.graph.subcode,
+          type: error.graph.type,
+          message: error.graph.message,
+          details: error.graph.details,
+          isTransient: error.graph.isTransient,
+          fbtraceId: error.graph.fbtraceId,
+          httpStatus: error.graph.httpStatus,
+        }).filter(([, v]) => v !== undefined),
+      )
+    : undefined;
+  return {
+    kind: error.kind,
+    message: redactSecrets(error.message, secrets),
+    exitCode: error.exitCode,
+    ...(error.hint ? { hint: redactSecrets(error.hint, secrets) } : {}),
+    ...(graph ? { graph } : {}),
+  };
+}

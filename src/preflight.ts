@@ -1,0 +1,337 @@
+// Preflight content checks of one file: is it what its extension says, and will WhatsApp deliver it (issue 5)?
+//
+// Signatures come from file-type on the first 64 KB of the file. The hand-written readers under preflight/ cover
+// what no library reads without decoding or buffering the file: Ogg stream codecs, PNG/JPEG depth, WebP size and
+// animation flag, MP4 track codecs, and the zip central directory. Every read is positional and bounded
+// (preflight/reader.ts), so a 95 MB file costs no more than a small one.
+import { open } from 'node:fs/promises';
+import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
+import {
+  formatBytes,
+  mediaTypeForMime,
+  STATIC_STICKER_MAX_BYTES,
+  type MediaType,
+} from './media-types.js';
+import { describeCodec, examineIsoBmff, isAac, isH264, type IsoInfo } from './preflight/isobmff.js';
+import { jpegFrame, pngHeader, webpHeader } from './preflight/images.js';
+import { oggStreams } from './preflight/ogg.js';
+import { ascii, BoundedReader } from './preflight/reader.js';
+import { ooxmlTypeFromCentralDirectory } from './preflight/zip.js';
+
+export { HEAD_BYTES, READ_BUDGET_BYTES } from './preflight/reader.js';
+
+/** What the content checks found for one file. */
+export interface ContentVerdict {
+  /**
+   * The supported type the bytes really are, when it differs from `declared` (e.g. PNG bytes in a .jpg). The caller
+   * then sends detected.mimeType with a part filename whose extension is detected.extensions[0], and shows the
+   * warning that comes with it.
+   */
+  detected?: MediaType;
+  /** For WebP: whether the VP8X animation flag is set (static otherwise). */
+  animated?: boolean;
+  /**
+   * Each one line of the form "<what> (<why it matters>)", e.g. "Ogg audio is Vorbis, not Opus (WhatsApp accepts
+   * the upload but fails to deliver it: error 131053)". The caller prints `warning: <file>: <text>`.
+   */
+  warnings: string[];
+  /**
+   * Set when the file must not be sent at all (exit 4), e.g. "static sticker is 123.4 KB, over the 100 KB limit for
+   * static stickers". Only sticker-size violations refuse; the rest warn.
+   */
+  refusal?: string;
+}
+
+const UNDELIVERABLE = 'WhatsApp accepts the upload but fails to deliver it: error 131053';
+const MISLABELLED = 'a mislabelled file uploads but fails to send: error 131053';
+const UNSUPPORTED = 'WhatsApp does not deliver this type: the upload passes on the declared type, sending fails';
+const EIGHT_BIT = 'WhatsApp takes 8-bit RGB or RGBA images; others can fail to send';
+const DAMAGED = 'WhatsApp may fail to deliver it';
+
+/** Stickers must be exactly this many pixels wide and high. */
+const STICKER_SIDE = 512;
+
+/** How each supported type is named in messages. */
+const LABELS: Readonly<Record<string, string>> = {
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+  'image/webp': 'WebP',
+  'audio/aac': 'ADTS AAC audio',
+  'audio/amr': 'AMR audio',
+  'audio/mpeg': 'MP3 audio',
+  'audio/mp4': 'MP4 audio (M4A)',
+  'audio/ogg': 'Ogg audio',
+  'video/mp4': 'MP4 video',
+  'video/3gpp': '3GP video',
+  'application/pdf': 'PDF',
+  'text/plain': 'plain text',
+  'application/msword': 'Word 97-2003 document (.doc)',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word document (.docx)',
+  'application/vnd.ms-excel': 'Excel 97-2003 workbook (.xls)',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel workbook (.xlsx)',
+  'application/vnd.ms-powerpoint': 'PowerPoint 97-2003 presentation (.ppt)',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint presentation (.pptx)',
+};
+
+/** The three legacy Office types: all OLE2 compound files, which the header alone cannot tell apart. */
+const OLE2_TYPES = new Set(['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint']);
+
+/** file-type extensions of ISO base media files that may be MP4 video, M4A audio or 3GP (by brand and tracks). */
+const ISO_BMFF_EXTENSIONS = new Set(['mp4', 'm4v', 'm4a', 'm4b', 'm4p', 'f4v', 'f4p', 'f4a', 'f4b', '3gp', '3g2']);
+/** Of those, the brands (as file-type names them) that say "audio only" when the tracks cannot be read. */
+const AUDIO_BRAND_EXTENSIONS = new Set(['m4a', 'm4b', 'm4p', 'f4a', 'f4b']);
+
+/** What the bytes are, before they are compared with the declared type. */
+type Content =
+  | { kind: 'supported'; type: MediaType; iso?: IsoInfo }
+  | { kind: 'ole2' }
+  | { kind: 'other'; label: string }
+  | { kind: 'unknown' }
+  | { kind: 'empty' };
+
+/**
+ * Reads a bounded number of bytes of the file (never the whole file: MP4 walks boxes with positional reads and never
+ * reads mdat; no decoding) and judges it against the declared type. `size` is the file size from stat.
+ *
+ * Never throws for what the bytes are (truncated or garbage files give warnings); only I/O errors such as EACCES
+ * from opening or reading the file are thrown.
+ */
+export async function examineContent(path: string, size: number, declared: MediaType): Promise<ContentVerdict> {
+  const handle = await open(path, 'r');
+  try {
+    const reader = new BoundedReader(handle, size);
+    try {
+      return await judge(reader, declared);
+    } catch (error) {
+      if (reader.ioError !== undefined && error === reader.ioError) throw error;
+      // A bug or a file shape no check foresaw: say so rather than stop the upload for it.
+      const message = error instanceof Error ? error.message : String(error);
+      return { warnings: [`content could not be examined: ${message} (${DAMAGED})`] };
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function judge(reader: BoundedReader, declared: MediaType): Promise<ContentVerdict> {
+  const verdict: ContentVerdict = { warnings: [] };
+  const head = await reader.loadHead();
+  const content = await classify(reader, head);
+  const declaredLabel = label(declared);
+  let effective: MediaType | undefined;
+  let iso: IsoInfo | undefined;
+
+  switch (content.kind) {
+    case 'supported':
+      effective = content.type;
+      iso = content.iso;
+      if (content.type.mimeType !== declared.mimeType) {
+        verdict.detected = content.type;
+        verdict.warnings.push(`content is ${label(content.type)}, not ${declaredLabel} (${MISLABELLED})`);
+      }
+      break;
+    case 'ole2':
+      // Any OLE2 file passes for any of .doc, .xls and .ppt; nothing else can be checked inside it.
+      if (!OLE2_TYPES.has(declared.mimeType)) {
+        verdict.warnings.push(
+          `content is an OLE2 compound file (a .doc, .xls or .ppt, or a password-protected Office file), ` +
+            `not ${declaredLabel} (${MISLABELLED})`,
+        );
+      }
+      break;
+    case 'other':
+      verdict.warnings.push(`content is ${content.label}, not ${declaredLabel} (${UNSUPPORTED})`);
+      break;
+    case 'unknown':
+      verdict.warnings.push(`content is not recognisable as ${declaredLabel} (${MISLABELLED})`);
+      break;
+    case 'empty':
+      verdict.warnings.push('file is empty (there is nothing to deliver)');
+      break;
+  }
+
+  switch (effective?.mimeType) {
+    case 'image/png':
+      checkPng(head, verdict);
+      break;
+    case 'image/jpeg':
+      await checkJpeg(reader, verdict);
+      break;
+    case 'image/webp':
+      checkSticker(head, reader.size, verdict);
+      break;
+    case 'audio/ogg':
+      checkOgg(head, verdict);
+      break;
+    case 'video/mp4':
+    case 'video/3gpp':
+      if (iso) checkVideo(iso, verdict);
+      break;
+    default:
+      break;
+  }
+  return verdict;
+}
+
+/** Decides what the bytes are: a supported type, an OLE2 file, a known unsupported type, or unknown. */
+async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
+  if (reader.size === 0 || head.length === 0) return { kind: 'empty' };
+  let fileType: FileTypeResult | undefined;
+  try {
+    fileType = await fileTypeFromBuffer(head);
+  } catch {
+    fileType = undefined; // its parsers give up on some damaged inputs by throwing: treat as unrecognised
+  }
+  const ext = fileType?.ext;
+
+  if (ext !== undefined && ISO_BMFF_EXTENSIONS.has(ext)) {
+    const iso = await examineIsoBmff(reader);
+    return { kind: 'supported', type: isoBmffType(ext, iso), iso };
+  }
+  // Ogg is recognised here rather than by file-type's codec guess: the codec is judged by checkOgg.
+  if (ascii(head, 0, 4) === 'OggS') return supported('audio/ogg');
+  if (ext === 'cfb') return { kind: 'ole2' };
+  if (ext === 'zip' || (fileType === undefined && ascii(head, 0, 4) === 'PK\x03\x04')) {
+    const ooxml = await ooxmlTypeFromCentralDirectory(reader);
+    if (ooxml !== undefined) return supported(ooxml);
+    return fileType ? { kind: 'other', label: describeFileType(fileType) } : { kind: 'unknown' };
+  }
+  if (fileType) {
+    const type = supportedFileType(fileType);
+    if (type) return { kind: 'supported', type };
+  } else if (ascii(head, 0, 3) === 'ID3') {
+    // An ID3 tag whose audio file-type could not find in the head (a tag larger than the head, or damaged frames).
+    return supported('audio/mpeg');
+  }
+  if (isPlainText(head, head.length === reader.size)) return supported('text/plain');
+  if (fileType) return { kind: 'other', label: describeFileType(fileType) };
+  return { kind: 'unknown' };
+}
+
+/**
+ * MP4, M4A or 3GP. A 3GPP/3GPP2 brand makes it 3GP. Otherwise the tracks decide, since brands are set loosely
+ * (ffmpeg writes `isom` on audio-only files and `M4A ` only when the file is named .m4a): a video track makes it
+ * MP4 video, audio tracks alone make it MP4 audio (M4A). When the tracks cannot be read, the brand decides.
+ */
+function isoBmffType(ext: string, iso: IsoInfo): MediaType {
+  if (ext === '3gp' || ext === '3g2') return typeFor('video/3gpp');
+  const handlers = new Set(iso.tracks.map((track) => track.handler));
+  if (handlers.has('vide')) return typeFor('video/mp4');
+  if (handlers.has('soun')) return typeFor('audio/mp4');
+  return typeFor(AUDIO_BRAND_EXTENSIONS.has(ext) ? 'audio/mp4' : 'video/mp4');
+}
+
+/** The supported type for a file-type result outside the ISO, Ogg, OLE2 and zip families, if it is one. */
+function supportedFileType(fileType: FileTypeResult): MediaType | undefined {
+  switch (fileType.ext) {
+    case 'apng':
+      return typeFor('image/png'); // an animated PNG is a PNG to every viewer that does not animate it
+    case 'ai':
+      return typeFor('application/pdf'); // Illustrator files are PDFs with extra private data
+    default:
+      return mediaTypeForMime(fileType.mime);
+  }
+}
+
+/** Valid UTF-8 without NUL bytes. `complete` says whether `bytes` is the whole file (else a cut character is fine). */
+function isPlainText(bytes: Buffer, complete: boolean): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !complete });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkPng(head: Buffer, verdict: ContentVerdict): void {
+  const header = pngHeader(head);
+  if (!header) {
+    verdict.warnings.push(`PNG header (IHDR) is missing or damaged (${DAMAGED})`);
+  } else if (header.bitDepth !== 8) {
+    verdict.warnings.push(`PNG is ${header.bitDepth}-bit, not 8-bit (${EIGHT_BIT})`);
+  }
+}
+
+async function checkJpeg(reader: BoundedReader, verdict: ContentVerdict): Promise<void> {
+  const frame = await jpegFrame(reader);
+  if (frame === undefined) return; // walked too far to conclude: say nothing
+  if ('damaged' in frame) {
+    verdict.warnings.push(`JPEG has no readable frame header: ${frame.damaged} (${DAMAGED})`);
+  } else if (frame.precision !== 8) {
+    verdict.warnings.push(`JPEG is ${frame.precision}-bit, not 8-bit (${EIGHT_BIT})`);
+  }
+}
+
+function checkSticker(head: Buffer, size: number, verdict: ContentVerdict): void {
+  const header = webpHeader(head);
+  if (!header) {
+    verdict.warnings.push(`WebP header is damaged: its size and animation are unknown (${DAMAGED})`);
+    return;
+  }
+  verdict.animated = header.animated;
+  if (header.width !== STICKER_SIDE || header.height !== STICKER_SIDE) {
+    verdict.warnings.push(
+      `sticker is ${header.width}x${header.height}, not ${STICKER_SIDE}x${STICKER_SIDE} (${UNDELIVERABLE})`,
+    );
+  }
+  const kind = header.animated ? 'animated' : 'static';
+  const limit = header.animated ? typeFor('image/webp').maxBytes : STATIC_STICKER_MAX_BYTES;
+  if (size > limit) {
+    verdict.refusal = `${kind} sticker is ${sizeOver(size, limit)}, over the ${formatBytes(limit)} limit for ${kind} stickers`;
+  }
+}
+
+/** formatBytes, or exact bytes when rounding would print the same number as the limit ("100.0 KB" over "100 KB"). */
+function sizeOver(size: number, limit: number): string {
+  const shown = formatBytes(size);
+  return parseFloat(shown) === parseFloat(formatBytes(limit)) ? `${size.toLocaleString('en-US')} bytes` : shown;
+}
+
+function checkOgg(head: Buffer, verdict: ContentVerdict): void {
+  const streams = oggStreams(head);
+  if (streams.length === 0) {
+    verdict.warnings.push(`Ogg file has no readable stream header (${DAMAGED})`);
+  } else if (streams.length > 1) {
+    verdict.warnings.push(`Ogg file holds ${streams.length} streams (${streams.join(', ')}), not one Opus stream (${UNDELIVERABLE})`);
+  } else if (streams[0] !== 'Opus') {
+    verdict.warnings.push(`Ogg audio is ${streams[0]}, not Opus (${UNDELIVERABLE})`);
+  }
+}
+
+function checkVideo(iso: IsoInfo, verdict: ContentVerdict): void {
+  if (!iso.moovFound) {
+    if (!iso.incomplete) {
+      verdict.warnings.push(`MP4 has no moov box: the file is truncated or was never finished (${DAMAGED})`);
+    }
+    return;
+  }
+  const problems = new Set<string>();
+  const audio = iso.tracks.filter((track) => track.handler === 'soun');
+  for (const track of iso.tracks) {
+    if (track.handler === 'vide' && !isH264(track)) problems.add(`video is ${describeCodec(track)}, not H.264`);
+    if (track.handler === 'soun' && !isAac(track)) problems.add(`audio is ${describeCodec(track)}, not AAC`);
+  }
+  if (audio.length > 1) problems.add(`video has ${audio.length} audio tracks, not at most one`);
+  for (const problem of problems) verdict.warnings.push(`${problem} (${UNDELIVERABLE})`);
+}
+
+function supported(mimeType: string): Content {
+  return { kind: 'supported', type: typeFor(mimeType) };
+}
+
+/** The MEDIA_TYPES entry for a MIME type this module knows to be in the table. */
+function typeFor(mimeType: string): MediaType {
+  const type = mediaTypeForMime(mimeType);
+  if (!type) throw new Error(`${mimeType} is not in the media table`);
+  return type;
+}
+
+function label(type: MediaType): string {
+  return LABELS[type.mimeType] ?? type.mimeType;
+}
+
+/** "GIF (image/gif)": a recognised but unsupported type, for messages. */
+function describeFileType(fileType: FileTypeResult): string {
+  return `${fileType.ext.toUpperCase()} (${fileType.mime})`;
+}

@@ -1,0 +1,697 @@
+// A local stand-in of the Graph media API (upload, info, download, delete) that records requests and can misbehave.
+
+import { randomBytes, randomInt } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media-types.js';
+import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type SandboxFault } from './faults.js';
+import { defaultGraphMessage, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
+import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';
+
+export type { SandboxFault } from './faults.js';
+export type { RecordedFilePart } from './upload-body.js';
+
+/** How to start a sandbox. */
+export interface SandboxOptions {
+  /** Interface to listen on (default `127.0.0.1`). */
+  host?: string;
+  /** Port to listen on (default 0: a free port). */
+  port?: number;
+  /** If set, the Bearer token must equal it; if unset, any non-empty Bearer token is accepted. */
+  token?: string;
+  /** If set, other phone number IDs get 400 code 100 subcode 33. */
+  phoneNumberIds?: string[];
+  /** Answer every API request this long (ms) after its body was received. */
+  delayMs?: number;
+  /** Keep uploaded bytes in a temp dir (default true) so info/download work; false: only hash and size. */
+  storeMedia?: boolean;
+}
+
+/** One API request as the sandbox saw and answered it. */
+export interface RecordedRequest {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  /** Query parameters (the last value wins when a name repeats). */
+  query: Record<string, string>;
+  /** The Bearer token as received; undefined when there was no `Authorization: Bearer ...` header. */
+  bearerToken: string | undefined;
+  /** Request headers, without `authorization`. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Non-file multipart fields. */
+  fields: Record<string, string>;
+  /** The file part (see RecordedFilePart), or undefined. */
+  file: RecordedFilePart | undefined;
+  /** Body bytes read. */
+  bytesReceived: number;
+  /**
+   * The HTTP status sent, or what happened instead: `dropped` (a fault cut the connection), `hung` (a fault left it
+   * unanswered), `aborted` (the client went away before the body ended).
+   */
+  status: number | 'dropped' | 'hung' | 'aborted';
+  /** The body sent: parsed JSON, HTML text for `html` faults, undefined for redirects, downloads and no answer. */
+  responseBody: unknown;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** Every API request, in the order their handling ended (control endpoints are not recorded). */
+  requests: RecordedRequest[];
+  /** Queues a fault; each applies to the next `times` matching requests. Throws a TypeError for a malformed one. */
+  injectFault(fault: SandboxFault): void;
+  /** Forgets the queued faults. */
+  clearFaults(): void;
+  /** Clears the recorded requests (in place) and the queued faults. */
+  reset(): void;
+  /** Resolves with a copy of `requests` once it holds at least `count` entries; rejects if the sandbox closes first. */
+  waitForRequests(count: number): Promise<RecordedRequest[]>;
+  /** Stops listening, destroys open sockets (hung requests included) and removes stored media. */
+  close(): Promise<void>;
+}
+
+/** Every MIME type the server accepts for a file part: our table plus `audio/opus`, which the live server takes. */
+export const SANDBOX_ACCEPTED_MIME_TYPES: readonly string[] = [...MEDIA_TYPES.map((type) => type.mimeType), 'audio/opus'];
+
+const OPUS_MAX_BYTES = 16_000_000;
+const BUSINESS_ID = '102290129340398';
+const INVALID_TOKEN_MESSAGE = 'Invalid OAuth access token - Cannot parse access token';
+const CONTROL_BODY_LIMIT = 1024 * 1024;
+
+let mediaCounter = 0;
+const mediaIdPrefix = String(randomInt(100_000, 1_000_000));
+
+/** A 16-digit media ID, unique within this process. */
+function nextMediaId(): string {
+  mediaCounter += 1;
+  return `${mediaIdPrefix}${String(mediaCounter).padStart(10, '0')}`;
+}
+
+/** The size limit for an accepted part type, or undefined when the server would refuse the type. */
+function limitFor(mimeType: string): number | undefined {
+  const bare = mimeType.toLowerCase();
+  if (!SANDBOX_ACCEPTED_MIME_TYPES.includes(bare)) return undefined;
+  if (bare === 'audio/opus') return OPUS_MAX_BYTES;
+  return mediaTypeForMime(bare)?.maxBytes;
+}
+
+interface StoredMedia {
+  id: string;
+  mimeType: string;
+  sha256: string;
+  size: number;
+  path: string | undefined;
+}
+
+type Route =
+  | { kind: 'upload'; version: string; objectId: string }
+  | { kind: 'info' | 'delete'; version: string; mediaId: string }
+  | { kind: 'download'; mediaId: string }
+  | { kind: 'unknown' };
+
+type Answer =
+  | { kind: 'json'; status: number; body: unknown; headers?: OutgoingHttpHeaders }
+  | { kind: 'html'; status: number; body: string }
+  | { kind: 'redirect'; status: number; location: string }
+  | { kind: 'file'; media: StoredMedia & { path: string } };
+
+const VERSION_PATTERN = /^v\d+\.\d+$/;
+const DIGITS = /^\d+$/;
+
+function matchRoute(method: string, path: string): Route {
+  let m = /^\/([^/]+)\/([^/]+)\/media\/?$/.exec(path);
+  if (m && method === 'POST') return { kind: 'upload', version: m[1]!, objectId: m[2]! };
+  m = /^\/sandbox-media\/([^/]+)$/.exec(path);
+  if (m && method === 'GET') return { kind: 'download', mediaId: m[1]! };
+  m = /^\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (m && VERSION_PATTERN.test(m[1]!) && (method === 'GET' || method === 'DELETE')) {
+    return { kind: method === 'GET' ? 'info' : 'delete', version: m[1]!, mediaId: m[2]! };
+  }
+  return { kind: 'unknown' };
+}
+
+function graphError(status: number, spec: GraphErrorSpec, headers?: OutgoingHttpHeaders): Answer {
+  return headers === undefined
+    ? { kind: 'json', status, body: graphErrorBody(spec) }
+    : { kind: 'json', status, body: graphErrorBody(spec), headers };
+}
+
+function invalidToken(): Answer {
+  return graphError(
+    401,
+    { code: 190, message: INVALID_TOKEN_MESSAGE },
+    { 'www-authenticate': `OAuth "Facebook Platform" "invalid_token" "${INVALID_TOKEN_MESSAGE}"` },
+  );
+}
+
+function invalidParameter(message: string): Answer {
+  return graphError(400, { code: 100, message });
+}
+
+function unknownObject(method: string, id: string, prefix = ''): Answer {
+  return graphError(400, { code: 100, subcode: 33, message: prefix + unknownObjectMessage(method, id) });
+}
+
+function mediaError(details: string): Answer {
+  return graphError(400, { code: 131053, message: defaultGraphMessage(131053), details });
+}
+
+function bearerTokenOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Bearer +(.*)$/i.exec(header);
+  return m ? m[1] : undefined;
+}
+
+function htmlPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  return `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`;
+}
+
+/** The answer a fault that takes over gives (not for hang/drop, which never answer). */
+function faultAnswer(fault: SandboxFault): Answer {
+  if (fault.redirectTo !== undefined) {
+    const status = fault.status !== undefined && fault.status >= 300 && fault.status < 400 ? fault.status : 307;
+    return { kind: 'redirect', status, location: fault.redirectTo };
+  }
+  if (fault.html === true && !faultAnswersWithError(fault)) return { kind: 'html', status: 502, body: htmlPage(502) };
+  const status = fault.status ?? 500;
+  if (fault.html === true) return { kind: 'html', status, body: htmlPage(status) };
+  const code = fault.graphCode ?? 1;
+  const spec: GraphErrorSpec = { code, message: fault.message ?? defaultGraphMessage(code) };
+  if (fault.graphSubcode !== undefined) spec.subcode = fault.graphSubcode;
+  if (fault.details !== undefined) spec.details = fault.details;
+  if (fault.isTransient !== undefined) spec.isTransient = fault.isTransient;
+  return graphError(status, spec);
+}
+
+/** Headers a fault adds to whatever answer is sent. */
+function faultHeaders(fault: SandboxFault | undefined): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  if (fault?.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+  if (fault?.estimatedTimeToRegainAccess !== undefined) {
+    headers['x-business-use-case-usage'] = JSON.stringify({
+      [BUSINESS_ID]: [
+        {
+          type: 'whatsapp',
+          call_count: 100,
+          total_cputime: 1,
+          total_time: 1,
+          estimated_time_to_regain_access: fault.estimatedTimeToRegainAccess,
+        },
+      ],
+    });
+  }
+  return headers;
+}
+
+function withoutAuthorization(headers: IncomingHttpHeaders): Record<string, string | string[] | undefined> {
+  const copy: Record<string, string | string[] | undefined> = { ...headers };
+  delete copy.authorization;
+  return copy;
+}
+
+interface Waiter {
+  count: number;
+  resolve(requests: RecordedRequest[]): void;
+  reject(error: Error): void;
+}
+
+class SandboxServer implements Sandbox {
+  url = '';
+  port = 0;
+  readonly requests: RecordedRequest[] = [];
+
+  readonly #options: SandboxOptions;
+  readonly #server: Server;
+  readonly #faults = new FaultQueue();
+  readonly #media = new Map<string, StoredMedia>();
+  readonly #authorized = new WeakMap<RecordedRequest, boolean>();
+  readonly #sockets = new Set<Socket>();
+  readonly #handlers = new Set<Promise<void>>();
+  readonly #sleepers = new Set<{ timer: NodeJS.Timeout; wake(): void }>();
+  #waiters: Waiter[] = [];
+  #storeDir: string | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SandboxOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      const handling = this.#handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent && !res.destroyed && !this.#closed) {
+          const message = error instanceof Error ? error.message : String(error);
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(graphErrorBody({ code: 1, message: `Sandbox failure: ${message}` })));
+        }
+      });
+      this.#handlers.add(handling);
+      void handling.finally(() => this.#handlers.delete(handling));
+    });
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  async listen(): Promise<void> {
+    if (this.#options.storeMedia !== false) {
+      this.#storeDir = await mkdtemp(join(tmpdir(), 'wa-upload-sandbox-'));
+    }
+    const host = this.#options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port ?? 0, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    }).catch(async (error: unknown) => {
+      if (this.#storeDir !== undefined) await rm(this.#storeDir, { recursive: true, force: true });
+      throw error;
+    });
+    this.port = (this.#server.address() as AddressInfo).port;
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  injectFault(fault: SandboxFault): void {
+    this.#faults.push(parseFault(fault));
+  }
+
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.#faults.clear();
+  }
+
+  waitForRequests(count: number): Promise<RecordedRequest[]> {
+    if (this.requests.length >= count) return Promise.resolve([...this.requests]);
+    if (this.#closed) return Promise.reject(new Error(`Sandbox closed before ${count} requests arrived`));
+    return new Promise((resolve, reject) => this.#waiters.push({ count, resolve, reject }));
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#closed = true;
+    for (const sleeper of this.#sleepers) {
+      clearTimeout(sleeper.timer);
+      sleeper.wake();
+    }
+    this.#sleepers.clear();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      waiter.reject(new Error(`Sandbox closed with ${this.requests.length} of ${waiter.count} awaited requests`));
+    }
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+    await Promise.allSettled([...this.#handlers]);
+    this.#media.clear();
+    if (this.#storeDir !== undefined) await rm(this.#storeDir, { recursive: true, force: true });
+  }
+
+  #append(record: RecordedRequest): void {
+    if (this.#closed) return;
+    this.requests.push(record);
+    const ready = this.#waiters.filter((waiter) => this.requests.length >= waiter.count);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((waiter) => this.requests.length < waiter.count);
+    for (const waiter of ready) waiter.resolve([...this.requests]);
+  }
+
+  /** Waits `ms`; resolves false instead when the sandbox closes meanwhile. */
+  #sleep(ms: number): Promise<boolean> {
+    if (ms <= 0) return Promise.resolve(!this.#closed);
+    return new Promise((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.#sleepers.delete(sleeper);
+          resolve(!this.#closed);
+        }, ms),
+        wake: () => resolve(false),
+      };
+      this.#sleepers.add(sleeper);
+    });
+  }
+
+  #isAuthorized(token: string | undefined): boolean {
+    if (token === undefined || token === '' || /\s/.test(token)) return false;
+    return this.#options.token === undefined || token === this.#options.token;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const path = url.pathname;
+    if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
+      await this.#handleControl(req, res, method, path);
+      return;
+    }
+
+    const route = matchRoute(method, path);
+    const bearerToken = bearerTokenOf(req.headers.authorization);
+    const record: RecordedRequest = {
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      bearerToken,
+      headers: withoutAuthorization(req.headers),
+      fields: {},
+      file: undefined,
+      bytesReceived: 0,
+      status: 0,
+      responseBody: undefined,
+    };
+    const authorized = this.#isAuthorized(bearerToken);
+    this.#authorized.set(record, authorized);
+
+    const fault = this.#faults.take(route.kind === 'upload');
+    // A dropped request is recorded once its reader has seen the connection end, so the record is complete.
+    let dropped = false;
+    const drop = (): void => {
+      if (dropped) return;
+      dropped = true;
+      record.status = 'dropped';
+      req.socket.destroy();
+    };
+    const dropAfter = fault?.dropAfterBytes;
+    if (dropAfter === 0) {
+      drop();
+      this.#append(record);
+      return;
+    }
+    req.on('data', (chunk: Buffer) => {
+      record.bytesReceived += chunk.length;
+      if (dropAfter !== undefined && record.bytesReceived >= dropAfter) drop();
+    });
+
+    const takesOver = fault !== undefined && faultTakesOver(fault);
+    const early = takesOver ? undefined : this.#checkBeforeBody(route, authorized, url);
+    let body: UploadBody | undefined;
+    let aborted: boolean;
+    if (route.kind === 'upload') {
+      const refused = takesOver || early !== undefined;
+      body = await readUploadBody(req, {
+        hash: early === undefined,
+        storeDir: refused ? undefined : this.#storeDir,
+        limitFor,
+      });
+      record.fields = body.fields;
+      record.file = body.file && {
+        fieldName: body.file.fieldName,
+        filename: body.file.filename,
+        contentType: body.file.contentType,
+        size: body.file.size,
+        sha256: body.file.sha256,
+      };
+      aborted = body.aborted;
+    } else {
+      aborted = (await drainBody(req)).aborted;
+    }
+
+    const storedPath = body?.file?.storedPath;
+    let keepStored = false;
+    try {
+      if (this.#closed) return;
+      if (dropped) {
+        this.#append(record);
+        return;
+      }
+      if (aborted) {
+        record.status = 'aborted';
+        this.#append(record);
+        return;
+      }
+      if (dropAfter !== undefined) {
+        drop();
+        this.#append(record);
+        return;
+      }
+      if (fault?.hang === true) {
+        record.status = 'hung';
+        this.#append(record);
+        return;
+      }
+
+      let answer: Answer;
+      if (fault !== undefined && takesOver) answer = faultAnswer(fault);
+      else if (early !== undefined) answer = early;
+      else if (route.kind === 'upload') {
+        answer = this.#answerUpload(body!, url);
+        keepStored = answer.kind === 'json' && answer.status === 200;
+      } else answer = this.#answerMedia(route, url);
+
+      const delay = (this.#options.delayMs ?? 0) + (fault?.delayMs ?? 0);
+      if (!(await this.#sleep(delay))) return;
+      this.#send(res, record, answer, faultHeaders(fault));
+    } finally {
+      if (storedPath !== undefined && !keepStored) await unlink(storedPath).catch(() => {});
+    }
+  }
+
+  /** Checks that need no body: path shape, token, phone number ID. */
+  #checkBeforeBody(route: Route, authorized: boolean, url: URL): Answer | undefined {
+    if (route.kind === 'unknown') {
+      return invalidParameter(`(#100) Unknown path components: ${url.pathname}`);
+    }
+    if (route.kind === 'upload' && !VERSION_PATTERN.test(route.version)) {
+      return invalidParameter(`(#100) Unknown path components: ${url.pathname}`);
+    }
+    if (!authorized) return invalidToken();
+    if (route.kind === 'upload') {
+      const known = this.#options.phoneNumberIds;
+      if (!DIGITS.test(route.objectId) || (known !== undefined && !known.includes(route.objectId))) {
+        return unknownObject('post', route.objectId, '(#100) ');
+      }
+    }
+    if (route.kind === 'info' || route.kind === 'delete') {
+      if (!DIGITS.test(route.mediaId)) return unknownObject(route.kind === 'info' ? 'get' : 'delete', route.mediaId);
+      const phone = url.searchParams.get('phone_number_id');
+      const known = this.#options.phoneNumberIds;
+      if (phone !== null && (!DIGITS.test(phone) || (known !== undefined && !known.includes(phone)))) {
+        return unknownObject(route.kind === 'info' ? 'get' : 'delete', phone);
+      }
+    }
+    return undefined;
+  }
+
+  /** Judges an upload the way the live server does, once its body has been read; stores the media on success. */
+  #answerUpload(body: UploadBody, url: URL): Answer {
+    if (body.malformed !== undefined) {
+      return invalidParameter(`(#100) The request body must be multipart/form-data with a boundary: ${body.malformed}.`);
+    }
+    const product = body.fields.messaging_product ?? url.searchParams.get('messaging_product') ?? undefined;
+    if (product === undefined || product === '') {
+      return invalidParameter('(#100) The parameter messaging_product is required.');
+    }
+    if (product !== 'whatsapp') {
+      return invalidParameter(`(#100) Param messaging_product must be one of {WHATSAPP} - got "${product}".`);
+    }
+    const file = body.file;
+    if (file === undefined || file.fieldName !== 'file') {
+      if (body.fields.file !== undefined) {
+        return invalidParameter('(#100) Param file must be a file upload: its part has no filename.');
+      }
+      return invalidParameter('(#100) The parameter file is required.');
+    }
+    if (body.filePartCount > 1) return invalidParameter('(#100) Only one file can be uploaded per request.');
+    const accepted = SANDBOX_ACCEPTED_MIME_TYPES.join(', ');
+    if (file.rejected === 'type') {
+      return invalidParameter(
+        `(#100) Param file must be a file with one of the following types: ${accepted}. ` +
+          `Received file of type '${file.contentType}'.`,
+      );
+    }
+    const type = body.fields.type;
+    if (type !== undefined && limitFor(type.split(';')[0]!.trim()) === undefined) {
+      return invalidParameter(`(#100) Param type must be one of {${accepted}} - got "${type}".`);
+    }
+    if (file.size === 0) return mediaError('The file is empty. Please upload a file that is not empty.');
+    if (file.rejected === 'size') {
+      const limit = limitFor(file.contentType) ?? 0;
+      return mediaError(
+        `File size too big. Max file size we currently support: ${formatBytes(limit)}. Please upload a smaller file.`,
+      );
+    }
+    if (body.storeError !== undefined) {
+      return graphError(500, {
+        code: 2,
+        message: `${defaultGraphMessage(2)} (sandbox could not store the file: ${body.storeError})`,
+        isTransient: true,
+      });
+    }
+    const id = nextMediaId();
+    this.#media.set(id, {
+      id,
+      mimeType: file.contentType,
+      sha256: file.sha256,
+      size: file.size,
+      path: file.storedPath,
+    });
+    return { kind: 'json', status: 200, body: { id } };
+  }
+
+  /** Media info, delete and download, once auth has passed. */
+  #answerMedia(route: Route, url: URL): Answer {
+    if (route.kind === 'download') {
+      const media = this.#media.get(route.mediaId);
+      if (media?.path === undefined) {
+        return graphError(404, { code: 100, message: 'Media not found (deleted, unknown, or not stored).' });
+      }
+      return { kind: 'file', media: { ...media, path: media.path } };
+    }
+    if (route.kind !== 'info' && route.kind !== 'delete') {
+      return invalidParameter(`(#100) Unknown path components: ${url.pathname}`);
+    }
+    const media = this.#media.get(route.mediaId);
+    if (media === undefined) return unknownObject(route.kind === 'info' ? 'get' : 'delete', route.mediaId);
+    if (route.kind === 'delete') {
+      this.#media.delete(media.id);
+      if (media.path !== undefined) unlink(media.path).catch(() => {});
+      return { kind: 'json', status: 200, body: { success: true } };
+    }
+    return {
+      kind: 'json',
+      status: 200,
+      body: {
+        messaging_product: 'whatsapp',
+        url: `${this.url}/sandbox-media/${media.id}?ext=${randomBytes(8).toString('hex')}`,
+        mime_type: media.mimeType,
+        sha256: media.sha256,
+        file_size: String(media.size),
+        id: media.id,
+      },
+    };
+  }
+
+  #send(res: ServerResponse, record: RecordedRequest, answer: Answer, extraHeaders: OutgoingHttpHeaders): void {
+    switch (answer.kind) {
+      case 'json': {
+        const text = JSON.stringify(answer.body);
+        record.status = answer.status;
+        record.responseBody = answer.body;
+        this.#append(record);
+        res.writeHead(answer.status, {
+          'content-type': 'application/json; charset=UTF-8',
+          'content-length': Buffer.byteLength(text),
+          ...answer.headers,
+          ...extraHeaders,
+        });
+        res.end(text);
+        return;
+      }
+      case 'html': {
+        record.status = answer.status;
+        record.responseBody = answer.body;
+        this.#append(record);
+        res.writeHead(answer.status, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-length': Buffer.byteLength(answer.body),
+          ...extraHeaders,
+        });
+        res.end(answer.body);
+        return;
+      }
+      case 'redirect': {
+        record.status = answer.status;
+        this.#append(record);
+        res.writeHead(answer.status, { location: answer.location, 'content-length': 0, ...extraHeaders });
+        res.end();
+        return;
+      }
+      case 'file': {
+        const { media } = answer;
+        const stream = createReadStream(media.path);
+        stream.once('open', () => {
+          record.status = 200;
+          this.#append(record);
+          res.writeHead(200, { 'content-type': media.mimeType, 'content-length': media.size, ...extraHeaders });
+          stream.pipe(res);
+        });
+        stream.once('error', () => {
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          this.#send(res, record, graphError(404, { code: 100, message: 'Media not found.' }), extraHeaders);
+        });
+        return;
+      }
+    }
+  }
+
+  /** The unauthenticated control endpoints for people running the sandbox on its own. */
+  async #handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+    const { text, bytes, aborted } = await drainBody(req, CONTROL_BODY_LIMIT);
+    if (aborted || this.#closed) return;
+    const reply = (status: number, body: unknown): void => {
+      const json = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(json) });
+      res.end(json);
+    };
+    if (path === '/_sandbox/faults' && method === 'POST') {
+      if (bytes > CONTROL_BODY_LIMIT) {
+        reply(413, { error: { message: 'Fault body too large' } });
+        return;
+      }
+      let fault: SandboxFault;
+      try {
+        fault = parseFault(JSON.parse(text) as unknown);
+      } catch (error) {
+        reply(400, { error: { message: error instanceof Error ? error.message : String(error) } });
+        return;
+      }
+      this.#faults.push(fault);
+      reply(200, { queued: true, pending: this.#faults.size });
+      return;
+    }
+    if (path === '/_sandbox/faults' && method === 'DELETE') {
+      reply(200, { cleared: this.#faults.clear() });
+      return;
+    }
+    if (path === '/_sandbox/requests' && method === 'GET') {
+      reply(
+        200,
+        this.requests.map((record) => {
+          const { bearerToken: _token, ...rest } = record;
+          const query = { ...rest.query };
+          if (query.access_token !== undefined) query.access_token = '[redacted]';
+          return { ...rest, query, authorized: this.#authorized.get(record) ?? false };
+        }),
+      );
+      return;
+    }
+    reply(404, { error: { message: `Unknown sandbox control endpoint: ${method} ${path}` } });
+  }
+}
+
+/**
+ * Starts a sandbox of the Graph media API on loopback (port 0 by default) and resolves once it listens.
+ * Close it with `close()`; it removes its stored media then.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const sandbox = new SandboxServer(options);
+  await sandbox.listen();
+  return sandbox;
+}

@@ -1,0 +1,134 @@
+// The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext.
+
+import { randomBytes } from 'node:crypto';
+import { runBatch, asWaUploadError, type BatchItem, type FileOutcome } from './batch.js';
+import type { ProcessContext, UploadFlags } from './cli.js';
+import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
+import { ExitCode, UsageError, WaUploadError } from './errors.js';
+import type { GraphSettings } from './graph.js';
+
+/** The phone number ID the built-in sandbox uses when none is given. */
+export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
+
+/** Runs `wa-upload [options] <file...>` and returns the exit code. */
+export async function runUploadCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
+  const reporter = createReporterFor(flags, context, files.length > 1);
+  if (files.length === 0) {
+    reporter.fatal(new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)'));
+    return ExitCode.usage;
+  }
+  const stdinCount = files.filter((f) => f === '-').length;
+  if (stdinCount > 1) {
+    reporter.fatal(new UsageError('- (stdin) may be named only once'));
+    return ExitCode.usage;
+  }
+
+  const controller = new AbortController();
+  const stopListening = context.onSignal((signal) => controller.abort(signal));
+  let sandbox: { url: string; close: () => Promise<void> } | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let overrides: UploadFlags & { token?: string } = {};
+    if (flags.sandbox && !flags.dryRun) {
+      const { startSandbox } = await import('./sandbox/server.js');
+      const token = `sandbox-${randomBytes(12).toString('hex')}`;
+      const started = await startSandbox({ token, storeMedia: false });
+      sandbox = started;
+      overrides = { token, baseUrl: started.url, phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
+      reporter.info(`sandbox: uploading to a local stand-in of the media API at ${started.url} (nothing leaves this machine)`);
+    } else if (flags.sandbox) {
+      overrides = { token: 'sandbox', baseUrl: 'http://127.0.0.1:9', phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
+    }
+    const config = await loadSettings(flags, context, reporter, overrides);
+    const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
+
+    const items: BatchItem[] = [];
+    for (const file of files) {
+      if (file === '-') {
+        const { spoolStdin } = await import('./stdin.js');
+        const spooled = await spoolStdin(context.stdin, flags.type);
+        cleanups.push(spooled.cleanup);
+        items.push({ file: '-', path: spooled.path });
+      } else {
+        items.push({ file, path: file });
+      }
+    }
+
+    const reuse = flags.reuse && !flags.dryRun ? await (await import('./reuse-cache.js')).openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
+
+    const bytesSent = new Array<number>(items.length).fill(0);
+    const bytesTotal = new Array<number>(items.length).fill(0);
+    reporter.startProgress(items.length);
+    const outcomes = await runBatch(
+      items,
+      {
+        concurrency: config.concurrency,
+        dryRun: Boolean(flags.dryRun),
+        graph,
+        signal: controller.signal,
+        prepare: { typeOverride: flags.type, strict: flags.strict, filenameOverride: flags.filename },
+      },
+      {
+        onPrepared: (index, prepared) => {
+          for (const warning of prepared.warnings) reporter.warning(warning, prepared.file);
+          bytesTotal[index] = prepared.size;
+          reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
+        },
+        onEvent: (index, event) => {
+          const item = items[index]!;
+          if (event.type === 'progress') {
+            bytesSent[index] = event.transferred;
+            reporter.updateProgress({ bytesSent: sum(bytesSent) });
+            return;
+          }
+          if (event.type === 'wait') {
+            const text = `waiting ${(event.waitMs / 1000).toFixed(1)} s before try ${event.attempt + 1} of ${item.file}: ${event.description}`;
+            reporter.updateProgress({ waiting: text });
+            if (!flags.verbose) reporter.info(text);
+          } else if (event.type === 'response') {
+            reporter.updateProgress({ waiting: '' });
+          }
+          reporter.verbose(describeEvent(item.file, event));
+        },
+        onSettled: () => reporter.updateProgress({ fileDone: true }),
+        onOutcome: (_index, outcome) => reporter.outcome(outcome),
+        ...(reuse ? { reuse: reuse.lookup, remember: reuse.remember } : {}),
+      },
+    );
+    await reporter.stopProgress();
+    return exitCodeFor(outcomes, controller.signal, reporter);
+  } catch (error) {
+    await reporter.stopProgress();
+    const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
+    reporter.fatal(wrapped);
+    return controller.signal.aborted ? signalExitCode(controller.signal) : wrapped.exitCode;
+  } finally {
+    stopListening();
+    await sandbox?.close();
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** The first failed file's exit code in input order; the signal's code when interrupted. */
+function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: ReturnType<typeof createReporterFor>): number {
+  if (signal.aborted) {
+    const finished = outcomes.filter((o) => o.ok).length;
+    const stopped = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted').map((o) => o.file);
+    reporter.fatal(
+      new WaUploadError('interrupted', `interrupted by ${String(signal.reason)}: ${finished} of ${outcomes.length} file(s) finished${stopped.length ? `; not sent: ${stopped.join(', ')}` : ''}`, {
+        exitCode: signalExitCode(signal),
+      }),
+    );
+    return signalExitCode(signal);
+  }
+  const failed = outcomes.find((o) => !o.ok);
+  return failed && !failed.ok ? failed.error.exitCode : ExitCode.ok;
+}
+
+function signalExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
