@@ -67,13 +67,15 @@ export class Reporter {
 
   /** One file's outcome on stdout (and its error on stderr). Called in input order. */
   outcome(outcome: FileOutcome): void {
+    // An interrupted file gets no error line of its own: the run's summary names every file not sent.
+    const errorLine = !outcome.ok && outcome.error.kind !== 'interrupted';
     if (this.options.json) {
       this.writeOut(JSON.stringify(jsonOutcome(outcome, this.secrets)));
-      if (!outcome.ok) this.errorLines(outcome.error, outcome.file);
+      if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
     if (!outcome.ok) {
-      this.errorLines(outcome.error, outcome.file);
+      if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
     if ('dryRun' in outcome) {

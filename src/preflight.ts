@@ -14,6 +14,7 @@ import {
 } from './media-types.js';
 import { describeCodec, examineIsoBmff, isAac, isH264, type IsoInfo } from './preflight/isobmff.js';
 import { jpegFrame, pngHeader, webpHeader } from './preflight/images.js';
+import { confirmsFrameSync } from './preflight/mpeg.js';
 import { oggStreams } from './preflight/ogg.js';
 import { ascii, BoundedReader } from './preflight/reader.js';
 import { ooxmlTypeFromCentralDirectory } from './preflight/zip.js';
@@ -80,6 +81,9 @@ const OLE2_TYPES = new Set(['application/msword', 'application/vnd.ms-excel', 'a
 const ISO_BMFF_EXTENSIONS = new Set(['mp4', 'm4v', 'm4a', 'm4b', 'm4p', 'f4v', 'f4p', 'f4a', 'f4b', '3gp', '3g2']);
 /** Of those, the brands (as file-type names them) that say "audio only" when the tracks cannot be read. */
 const AUDIO_BRAND_EXTENSIONS = new Set(['m4a', 'm4b', 'm4p', 'f4a', 'f4b']);
+
+/** file-type extensions it gives from an MPEG audio or ADTS frame sync alone. */
+const FRAME_SYNC_EXTENSIONS = new Set(['mp1', 'mp2', 'mp3', 'aac']);
 
 /** What the bytes are, before they are compared with the declared type. */
 type Content =
@@ -165,7 +169,10 @@ async function judge(reader: BoundedReader, declared: MediaType): Promise<Conten
       break;
     case 'video/mp4':
     case 'video/3gpp':
-      if (iso) checkVideo(iso, verdict);
+      if (iso && checkIsoStructure(iso, verdict)) checkVideoCodecs(iso, verdict);
+      break;
+    case 'audio/mp4':
+      if (iso) checkIsoStructure(iso, verdict);
       break;
     default:
       break;
@@ -181,6 +188,15 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
     fileType = await fileTypeFromBuffer(head);
   } catch {
     fileType = undefined; // its parsers give up on some damaged inputs by throwing: treat as unrecognised
+  }
+  // A bare MPEG/ADTS frame sync is two bytes: believe it only when a second frame follows (an ID3 tag is enough).
+  if (
+    fileType &&
+    FRAME_SYNC_EXTENSIONS.has(fileType.ext) &&
+    ascii(head, 0, 3) !== 'ID3' &&
+    !confirmsFrameSync(head, fileType.ext === 'aac')
+  ) {
+    fileType = undefined;
   }
   const ext = fileType?.ext;
 
@@ -299,13 +315,21 @@ function checkOgg(head: Buffer, verdict: ContentVerdict): void {
   }
 }
 
-function checkVideo(iso: IsoInfo, verdict: ContentVerdict): void {
+/** Warns about an MP4/M4A/3GP that cannot play: no moov, or cut short. True when its tracks can be judged. */
+function checkIsoStructure(iso: IsoInfo, verdict: ContentVerdict): boolean {
   if (!iso.moovFound) {
     if (!iso.incomplete) {
-      verdict.warnings.push(`MP4 has no moov box: the file is truncated or was never finished (${DAMAGED})`);
+      verdict.warnings.push(`MP4 has no moov box: the file is cut short or was never finished (${DAMAGED})`);
     }
-    return;
+    return false;
   }
+  if (iso.truncatedBox !== undefined) {
+    verdict.warnings.push(`MP4 is cut short: its ${iso.truncatedBox} box runs past the end of the file (${DAMAGED})`);
+  }
+  return true;
+}
+
+function checkVideoCodecs(iso: IsoInfo, verdict: ContentVerdict): void {
   const problems = new Set<string>();
   const audio = iso.tracks.filter((track) => track.handler === 'soun');
   for (const track of iso.tracks) {

@@ -22,6 +22,8 @@ export interface IsoInfo {
   tracks: IsoTrack[];
   /** The walk stopped at its box-count or byte limit: a missing moov proves nothing then. */
   incomplete: boolean;
+  /** The first top-level box that runs past the end of the file (the file was cut short), if any. */
+  truncatedBox?: string;
 }
 
 interface BoxHeader {
@@ -44,21 +46,24 @@ interface Walk {
   incomplete: boolean;
 }
 
-/** Walks the top-level boxes to ftyp and moov (jumping over mdat by its size) and reads each track's codec. */
+/**
+ * Walks the top-level boxes (jumping over mdat by its size) for ftyp and moov, reads each track's codec in moov, and
+ * notes a box that runs past the end of the file.
+ */
 export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
   const info: IsoInfo = { majorBrand: '', compatibleBrands: [], moovFound: false, tracks: [], incomplete: false };
   const walk: Walk = { reader, boxesLeft: MAX_BOXES, incomplete: false };
   for await (const box of children(walk, 0, reader.size)) {
+    if (box.end > reader.size && info.truncatedBox === undefined) info.truncatedBox = box.type;
     if (box.type === 'ftyp') {
       const payload = await reader.read(box.start + box.headerSize, Math.min(box.end - box.start - box.headerSize, 256));
       info.majorBrand = ascii(payload, 0, 4);
       for (let offset = 8; offset + 4 <= payload.length; offset += 4) info.compatibleBrands.push(ascii(payload, offset, 4));
-    } else if (box.type === 'moov') {
+    } else if (box.type === 'moov' && !info.moovFound) {
       info.moovFound = true;
       for await (const trak of children(walk, box.start + box.headerSize, box.end)) {
         if (trak.type === 'trak') info.tracks.push(await readTrack(walk, trak));
       }
-      break;
     }
   }
   info.incomplete = walk.incomplete || reader.exhausted;
