@@ -14,7 +14,7 @@ import {
 } from './media-types.js';
 import { describeCodec, examineIsoBmff, isAac, isH264, type IsoInfo } from './preflight/isobmff.js';
 import { jpegFrame, pngHeader, webpHeader } from './preflight/images.js';
-import { confirmsFrameSync } from './preflight/mpeg.js';
+import { confirmsFrameSync, hasId3v2Header } from './preflight/mpeg.js';
 import { oggStreams } from './preflight/ogg.js';
 import { ascii, BoundedReader } from './preflight/reader.js';
 import { ooxmlTypeFromCentralDirectory } from './preflight/zip.js';
@@ -190,12 +190,8 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
     fileType = undefined; // its parsers give up on some damaged inputs by throwing: treat as unrecognised
   }
   // A bare MPEG/ADTS frame sync is two bytes: believe it only when a second frame follows (an ID3 tag is enough).
-  if (
-    fileType &&
-    FRAME_SYNC_EXTENSIONS.has(fileType.ext) &&
-    ascii(head, 0, 3) !== 'ID3' &&
-    !confirmsFrameSync(head, fileType.ext === 'aac')
-  ) {
+  const id3 = hasId3v2Header(head);
+  if (fileType && FRAME_SYNC_EXTENSIONS.has(fileType.ext) && !id3 && !confirmsFrameSync(head, fileType.ext === 'aac')) {
     fileType = undefined;
   }
   const ext = fileType?.ext;
@@ -215,7 +211,7 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
   if (fileType) {
     const type = supportedFileType(fileType);
     if (type) return { kind: 'supported', type };
-  } else if (ascii(head, 0, 3) === 'ID3') {
+  } else if (id3) {
     // An ID3 tag whose audio file-type could not find in the head (a tag larger than the head, or damaged frames).
     return supported('audio/mpeg');
   }

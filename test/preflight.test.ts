@@ -277,6 +277,9 @@ describe('examineContent on files built on the fly', () => {
     const xml = join(dir, 'data.txt');
     await writeFile(xml, '<?xml version="1.0"?>\n<root>é</root>\n');
     expect(await examine(xml)).toEqual({ warnings: [] });
+    const id3 = join(dir, 'id3.txt');
+    await writeFile(id3, 'ID3 tags explained: a text file that starts like an MP3 tag.\n');
+    expect(await examine(id3)).toEqual({ warnings: [] });
     const utf16 = join(dir, 'utf16.txt');
     // Its byte order mark FF FE is also an MPEG audio frame sync: no second frame follows, so it is not MP3 either.
     await writeFile(utf16, Buffer.from('\ufeffhello, this is UTF-16 text', 'utf16le'));
@@ -357,6 +360,15 @@ describe('robustness: damaged files never throw', () => {
         copy[at] = (copy[at] ?? 0) ^ ((seed >>> 8) & 0xff || 1);
       }
       variants.push(copy);
+    }
+    // The signature and header start, then noise: every parser past the signature meets garbage.
+    for (const keep of [12, 16, 40, 64]) {
+      const noise = Buffer.alloc(3000);
+      for (let i = 0; i < noise.length; i += 1) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        noise[i] = seed >>> 16;
+      }
+      variants.push(Buffer.concat([original.subarray(0, keep), noise]));
     }
     const path = join(dir, `damaged${extname(fixture)}`);
     for (const bytes of variants) {

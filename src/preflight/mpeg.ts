@@ -57,10 +57,23 @@ function frameLength(bytes: Buffer, offset: number, adts: boolean): number | und
   return Math.floor((perFrame * kbps * 1000) / sampleRate) + padding;
 }
 
-/** True when `head` starts with a valid MPEG audio (or, with `adts`, ADTS) frame followed by another one. */
+/**
+ * True when `head` starts with a valid MPEG audio (or, with `adts`, ADTS) frame followed by another one, or by
+ * nothing at all (a one-frame file). Frames are at most 8 KB, so the 64 KB head always holds the second header.
+ */
 export function confirmsFrameSync(head: Buffer, adts: boolean): boolean {
   const first = frameLength(head, 0, adts);
   if (first === undefined) return false;
-  if (first === 0 || first + 7 > head.length) return true; // free format, or the file (head) ends within a frame
+  if (first === 0) return true; // free format: no length to check by
+  if (head.length === first) return true;
   return frameLength(head, first, adts) !== undefined;
+}
+
+/** True when `head` starts with a well-formed ID3v2 tag header: `ID3`, version 2 to 4, and a syncsafe size. */
+export function hasId3v2Header(head: Buffer): boolean {
+  if (head.length < 10 || head.toString('latin1', 0, 3) !== 'ID3') return false;
+  const version = head.readUInt8(3);
+  if (version < 2 || version > 4 || head.readUInt8(4) === 0xff) return false;
+  for (let i = 6; i < 10; i += 1) if (head.readUInt8(i) >= 0x80) return false;
+  return true;
 }
