@@ -3,7 +3,7 @@
 #
 # Needs (Debian): ffmpeg (libx264, libx265, aac, libmp3lame, libopus, libvorbis), imagemagick, webp (cwebp, img2webp),
 # libreoffice-writer/-calc/-impress (soffice), python3-openpyxl (the xlsx writer behind pandas), gcc and
-# libopencore-amrnb-dev (ffmpeg in Debian has no AMR encoder, so a ten-line C program drives the opencore AMR-NB
+# libopencore-amrnb-dev (ffmpeg in Debian has no AMR encoder, so a small C program drives the opencore AMR-NB
 # encoder).
 #   apt-get install -y ffmpeg imagemagick webp libreoffice-writer libreoffice-calc libreoffice-impress \
 #     python3-openpyxl gcc libopencore-amrnb-dev
@@ -17,7 +17,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$valid" "$problem"
 
-# Quiet, reproducible ffmpeg: no encoder version strings or dates in the output.
+# Quiet ffmpeg, and no metadata or creation dates in what it writes.
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 bitexact=(-map_metadata -1 -fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
 tone() { echo "sine=frequency=${2:-440}:sample_rate=${3:-48000}:duration=$1"; }
@@ -30,8 +30,7 @@ convert -size 240x180 gradient:orange-teal -depth 8 -quality 85 -strip "$valid/p
 convert -size 200x150 gradient:white-royalblue -depth 8 -strip "PNG24:$valid/image.png"
 convert -size 200x150 gradient:white-royalblue -depth 16 -strip "PNG48:$problem/image-16bit.png"
 cp "$valid/image.png" "$problem/png-named.jpg"
-convert -size 120x90 gradient:yellow-red -strip "$problem/gif-named.jpg.gif"
-mv "$problem/gif-named.jpg.gif" "$problem/gif-named.jpg"
+convert -size 120x90 gradient:yellow-red -strip "GIF:$problem/gif-named.jpg"
 
 echo "stickers"
 # A 512x512 drawing with a transparent background, as stickers are made.
@@ -72,6 +71,9 @@ ff -f lavfi -i "$(tone 2)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.
 ff -f lavfi -i "$(tone 2 330)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.opus"
 ff -f lavfi -i "$(tone 2)" -c:a libvorbis -q:a 0 "${bitexact[@]}" "$problem/vorbis.ogg"
 cp "$valid/voice.ogg" "$problem/ogg-named.mp4"
+# Opus with a Theora video stream beside it: an Ogg file, but not a voice note.
+ff -f lavfi -i "testsrc=size=64x48:rate=5:duration=1" -f lavfi -i "$(tone 1)" -c:v libtheora -q:v 1 \
+  -c:a libopus -b:a 16k "${bitexact[@]}" "$problem/opus-with-video.ogg"
 # AMR-NB: 8 kHz mono 16-bit PCM through the opencore encoder at 12.2 kbit/s.
 cat > "$work/amrenc.c" <<'C'
 #include <stdio.h>

@@ -1,8 +1,11 @@
 // The command line: the commander program, and the only place that knows argv, the process, signals and exit codes.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ConnectionFlags } from './command-support.js';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './completion.js';
 import { ExitCode, WaUploadError } from './errors.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media-types.js';
+import type { DownloadFlags } from './media-commands.js';
 import { VERSION } from './version.js';
 
 /** What the upload command's flags hold (commander gives them no defaults: defaults apply after the merge). */
@@ -101,11 +104,18 @@ function addConnectionOptions(command: Command): Command {
     .option('--no-color', 'no colours (also NO_COLOR)');
 }
 
-/** Builds the commander program; `run` receives each command's parsed flags. */
-export function buildProgram(handlers: {
+/** What each command runs once commander has parsed its flags; resolves with the exit code. */
+export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
   sandbox: (flags: { port?: number; host?: string; delay?: number; token?: string }) => Promise<number>;
-}): { program: Command; result: { exitCode: number } } {
+  info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
+  download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
+  delete: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
+  completion: (shell: CompletionShell, program: Command) => Promise<number>;
+}
+
+/** Builds the commander program; each command's action hands its parsed flags to a handler. */
+export function buildProgram(handlers: CommandHandlers): { program: Command; result: { exitCode: number } } {
   const result: { exitCode: number } = { exitCode: ExitCode.ok };
   const program = new Command('wa-upload');
   program
@@ -139,14 +149,54 @@ export function buildProgram(handlers: {
     .action(async (flags: { port?: number; host?: string; delay?: number; token?: string }) => {
       result.exitCode = await handlers.sandbox(flags);
     });
+
+  addConnectionOptions(program.command('info').argument('<media-id>').description('show a media ID\'s URL, MIME type, sha256 and size')).action(
+    async (mediaId: string, flags: ConnectionFlags) => {
+      result.exitCode = await handlers.info(mediaId, flags);
+    },
+  );
+  addConnectionOptions(
+    program
+      .command('download')
+      .argument('<media-id>')
+      .description('download a media ID\'s bytes, checked against its sha256 (no partial file is left behind)')
+      .option('-o, --output <path>', 'where to write (- for stdout; default <media-id>.<ext> here)')
+      .option('-f, --force', 'replace an existing file'),
+  ).action(async (mediaId: string, flags: DownloadFlags) => {
+    result.exitCode = await handlers.download(mediaId, flags);
+  });
+  addConnectionOptions(program.command('delete').argument('<media-id>').description('delete a media ID')).action(
+    async (mediaId: string, flags: ConnectionFlags) => {
+      result.exitCode = await handlers.delete(mediaId, flags);
+    },
+  );
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .action(async (shell: CompletionShell) => {
+      result.exitCode = await handlers.completion(shell, program);
+    });
   return { program, result };
 }
 
 /** Runs the CLI with these arguments; sets process.exitCode (never process.exit, so output flushes). */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`wa-upload --help | head`) is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    throw error;
+  });
   const { program, result } = buildProgram({
     upload: async (files, flags) => (await import('./upload-command.js')).runUploadCommand(files, flags, processContext()),
     sandbox: async (flags) => (await import('./sandbox-command.js')).runSandboxCommand(flags, processContext()),
+    info: async (mediaId, flags) => (await import('./media-commands.js')).runInfoCommand(mediaId, flags, processContext()),
+    download: async (mediaId, flags) => (await import('./media-commands.js')).runDownloadCommand(mediaId, flags, processContext()),
+    delete: async (mediaId, flags) => (await import('./media-commands.js')).runDeleteCommand(mediaId, flags, processContext()),
+    completion: async (shell, program) => {
+      process.stdout.write(completionScript(shell, completionSpecOf(program)));
+      return ExitCode.ok;
+    },
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -159,6 +209,17 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.exitCode = await reportCrash(error);
   }
+}
+
+/** The commands and long options of the program, for completion scripts. */
+function completionSpecOf(program: Command): CompletionSpec {
+  const longs = (command: Command): string[] =>
+    [...command.options.map((o) => o.long).filter((l): l is string => Boolean(l)), '--help'];
+  return {
+    program: 'wa-upload',
+    rootOptions: [...longs(program), '--version'],
+    commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), options: longs(c) })),
+  };
 }
 
 /** What commands need from the process, in one place so that tests and the API can supply their own. */

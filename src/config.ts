@@ -1,13 +1,15 @@
 // Settings: flags + environment + config file (cosmiconfig) merged and validated into one Config.
 
 import { readFile, stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** The Graph API version used when none is set: the newest Meta's changelog names (media-api.md 1). */
 export const DEFAULT_API_VERSION = 'v26.0';
 export const DEFAULT_BASE_URL = 'https://graph.facebook.com';
+
+export { isLoopbackHost };
 
 /** Defaults that apply after the merge, so that a default can never beat the config file. */
 export const DEFAULTS = {
@@ -211,15 +213,6 @@ export function normaliseApiVersion(value: string, where = 'settings'): string {
   const match = /^v?(\d+\.\d+)$/i.exec(value.trim());
   if (!match) throw new ConfigError(`API version "${value}" from ${where} is not of the form v26.0`);
   return `v${match[1]}`;
-}
-
-/** True for hosts that never leave this machine: localhost, 127.0.0.0/8, ::1. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
-  return false;
 }
 
 /** An https URL, or http to a loopback host only: the token must never cross a network in clear text. */

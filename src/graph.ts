@@ -15,6 +15,8 @@ import {
   type GraphErrorDetails,
   type WaUploadError,
 } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
+import { proxyAgentsFor } from './proxy.js';
 import {
   classifyFailure,
   nextWaitMs,
@@ -133,90 +135,170 @@ export interface MediaInfo {
 
 /** Asks for a media object's URL, type, hash and size. */
 export async function getMediaInfo(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<MediaInfo> {
-  const url = `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
-  const { value } = await runWithRetries(settings, onEvent, async (attempt) => {
-    onEvent({ type: 'request', attempt, method: 'GET', url });
-    return sendOnce<MediaInfo>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => {
-      const b = body as Record<string, unknown> | undefined;
-      if (!b || typeof b.url !== 'string') return undefined;
-      return {
-        id: String(b.id ?? mediaId),
-        url: b.url,
-        mimeType: String(b.mime_type ?? ''),
-        sha256: String(b.sha256 ?? ''),
-        bytes: Number(b.file_size ?? 0),
-      };
-    });
-  });
+  const url = mediaUrl(mediaId, settings);
+  const { value } = await withMediaHint(mediaId, () =>
+    runWithRetries(settings, onEvent, async (attempt) => {
+      onEvent({ type: 'request', attempt, method: 'GET', url });
+      return sendOnce<MediaInfo>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => {
+        const b = body as Record<string, unknown> | undefined;
+        if (!b || typeof b.url !== 'string') return undefined;
+        return {
+          id: String(b.id ?? mediaId),
+          url: b.url,
+          // mime_type may carry parameters (audio/ogg; codecs=opus); file_size may be a string or a number.
+          mimeType: String(b.mime_type ?? ''),
+          sha256: String(b.sha256 ?? ''),
+          bytes: Number(b.file_size ?? 0),
+        };
+      });
+    }),
+  );
   return value;
 }
 
 /** Deletes a media object. */
 export async function deleteMedia(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<void> {
-  const url = `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
-  await runWithRetries(settings, onEvent, async (attempt) => {
-    onEvent({ type: 'request', attempt, method: 'DELETE', url });
-    return sendOnce<true>(settings, attempt, onEvent, url, 'DELETE', { headers: authHeaders(settings) }, (body) =>
-      (body as { success?: unknown } | undefined)?.success === true ? true : undefined,
-    );
-  });
+  const url = mediaUrl(mediaId, settings);
+  await withMediaHint(mediaId, () =>
+    runWithRetries(settings, onEvent, async (attempt) => {
+      onEvent({ type: 'request', attempt, method: 'DELETE', url });
+      return sendOnce<true>(settings, attempt, onEvent, url, 'DELETE', { headers: authHeaders(settings) }, (body) =>
+        (body as { success?: unknown } | undefined)?.success === true ? true : undefined,
+      );
+    }),
+  );
+}
+
+function mediaUrl(mediaId: string, settings: GraphSettings): string {
+  return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
+}
+
+/** An unknown object on a media call means the media ID, not the phone number ID: say so. */
+async function withMediaHint<T>(mediaId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError && error.graph?.code === 100 && error.graph.subcode === 33) {
+      throw new ApiError(error.message, {
+        hint: `media ID ${mediaId} is unknown: it expired (media lives 30 days), was deleted, or belongs to another phone number ID`,
+        graph: error.graph,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Where a download goes: opened afresh for each try; `restartable` false means bytes once written cannot be taken back (stdout). */
+export interface DownloadSink {
+  open(): Promise<NodeJS.WritableStream>;
+  restartable: boolean;
+}
+
+/** What a download returns: the media's metadata and what was received (already checked against its sha256). */
+export interface DownloadResult {
+  info: MediaInfo;
+  sha256: string;
+  bytes: number;
 }
 
 /**
- * Streams a media object's bytes (from the short-lived URL getMediaInfo returned) into `sink`, hashing on the way.
- * The URL needs the same Authorization header; it is sent only when the URL's host is the API's or loopback-safe.
+ * Downloads a media object: asks for its short-lived URL, streams the bytes into the sink with the same Authorization
+ * header, and checks them against the sha256 the API reported. A 404 on the URL fetches a fresh one (URLs live 5 minutes).
  */
-export async function downloadMediaBytes(
-  mediaUrl: string,
+export async function downloadMedia(
+  mediaId: string,
   settings: GraphSettings,
-  sink: NodeJS.WritableStream,
+  sink: DownloadSink,
   onEvent: (event: GraphEvent) => void = () => {},
-): Promise<{ sha256: string; bytes: number }> {
-  const target = new URL(mediaUrl);
-  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && new URL(settings.baseUrl).protocol === 'http:' && isSameHost(target, settings.baseUrl))) {
-    throw new ApiError(`the media URL ${target.origin} is not https; refusing to send the token there`);
-  }
-  onEvent({ type: 'request', attempt: 1, method: 'GET', url: `${target.origin}${target.pathname}` });
+): Promise<DownloadResult> {
+  let info = await getMediaInfo(mediaId, settings, onEvent);
+  let needFreshUrl = false;
+  let wroteBytes = false;
+  const { value } = await runWithRetries(settings, onEvent, async (attempt) => {
+    if (needFreshUrl) info = await getMediaInfo(mediaId, settings, onEvent);
+    if (wroteBytes && !sink.restartable) {
+      throw new TemporaryError('the download broke off after part of the bytes were written to stdout, which cannot be rewound', {
+        hint: 'download to a file with -o PATH to let wa-upload retry',
+      });
+    }
+    const target = new URL(info.url);
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
+      throw new ApiError(`the media URL ${target.origin} is not https; refusing to send the token there`);
+    }
+    const shownUrl = `${target.origin}${target.pathname}`;
+    onEvent({ type: 'request', attempt, method: 'GET', url: shownUrl });
+    const out = await sink.open();
+    const outcome = await streamOnce(info.url, settings, attempt, onEvent, out, () => (wroteBytes = true));
+    if (!outcome.ok) {
+      needFreshUrl = outcome.failure.kind === 'http' && outcome.failure.status === 404;
+      return outcome;
+    }
+    if (info.sha256 && outcome.value.sha256 !== info.sha256) {
+      return { ok: false, failure: { kind: 'network', code: 'EINTEGRITY', message: `the bytes received do not match the media's sha256 (${outcome.value.bytes} bytes received)` } };
+    }
+    return outcome;
+  });
+  return { info, ...value };
+}
+
+/** One GET of the media URL into `out`; resolves with an outcome like sendOnce. */
+async function streamOnce(
+  url: string,
+  settings: GraphSettings,
+  attempt: number,
+  onEvent: (event: GraphEvent) => void,
+  out: NodeJS.WritableStream,
+  onFirstByte: () => void,
+): Promise<TryOutcome<{ sha256: string; bytes: number }>> {
   const started = Date.now();
-  const stream = got.stream(mediaUrl, {
+  const agent = await proxyAgentFor(url, settings);
+  const stream = got.stream(url, {
     headers: authHeaders(settings),
     followRedirect: false,
     throwHttpErrors: false,
     retry: { limit: 0 },
     timeout: phaseTimeouts(settings.timeoutMs),
     ...(settings.signal ? { signal: settings.signal } : {}),
-    ...(settings.agent ? { agent: settings.agent as never } : {}),
+    ...(agent ? { agent: agent as never } : {}),
   });
   const hash = createHash('sha256');
   let bytes = 0;
-  const status = await new Promise<number>((resolve, reject) => {
-    stream.once('response', (response: Response) => resolve(response.statusCode));
-    stream.once('error', reject);
-  }).catch((error: unknown) => {
-    throw toWaError(describeRequestError(error, settings), 1, settings);
-  });
-  onEvent({ type: 'response', attempt: 1, status, durationMs: Date.now() - started });
-  if (status !== 200) {
-    stream.destroy();
-    throw new ApiError(`downloading the media failed with HTTP ${status}`, { graph: { httpStatus: status } });
-  }
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-      if (!sink.write(chunk)) {
-        stream.pause();
-        sink.once('drain', () => stream.resume());
-      }
+  try {
+    const response = await new Promise<Response>((resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('error', reject);
     });
-    stream.once('end', () => resolve());
-    stream.once('error', (error: unknown) => reject(toWaError(describeRequestError(error, settings), 1, settings)));
-  });
-  return { sha256: hash.digest('hex'), bytes };
+    onEvent({ type: 'response', attempt, status: response.statusCode, durationMs: Date.now() - started });
+    if (response.statusCode !== 200) {
+      let text = '';
+      for await (const chunk of stream) {
+        if (text.length < 64 * 1024) text += String(chunk);
+      }
+      const graph = readGraphError(parseJson(text), response.statusCode);
+      return { ok: false, failure: { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text) } };
+    }
+    for await (const chunk of stream) {
+      const buffer = chunk as Buffer;
+      hash.update(buffer);
+      bytes += buffer.length;
+      onFirstByte();
+      if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      onEvent({ type: 'progress', transferred: bytes, total: Number(response.headers['content-length'] ?? 0) });
+    }
+    return { ok: true, value: { sha256: hash.digest('hex'), bytes } };
+  } catch (error) {
+    stream.destroy();
+    if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
+    const failure = describeRequestError(error, settings);
+    onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
+    return { ok: false, failure };
+  }
 }
 
-function isSameHost(url: URL, baseUrl: string): boolean {
-  return url.host === new URL(baseUrl).host;
+/** The media URL may live on another host than the API (lookaside): the proxy decision is made for it anew. */
+async function proxyAgentFor(url: string, settings: GraphSettings): Promise<unknown> {
+  if (new URL(url).host === new URL(settings.baseUrl).host) return settings.agent;
+  return proxyAgentsFor(url);
 }
 
 function authHeaders(settings: GraphSettings): Record<string, string> {

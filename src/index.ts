@@ -1,3 +1,165 @@
 // The programmatic API: upload, inspect, download and delete media from code, with the CLI's settings and typed errors.
 
+import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './config.js';
+import { downloadToFile } from './download-to-file.js';
+import * as graph from './graph.js';
+import { prepareFile } from './inspect.js';
+import { mediaTypeForMime, type MediaCategory } from './media-types.js';
+import { USER_AGENT } from './version.js';
+
 export { VERSION } from './version.js';
+export {
+  ApiError,
+  AuthError,
+  ConfigError,
+  ExitCode,
+  InputError,
+  InterruptedError,
+  TemporaryError,
+  UsageError,
+  WaUploadError,
+  type ErrorKind,
+  type GraphErrorDetails,
+} from './errors.js';
+export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media-types.js';
+export type { GraphEvent, MediaInfo } from './graph.js';
+
+/**
+ * Settings for every call, as the CLI takes them: what you pass here beats the environment (WA_TOKEN, …), which beats
+ * the config file (.waupload.json, searched upward from `cwd`). `timeout`, `retryDelay` and `maxRetryWait` are seconds.
+ */
+export interface ClientOptions {
+  token?: string;
+  phoneNumberId?: string;
+  apiVersion?: string;
+  baseUrl?: string;
+  retries?: number;
+  timeout?: number;
+  retryDelay?: number;
+  maxRetryWait?: number;
+  /** A config file to use, or false to read none (default: search like the CLI). */
+  configFile?: string | false;
+  /** Environment to read settings from (default process.env); pass {} to ignore it. */
+  env?: NodeJS.ProcessEnv;
+  /** Where the config file search starts (default process.cwd()). */
+  cwd?: string;
+  /** Cancels the call; it then rejects with an InterruptedError. */
+  signal?: AbortSignal;
+  /** Requests, responses, retries and progress as they happen (never carries the token). */
+  onEvent?: (event: graph.GraphEvent) => void;
+}
+
+/** Options of uploadMedia. */
+export interface UploadOptions extends ClientOptions {
+  /** Send this MIME type instead of the one detected from the extension and content. */
+  type?: string;
+  /** Refuse the file when any content check warns. */
+  strict?: boolean;
+}
+
+/** What an upload returns. */
+export interface UploadedMedia {
+  id: string;
+  /** The part filename sent (extension made true to the type, e.g. voice.opus → voice.ogg). */
+  filename: string;
+  mimeType: string;
+  category: MediaCategory;
+  bytes: number;
+  sha256: string;
+  /** Content warnings (the file was sent anyway unless `strict`). */
+  warnings: string[];
+  attempts: number;
+}
+
+/** Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. */
+export async function resolveSettings(options: ClientOptions = {}): Promise<Config> {
+  const env = options.env ?? process.env;
+  const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd() });
+  const fromEnv = settingsFromEnv(env);
+  const flags: PartialSettings = {
+    token: options.token,
+    phoneNumberId: options.phoneNumberId,
+    apiVersion: options.apiVersion,
+    baseUrl: options.baseUrl,
+    retries: options.retries,
+    timeout: options.timeout,
+    retryDelay: options.retryDelay,
+    maxRetryWait: options.maxRetryWait,
+  };
+  return mergeSettings({ flags, env: fromEnv.settings, envSources: fromEnv.sources, file: file?.settings ?? {}, filePath: file?.path });
+}
+
+async function graphSettings(options: ClientOptions): Promise<graph.GraphSettings> {
+  const config = await resolveSettings(options);
+  const { proxyAgentsFor } = await import('./proxy.js');
+  return {
+    baseUrl: config.baseUrl,
+    apiVersion: config.apiVersion,
+    token: config.token,
+    phoneNumberId: config.phoneNumberId,
+    timeoutMs: config.timeoutMs,
+    retries: config.retries,
+    retryDelayMs: config.retryDelayMs,
+    maxRetryWaitMs: config.maxRetryWaitMs,
+    userAgent: USER_AGENT,
+    signal: options.signal,
+    agent: await proxyAgentsFor(config.baseUrl),
+  };
+}
+
+/** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
+export async function uploadMedia(path: string, options: UploadOptions = {}): Promise<UploadedMedia> {
+  let typeOverride;
+  if (options.type !== undefined) {
+    typeOverride = mediaTypeForMime(options.type);
+    if (!typeOverride) {
+      const { InputError } = await import('./errors.js');
+      throw new InputError(`WhatsApp does not accept ${options.type}`);
+    }
+  }
+  const settings = await graphSettings(options);
+  const prepared = await prepareFile(path, path, { typeOverride, strict: options.strict });
+  const result = await graph.uploadFile(
+    { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType },
+    settings,
+    options.onEvent,
+  );
+  return {
+    id: result.id,
+    filename: prepared.filename,
+    mimeType: prepared.mimeType,
+    category: prepared.category,
+    bytes: prepared.size,
+    sha256: result.sha256,
+    warnings: prepared.warnings,
+    attempts: result.attempts,
+  };
+}
+
+/** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */
+export async function getMediaInfo(mediaId: string, options: ClientOptions = {}): Promise<graph.MediaInfo> {
+  return graph.getMediaInfo(mediaId, await graphSettings(options), options.onEvent);
+}
+
+/** Deletes a media ID. */
+export async function deleteMedia(mediaId: string, options: ClientOptions = {}): Promise<void> {
+  await graph.deleteMedia(mediaId, await graphSettings(options), options.onEvent);
+}
+
+/**
+ * Downloads a media ID to a file path (written beside it first and renamed once the sha256 matches, so no partial
+ * file is left) or into a writable stream; resolves with what was received.
+ */
+export async function downloadMedia(
+  mediaId: string,
+  destination: string | NodeJS.WritableStream,
+  options: ClientOptions = {},
+): Promise<{ path?: string; mimeType: string; bytes: number; sha256: string }> {
+  const settings = await graphSettings(options);
+  if (typeof destination !== 'string') {
+    const result = await graph.downloadMedia(mediaId, settings, { open: async () => destination, restartable: false }, options.onEvent);
+    return { mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 };
+  }
+  const result = await downloadToFile(mediaId, settings, destination, options.onEvent);
+  return { path: destination, mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 };
+}

@@ -85,6 +85,11 @@ export class Reporter {
     this.writeOut(this.options.multiple ? `${outcome.id}\t${outcome.file}` : outcome.id);
   }
 
+  /** A line of data on stdout (text mode) or one JSON object (--json). */
+  data(text: string, json: Record<string, unknown>): void {
+    this.writeOut(this.options.json ? JSON.stringify(json) : text);
+  }
+
   /** A failure that belongs to no file (configuration, usage, a crash). */
   fatal(error: WaUploadError, subject?: string): void {
     if (this.options.json) {

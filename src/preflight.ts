@@ -19,6 +19,7 @@ import { oggStreams } from './preflight/ogg.js';
 import { ascii, BoundedReader } from './preflight/reader.js';
 import { ooxmlTypeFromCentralDirectory } from './preflight/zip.js';
 
+// The read bounds, for callers and tests that want to state them.
 export { HEAD_BYTES, READ_BUDGET_BYTES } from './preflight/reader.js';
 
 /** What the content checks found for one file. */
@@ -110,7 +111,7 @@ export async function examineContent(path: string, size: number, declared: Media
       if (reader.ioError !== undefined && error === reader.ioError) throw error;
       // A bug or a file shape no check foresaw: say so rather than stop the upload for it.
       const message = error instanceof Error ? error.message : String(error);
-      return { warnings: [`content could not be examined: ${message} (${DAMAGED})`] };
+      return { warnings: [`content could not be examined: ${message} (its problems, if any, go unchecked)`] };
     }
   } finally {
     await handle.close();
@@ -290,7 +291,8 @@ function checkSticker(head: Buffer, size: number, verdict: ContentVerdict): void
   const kind = header.animated ? 'animated' : 'static';
   const limit = header.animated ? typeFor('image/webp').maxBytes : STATIC_STICKER_MAX_BYTES;
   if (size > limit) {
-    verdict.refusal = `${kind} sticker is ${sizeOver(size, limit)}, over the ${formatBytes(limit)} limit for ${kind} stickers`;
+    const limitText = formatBytes(limit);
+    verdict.refusal = `${kind} sticker is ${sizeOver(size, limit)}, over the ${limitText} limit for ${kind} stickers`;
   }
 }
 
@@ -305,7 +307,8 @@ function checkOgg(head: Buffer, verdict: ContentVerdict): void {
   if (streams.length === 0) {
     verdict.warnings.push(`Ogg file has no readable stream header (${DAMAGED})`);
   } else if (streams.length > 1) {
-    verdict.warnings.push(`Ogg file holds ${streams.length} streams (${streams.join(', ')}), not one Opus stream (${UNDELIVERABLE})`);
+    const found = streams.join(' and ');
+    verdict.warnings.push(`Ogg file holds ${streams.length} streams, ${found}, not one Opus stream (${UNDELIVERABLE})`);
   } else if (streams[0] !== 'Opus') {
     verdict.warnings.push(`Ogg audio is ${streams[0]}, not Opus (${UNDELIVERABLE})`);
   }

@@ -3,7 +3,7 @@
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { ConfigError } from './errors.js';
-import { isLoopbackHost } from './config.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** got's agent option for requests to `targetUrl`, or undefined when no proxy applies. */
 export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknown; https?: unknown } | undefined> {

@@ -56,9 +56,13 @@ export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
   for await (const box of children(walk, 0, reader.size)) {
     if (box.end > reader.size && info.truncatedBox === undefined) info.truncatedBox = box.type;
     if (box.type === 'ftyp') {
-      const payload = await reader.read(box.start + box.headerSize, Math.min(box.end - box.start - box.headerSize, 256));
+      // major_brand (4), minor_version (4), compatible_brands (4 each).
+      const length = Math.min(box.end - box.start - box.headerSize, 256);
+      const payload = await reader.read(box.start + box.headerSize, length);
       info.majorBrand = ascii(payload, 0, 4);
-      for (let offset = 8; offset + 4 <= payload.length; offset += 4) info.compatibleBrands.push(ascii(payload, offset, 4));
+      for (let offset = 8; offset + 4 <= payload.length; offset += 4) {
+        info.compatibleBrands.push(ascii(payload, offset, 4));
+      }
     } else if (box.type === 'moov' && !info.moovFound) {
       info.moovFound = true;
       for await (const trak of children(walk, box.start + box.headerSize, box.end)) {
@@ -252,7 +256,7 @@ export function isAac(track: IsoTrack): boolean {
 /** "HEVC (hvc1)": the codec's name and the sample entry type, for messages. */
 export function describeCodec(track: IsoTrack): string {
   const code = printableFourcc(track.codec ?? '');
-  if (track.codec === undefined) return 'unknown (no sample description)';
+  if (track.codec === undefined) return 'an unreadable codec (no sample description)';
   if (track.codec === 'mp4a' && track.objectType !== undefined && !AAC_OBJECT_TYPES.has(track.objectType)) {
     const hex = `0x${track.objectType.toString(16).toUpperCase().padStart(2, '0')}`;
     const name = MPEG_AUDIO_OBJECT_TYPES[track.objectType] ?? 'not AAC';

@@ -23,7 +23,8 @@ const MAX_BOS_PAGES = 16;
 
 /**
  * The codec of each logical stream in the BOS pages at the start of `head` (all BOS pages precede any other page),
- * `unknown ('xxxx')` for magic it does not know; the Ogg skeleton is left out. Empty when no page could be read.
+ * or `an unknown codec 'xxxx'` for magic it does not know; the Ogg skeleton is left out. Empty when no page could be
+ * read.
  */
 export function oggStreams(head: Buffer): string[] {
   const codecs: string[] = [];
@@ -41,7 +42,7 @@ export function oggStreams(head: Buffer): string[] {
     const body = head.subarray(table + segments, table + segments + Math.min(bodyLength, 16));
     const magic = body.toString('latin1');
     const known = OGG_CODECS.find(([prefix]) => magic.startsWith(prefix));
-    if (!known) codecs.push(`unknown ('${magic.slice(0, 8).replace(/[^\x20-\x7e]/g, '?')}')`);
+    if (!known) codecs.push(`an unknown codec '${magic.slice(0, 8).replace(/[^\x20-\x7e]/g, '?')}'`);
     else if (known[1] !== 'skeleton') codecs.push(known[1]);
     position = table + segments + bodyLength;
   }
