@@ -1,6 +1,7 @@
 // Builds dist/: one ESM bundle per entry with every runtime dependency inside, plus the notices of what was bundled.
 
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,5 +49,19 @@ await writeFile(
   join(root, 'dist', 'THIRD_PARTY_NOTICES'),
   `wa-upload bundles the following packages into dist/. Their licences follow.\n\n${sections.join('\n')}`,
 );
+// Type declarations of the programmatic API (src/index.ts and what it exposes).
+const tsc = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+    'src/index.ts', 'src/vendor-types.d.ts',
+    '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
+    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+    '--strict', '--skipLibCheck', '--types', 'node',
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+if (tsc.status !== 0) throw new Error('emitting the type declarations failed');
+
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);

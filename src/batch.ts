@@ -1,6 +1,6 @@
 // Uploads many files through a bounded pool: every file is tried, outcomes come back in input order as they settle.
 
-import { InterruptedError, WaUploadError } from './errors.js';
+import { InputError, InterruptedError, WaUploadError } from './errors.js';
 import { uploadFile, type GraphEvent, type GraphSettings } from './graph.js';
 import { prepareFile, type PrepareOptions, type PreparedFile } from './inspect.js';
 
@@ -22,16 +22,19 @@ export type FileOutcome =
   | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[] }
   | { file: string; ok: false; error: WaUploadError; warnings: string[] };
 
-/** A file to send: how the user named it and where its bytes are. */
+/** A file to send: how the user named it, where its bytes are, and the part filename when the path says nothing (stdin). */
 export interface BatchItem {
   file: string;
   path: string;
+  filename?: string | undefined;
 }
 
 /** Hooks through which the batch reports; it never prints. */
 export interface BatchHooks {
-  /** A file passed its checks (warnings included), before it is sent. */
+  /** A file passed its checks, before it is sent. */
   onPrepared?: (index: number, prepared: PreparedFile) => void;
+  /** Content warnings of a file, whether it is then sent or refused. */
+  onWarnings?: (index: number, warnings: string[]) => void;
   /** Graph events of one file (requests, retries, progress). */
   onEvent?: (index: number, event: GraphEvent) => void;
   /** Outcomes, called in input order as soon as every earlier file has settled. */
@@ -84,8 +87,9 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
   let warnings: string[] = [];
   try {
     if (options.signal?.aborted) throw new InterruptedError(options.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
-    const prepared = await prepareFile(item.file, item.path, options.prepare);
+    const prepared = await prepareFile(item.file, item.path, options.prepare, item.filename);
     warnings = prepared.warnings;
+    if (warnings.length) hooks.onWarnings?.(index, warnings);
     hooks.onPrepared?.(index, prepared);
     const described = {
       file: item.file,
@@ -106,6 +110,10 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
     await hooks.remember?.(prepared, result.id, result.sha256);
     return { ...described, ok: true, id: result.id, sha256: result.sha256, attempts: result.attempts };
   } catch (error) {
+    if (error instanceof InputError && error.warnings.length) {
+      warnings = error.warnings;
+      hooks.onWarnings?.(index, warnings);
+    }
     return { file: item.file, ok: false, error: asWaUploadError(error), warnings };
   }
 }

@@ -125,6 +125,8 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .helpOption('-h, --help', 'show this help')
     .argument('[files...]', 'files to upload (- reads stdin; needs --type)')
     .showHelpAfterError('(run wa-upload --help for usage)')
+    // Root options belong to the upload; each subcommand parses its own (`wa-upload info --json ID`).
+    .enablePositionalOptions()
     .exitOverride()
     .addHelpText('after', HELP_FOOTER);
   addConnectionOptions(program)

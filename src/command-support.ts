@@ -126,7 +126,7 @@ export function describeEvent(file: string, event: GraphEvent): string {
     case 'wait':
       return `${file}: waiting ${event.waitMs} ms (${event.reason}) before try ${event.attempt + 1}: ${event.description}`;
     case 'progress':
-      return `${file}: ${event.transferred} of ${event.total} bytes sent`;
+      return `${file}: ${event.transferred} of ${event.total} bytes transferred`;
   }
 }
 

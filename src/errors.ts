@@ -78,8 +78,11 @@ export class ConfigError extends WaUploadError {
 
 /** A file that cannot or must not be sent: missing, unreadable, empty, unsupported, too big (exit 4). */
 export class InputError extends WaUploadError {
-  constructor(message: string, hint?: string) {
+  /** Content warnings found before the refusal, so that none is lost with it. */
+  readonly warnings: string[];
+  constructor(message: string, hint?: string, warnings: string[] = []) {
     super('input', message, hint === undefined ? {} : { hint });
+    this.warnings = warnings;
   }
 }
 

@@ -35,8 +35,6 @@ export interface PrepareOptions {
   typeOverride?: MediaType | undefined;
   /** --strict: any content warning refuses the file. */
   strict?: boolean | undefined;
-  /** Name for the part when the path says nothing (stdin). */
-  filenameOverride?: string | undefined;
 }
 
 const ERRNO_MESSAGES: Record<string, string> = {
@@ -49,7 +47,7 @@ const ERRNO_MESSAGES: Record<string, string> = {
 };
 
 /** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
-export async function prepareFile(file: string, path: string, options: PrepareOptions = {}): Promise<PreparedFile> {
+export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
   let size: number;
   try {
     const info = await stat(path);
@@ -66,21 +64,24 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   }
   if (size === 0) throw new InputError('is empty (0 bytes)', 'WhatsApp refuses empty files');
 
-  const name = options.filenameOverride ?? basename(file);
-  let type = options.typeOverride ?? detectMediaType(name);
+  let type = options.typeOverride ?? (await detectMediaType(name));
 
   const verdict = await examineContent(path, size, type);
   const warnings = [...verdict.warnings];
-  if (verdict.refusal) throw new InputError(verdict.refusal);
+  if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
   if (verdict.detected && !options.typeOverride) type = verdict.detected;
   if (options.strict && warnings.length > 0) {
-    throw new InputError(`refused under --strict: ${warnings[0]}`, warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway');
+    throw new InputError(
+      `refused under --strict: ${warnings[0]}`,
+      warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway',
+      warnings,
+    );
   }
 
   const limit = maxBytesFor(type, verdict.animated === undefined ? {} : { animated: verdict.animated });
   if (size > limit) {
     const what = type.category === 'sticker' ? `${verdict.animated ? 'animated' : verdict.animated === false ? 'static' : ''} stickers`.trim() : `${type.category === 'audio' ? 'audio' : type.category + 's'}`;
-    throw new InputError(`is ${formatBytes(size)} (${size} bytes), over the ${formatBytes(limit)} limit for ${what}`, limitHint(type));
+    throw new InputError(`is ${formatBytes(size)} (${size} bytes), over the ${formatBytes(limit)} limit for ${what}`, limitHint(type), warnings);
   }
 
   return {
@@ -94,15 +95,21 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   };
 }
 
-/** The type a filename's extension (any case) names; throws InputError listing what WhatsApp takes. */
-export function detectMediaType(filename: string): MediaType {
+/** The type a filename's extension (any case) names; throws InputError naming the type and listing what WhatsApp takes. */
+export async function detectMediaType(filename: string): Promise<MediaType> {
   const ext = extname(filename);
   if (!ext) {
     throw new InputError('has no extension, so its type is unknown', `rename it or pass --type (WhatsApp takes ${acceptedExtensions().join(' ')})`);
   }
   const type = mediaTypeForExtension(ext);
   if (!type) {
-    throw new InputError(`${ext.toLowerCase()} files are not a type WhatsApp accepts`, `convert it to one of ${acceptedExtensions().join(' ')}`);
+    // Only a refusal needs the full MIME database: load it then, not on every upload.
+    const { mimeTypeNamedBy } = await import('./mime-names.js');
+    const named = mimeTypeNamedBy(ext);
+    throw new InputError(
+      `${ext.toLowerCase()} files${named ? ` (${named})` : ''} are not a type WhatsApp accepts`,
+      `convert it to one of ${acceptedExtensions().join(' ')}`,
+    );
   }
   return type;
 }

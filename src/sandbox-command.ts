@@ -25,7 +25,7 @@ export async function runSandboxCommand(
     return ExitCode.usage;
   }
   context.stdout.write(
-    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\n`,
+    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox-token'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\n`,
   );
   context.stderr.write(
     `sandbox: a local stand-in of the media API is listening at ${sandbox.url} (Ctrl-C stops it)\n` +

@@ -23,6 +23,15 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
     return ExitCode.usage;
   }
 
+  if (stdinCount > 0 && flags.tokenFile === '-') {
+    reporter.fatal(new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN'));
+    return ExitCode.usage;
+  }
+  if (flags.filename !== undefined && stdinCount === 0) {
+    reporter.fatal(new UsageError('--filename names the part of a stdin upload (-)', 'a file on disk is sent under its own name: rename it instead'));
+    return ExitCode.usage;
+  }
+
   const controller = new AbortController();
   const stopListening = context.onSignal((signal) => controller.abort(signal));
   let sandbox: { url: string; close: () => Promise<void> } | undefined;
@@ -48,7 +57,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
         const { spoolStdin } = await import('./stdin.js');
         const spooled = await spoolStdin(context.stdin, flags.type);
         cleanups.push(spooled.cleanup);
-        items.push({ file: '-', path: spooled.path });
+        items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}` });
       } else {
         items.push({ file, path: file });
       }
@@ -66,11 +75,13 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
         dryRun: Boolean(flags.dryRun),
         graph,
         signal: controller.signal,
-        prepare: { typeOverride: flags.type, strict: flags.strict, filenameOverride: flags.filename },
+        prepare: { typeOverride: flags.type, strict: flags.strict },
       },
       {
+        onWarnings: (index, warnings) => {
+          for (const warning of warnings) reporter.warning(warning, items[index]!.file);
+        },
         onPrepared: (index, prepared) => {
-          for (const warning of prepared.warnings) reporter.warning(warning, prepared.file);
           bytesTotal[index] = prepared.size;
           reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
         },

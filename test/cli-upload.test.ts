@@ -242,7 +242,7 @@ describe('input refusals: exit 4 naming the file, before any request', () => {
     ['a missing file', async (cwd) => join(cwd, 'gone.png'), /error: no such file \(.*gone\.png\)/],
     ['a folder', async (cwd) => { await mkdir(join(cwd, 'album.jpg')); return join(cwd, 'album.jpg'); }, /is a folder, not a file/],
     ['an empty file', async (cwd) => { await writeFile(join(cwd, 'empty.pdf'), ''); return join(cwd, 'empty.pdf'); }, /is empty \(0 bytes\)/],
-    ['a type WhatsApp does not take', async (cwd) => { await writeFile(join(cwd, 'anim.gif'), 'GIF89a'); return join(cwd, 'anim.gif'); }, /\.gif files are not a type WhatsApp accepts[\s\S]*hint: convert it to one of .*\.jpg .*\.3gp/],
+    ['a type WhatsApp does not take', async (cwd) => { await writeFile(join(cwd, 'anim.gif'), 'GIF89a'); return join(cwd, 'anim.gif'); }, /\.gif files \(image\/gif\) are not a type WhatsApp accepts[\s\S]*hint: convert it to one of .*\.jpg .*\.3gp/],
     ['a file with no extension', async (cwd) => { await writeFile(join(cwd, 'README'), 'hi'); return join(cwd, 'README'); }, /has no extension[\s\S]*--type/],
     ['an image over 5 MB', async (cwd) => { const p = join(cwd, 'huge.png'); await copyFile(join(FIXTURES, 'valid/image.png'), p); await truncate(p, 5_000_001); return p; }, /over the 5 MB limit for images/],
     ['a video over 16 MB', async (cwd) => { const p = join(cwd, 'long.mp4'); await copyFile(join(FIXTURES, 'valid/video.mp4'), p); await truncate(p, 16_000_001); return p; }, /over the 16 MB limit for videos/],

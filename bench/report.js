@@ -1,0 +1,127 @@
+// Formats the benchmark's figures: the console tables and BENCHMARKS.md.
+
+const fmtSeconds = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : 'n/a');
+const fmtMiB = (mib) => (Number.isFinite(mib) ? `${mib.toFixed(1)} MiB` : 'n/a');
+const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');
+const verdict = (pass) => (pass === true ? 'PASS' : pass === false ? 'FAIL' : 'n/a');
+
+/** The rows of one case's table: tool, median time, ratios, median peak RSS, ratios, runs that succeeded. */
+function caseRows(result) {
+  const baselines = result.baselines.map((key) => result.tools.find((t) => t.key === key)).filter((t) => t && t.ok > 0);
+  const header = ['tool', 'median time', ...baselines.map((b) => `time ×${b.short}`), 'median peak RSS', ...baselines.map((b) => `RSS ×${b.short}`), 'runs ok'];
+  const rows = result.tools.map((t) => [
+    t.label,
+    fmtSeconds(t.medianMs),
+    ...baselines.map((b) => (b === t ? '1.00×' : fmtRatio(t.medianMs / b.medianMs))),
+    fmtMiB(t.medianRssMiB),
+    ...baselines.map((b) => (b === t ? '1.00×' : fmtRatio(t.medianRssMiB / b.medianRssMiB))),
+    `${t.ok}/${t.attempted}${t.skipped ? ' (skipped)' : ''}`,
+  ]);
+  return { header, rows };
+}
+
+function textTable(header, rows, { leftAligned = false } = {}) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 || leftAligned ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function markdownTable(header, rows, { leftAligned = false } = {}) {
+  const esc = (c) => String(c).replace(/\|/g, '\\|');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 || leftAligned ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Everything printed at the end of a run. */
+export function consoleReport({ cases, targets, notes }) {
+  const out = [];
+  for (const result of cases) {
+    const { header, rows } = caseRows(result);
+    out.push('', `${result.title}`, textTable(header, rows));
+    for (const tool of result.tools) {
+      for (const failure of tool.failures.slice(0, 3)) out.push(`  ! ${tool.label}: ${failure}`);
+    }
+  }
+  out.push('', 'Targets (issue 4)');
+  for (const t of targets) out.push(`${verdict(t.pass).padEnd(5)} ${t.name}`, `      ${t.measured}`);
+  for (const note of notes) out.push(`  note: ${note}`);
+  const failed = targets.filter((t) => t.pass === false).length;
+  const unknown = targets.filter((t) => t.pass === null).length;
+  out.push(
+    '',
+    failed === 0 && unknown === 0
+      ? `ALL ${targets.length} TARGETS PASS`
+      : `${targets.length - failed - unknown} of ${targets.length} targets pass; ${failed} FAIL${unknown ? `, ${unknown} could not be judged` : ''} (a report, not a test: exit code 0)`,
+  );
+  return out.join('\n');
+}
+
+/** The whole of BENCHMARKS.md. */
+export function markdownReport({ cases, targets, notes, machine, method, runs, startedAt, durationS }) {
+  const md = [];
+  md.push('# Benchmarks');
+  md.push('');
+  md.push(
+    `Written by \`npm run bench\` (bench/run.js) on ${startedAt.slice(0, 10)}; do not edit by hand. The targets are those of issue 4; ` +
+      `every figure is the median of ${runs} runs per tool, the tools of a case alternated run by run (ABCABC…) after one ` +
+      `discarded warm-up round, on the same files against the same local server.`,
+  );
+  md.push('');
+  md.push('## Targets');
+  md.push('');
+  md.push(markdownTable(['', 'target', 'measured'], targets.map((t) => [`**${verdict(t.pass)}**`, t.name, t.measured]), { leftAligned: true }));
+  md.push('');
+  md.push('## Figures');
+  for (const result of cases) {
+    const { header, rows } = caseRows(result);
+    md.push('');
+    md.push(`### ${result.title}`);
+    md.push('');
+    if (result.description) {
+      md.push(result.description);
+      md.push('');
+    }
+    md.push(markdownTable(header, rows));
+    const failures = result.tools.flatMap((t) => t.failures.slice(0, 2).map((f) => `- ${t.label}: ${f}`));
+    if (failures.length) {
+      md.push('');
+      md.push('Failed runs (left out of the medians):');
+      md.push('');
+      md.push(...failures);
+    }
+  }
+  if (notes.length) {
+    md.push('');
+    md.push('## Notes');
+    md.push('');
+    md.push(...notes.map((n) => `- ${n}`));
+  }
+  md.push('');
+  md.push('## How it was measured');
+  md.push('');
+  md.push(...method.map((m) => `- ${m}`));
+  md.push('');
+  md.push('## Machine');
+  md.push('');
+  md.push(markdownTable(['', ''], machine.map(([k, v]) => [k, v]), { leftAligned: true }));
+  md.push('');
+  md.push('## Reproduce');
+  md.push('');
+  md.push('```sh');
+  md.push('npm ci                      # installs the peers (devDependencies) too');
+  md.push('npm run bench               # builds dist/, runs every case, rewrites this file');
+  md.push('BENCH_RUNS=15 npm run bench # more runs per tool (default 7)');
+  md.push('```');
+  md.push('');
+  md.push(
+    `Needs Node 20+, GNU time at /usr/bin/time for peak memory (\`apt-get install time\`) and curl for the reference ` +
+      `(both optional: their columns then read n/a). Only loopback servers that the bench starts are contacted. ` +
+      `This run took ${Math.round(durationS)} s.`,
+  );
+  md.push('');
+  return md.join('\n');
+}

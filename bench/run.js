@@ -1,0 +1,684 @@
+// The benchmark of issue 4: wa-upload beside curl and JavaScript peers, same files, same local sandbox; writes BENCHMARKS.md.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { findGnuTime, killGroup, liveChildren, measure, median } from './measure.js';
+import { consoleReport, markdownReport } from './report.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'bin', 'wa-upload.js');
+const node = process.execPath;
+
+function wholeNumber(text, fallback, min, max) {
+  const n = Number(text);
+  return text !== undefined && /^\d+$/.test(String(text).trim()) && n >= min && n <= max ? n : fallback;
+}
+
+const RUNS = wholeNumber(process.env.BENCH_RUNS, 7, 1, 50);
+// A hard stop for the whole bench: past it the remaining runs are skipped and the report says so.
+const MAX_SECONDS = wholeNumber(process.env.BENCH_MAX_SECONDS, 900, 60, 7200);
+const PHONE = '100000000000001';
+const TOKEN = 'bench-token';
+const API = 'v26.0';
+const BIG_BYTES = 95_000_000;
+const SMALL_BYTES = 20_000;
+const BATCH_FILES = 40;
+const BATCH_FEW = 10;
+const BATCH_FILE_BYTES = 1_000_000;
+const BATCH_DELAY_MS = 250;
+const BATCH_CONCURRENCY = 8;
+
+// Signature strings (they survive minification) that tell which dist/ files hold each package that --help must not load.
+const LAZY_PACKAGES = {
+  got: 'ERR_NON_2XX_3XX_RESPONSE',
+  'form-data': 'Arrays are not supported.',
+  cosmiconfig: 'Key $import must contain a string or a list of strings',
+  ora: 'The `interval` option must be a positive integer',
+};
+
+const startedAt = new Date();
+const deadline = Date.now() + MAX_SECONDS * 1000;
+const scratch = join(root, '.bench-tmp', `run-${startedAt.getTime()}-${process.pid}`);
+const notes = [];
+const sandboxes = [];
+let outOfTime = false;
+
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// NODE_EXTRA_CA_CERTS makes every Node process read and parse a CA file while it starts (tens of milliseconds here):
+// a setting of the machine, not of any tool, that would pad `node -e 0` and every Node tool alike. Left out unless asked.
+const KEEP_EXTRA_CA = process.env.BENCH_KEEP_NODE_EXTRA_CA_CERTS === '1';
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+
+/** The environment every child gets: none of the caller's API settings, proxies or npm script variables. */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|WA_|WHATSAPP_|CLOUD_API_)/i.test(key)) continue;
+    if (/^(https?|all|no)_proxy$/i.test(key)) continue;
+    if (key === 'NODE_EXTRA_CA_CERTS' && !KEEP_EXTRA_CA) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function versionOf(command, args) {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 15_000, env: cleanEnv() });
+  return result.status === 0 ? result.stdout.trim().split('\n')[0] : undefined;
+}
+
+function peerVersion(name) {
+  try {
+    return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function findCurl() {
+  for (const candidate of ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl']) if (existsSync(candidate)) return candidate;
+  return undefined;
+}
+
+function binNextToNode(name) {
+  const candidate = join(dirname(node), name);
+  return existsSync(candidate) ? candidate : name;
+}
+
+// ---------------------------------------------------------------- fixtures
+
+/** A PDF-like file: the PDF header, random bytes, an %%EOF trailer; written a MiB at a time. */
+function writePdfLike(path, bytes) {
+  const head = Buffer.from('%PDF-1.7\n');
+  const tail = Buffer.from('\n%%EOF\n');
+  const chunk = Buffer.alloc(1024 * 1024);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, head);
+    let left = bytes - head.length - tail.length;
+    for (let i = 0; i < 200 && left > 0; i++) {
+      const n = Math.min(chunk.length, left);
+      randomFillSync(chunk, 0, n);
+      writeSync(fd, chunk, 0, n);
+      left -= n;
+    }
+    writeSync(fd, tail);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function makeFixtures() {
+  await mkdir(join(scratch, 'batch'), { recursive: true });
+  const big = join(scratch, 'big-95MB.pdf');
+  const small = join(scratch, 'small-20KB.pdf');
+  writePdfLike(big, BIG_BYTES);
+  writePdfLike(small, SMALL_BYTES);
+  const batch = [];
+  for (let i = 1; i <= BATCH_FILES; i++) {
+    const file = join(scratch, 'batch', `doc-${String(i).padStart(2, '0')}.pdf`);
+    writePdfLike(file, BATCH_FILE_BYTES);
+    batch.push(file);
+  }
+  for (const [file, bytes] of [[big, BIG_BYTES], [small, SMALL_BYTES], [batch[0], BATCH_FILE_BYTES]]) {
+    if ((await stat(file)).size !== bytes) throw new Error(`fixture ${file} is not ${bytes} bytes`);
+  }
+  return { big, small, batch };
+}
+
+// ---------------------------------------------------------------- sandbox
+
+/** Starts `wa-upload sandbox` on a free loopback port and resolves once it printed its WA_BASE_URL line. */
+async function startSandbox(label, extraArgs) {
+  const tmp = join(scratch, `sandbox-${label}`);
+  await mkdir(tmp, { recursive: true });
+  // TMPDIR: whatever the sandbox stores lands inside the scratch folder, removed with it even if the sandbox is killed.
+  const child = spawn(node, [cli, 'sandbox', '--port', '0', ...extraArgs], {
+    cwd: scratch,
+    env: cleanEnv({ TMPDIR: tmp }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  liveChildren.add(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    if (stderr.length < 8192) stderr += chunk;
+  });
+  const url = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`sandbox ${label} did not start within 15 s: ${stderr.trim()}`)), 15_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /^WA_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox ${label} exited (${code}) before listening: ${stderr.trim()}`));
+    });
+  });
+  const sandbox = {
+    label,
+    url,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      killGroup(child, 'SIGINT');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      liveChildren.delete(child);
+    },
+  };
+  sandboxes.push(sandbox);
+  return sandbox;
+}
+
+async function api(sandbox, method, path) {
+  const response = await fetch(`${sandbox.url}/${API}/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}` },
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+/** Checks through the API that the first media object has the expected size, then deletes them all (untimed). */
+async function checkAndDelete(sandbox, ids, expectedBytes) {
+  let problem;
+  const info = await api(sandbox, 'GET', `${ids[0]}?phone_number_id=${PHONE}`);
+  if (info.status !== 200 || Number(info.body?.file_size) !== expectedBytes) {
+    problem = `the server holds ${info.body?.file_size ?? '?'} bytes for ${ids[0]}, not ${expectedBytes}`;
+  }
+  // At most BATCH_FILES deletes at once, all on loopback.
+  await Promise.all(ids.slice(0, BATCH_FILES).map((id) => api(sandbox, 'DELETE', `${id}?phone_number_id=${PHONE}`).catch(() => undefined)));
+  return problem;
+}
+
+// ---------------------------------------------------------------- cases
+
+// A media ID is a whole token of digits: not part of a path or a file name (the scratch folder's name holds digits too).
+const MEDIA_ID = /(?:^|[^\w./-])(\d{10,20})(?=$|[^\w./-])/gm;
+
+/** Why a run does not count, or undefined when it does. */
+async function problemWith(tool, run) {
+  if (run.timedOut) return `timed out after ${tool.timeoutMs / 1000} s`;
+  if (run.code !== 0) {
+    const last = (run.stderr.trim().split('\n').filter(Boolean).pop() ?? '').slice(0, 200);
+    return `exit ${run.code ?? run.signal}${last ? `: ${last}` : ''}`;
+  }
+  if (tool.expectStdout && !tool.expectStdout.test(run.stdout)) return `unexpected output: ${run.stdout.slice(0, 120)}`;
+  if (tool.expectIds) {
+    const ids = [...new Set([...run.stdout.matchAll(MEDIA_ID)].map((match) => match[1]))];
+    if (ids.length !== tool.expectIds) return `printed ${ids.length} media IDs, expected ${tool.expectIds}`;
+    return checkAndDelete(tool.sandbox, ids, tool.expectBytes);
+  }
+  return undefined;
+}
+
+/** Runs every tool of a case RUNS times, alternating tool by tool, after one discarded warm-up round. */
+async function runCase(def) {
+  const tools = def.tools.map((t) => ({ ...t, samples: [], failures: [], attempted: 0, skipped: false }));
+  log(`\n${def.title}`);
+  for (let round = 0; round <= RUNS; round++) {
+    for (const tool of tools) {
+      if (interrupted) throw new Error('interrupted');
+      if (tool.skipped) continue;
+      if (Date.now() > deadline) {
+        if (!outOfTime) notes.push(`The bench hit its ${MAX_SECONDS} s limit (BENCH_MAX_SECONDS): later runs were skipped.`);
+        outOfTime = true;
+        tool.skipped = true;
+        continue;
+      }
+      const prepared = tool.prepare ? await tool.prepare() : {};
+      let run;
+      try {
+        run = await measure(tool.command, prepared.args ?? tool.args, {
+          env: tool.env,
+          cwd: tool.cwd ?? scratch,
+          timeoutMs: tool.timeoutMs,
+          timeBin,
+          scratch,
+        });
+      } finally {
+        if (prepared.cleanup) await prepared.cleanup();
+      }
+      const problem = await problemWith(tool, run);
+      if (round === 0) {
+        if (problem) {
+          tool.failures.push(`warm-up: ${problem}`);
+          tool.skipped = true;
+          log(`  ${tool.label}: warm-up failed (${problem}); skipped`);
+        }
+        continue;
+      }
+      tool.attempted += 1;
+      if (problem) tool.failures.push(problem);
+      else tool.samples.push(run);
+      process.stderr.write(`  ${tool.label.padEnd(34)} run ${round}/${RUNS}  ${problem ? `FAILED: ${problem}` : `${(run.ms / 1000).toFixed(3)} s  ${Number.isFinite(run.rssMiB) ? run.rssMiB.toFixed(1) : '?'} MiB`}\n`);
+    }
+  }
+  return {
+    key: def.key,
+    title: def.title,
+    description: def.description,
+    baselines: def.baselines,
+    tools: tools.map((t) => ({
+      key: t.key,
+      label: t.label,
+      short: t.short ?? t.label,
+      ok: t.samples.length,
+      attempted: t.attempted,
+      skipped: t.skipped,
+      failures: t.failures,
+      medianMs: median(t.samples.map((s) => s.ms)),
+      medianRssMiB: median(t.samples.map((s) => s.rssMiB)),
+    })),
+  };
+}
+
+/** Which dist/ files --help and --version load, and whether any of them holds a package that must stay lazy. */
+async function checkLazyLoading() {
+  const distFiles = [];
+  const walk = async (dir) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (entry.name.endsWith('.js')) distFiles.push(path);
+    }
+  };
+  await walk(join(root, 'dist'));
+  const texts = new Map();
+  for (const file of distFiles) texts.set(file, await readFile(file, 'utf8'));
+  const holders = {};
+  for (const [pkg, signature] of Object.entries(LAZY_PACKAGES)) {
+    holders[pkg] = distFiles.filter((f) => texts.get(f).includes(signature));
+    if (holders[pkg].length === 0) notes.push(`No dist/ file holds ${pkg}'s signature string: it is not bundled (or bench/run.js needs a new signature).`);
+  }
+  const results = [];
+  for (const args of [['--help'], ['--version']]) {
+    const logFile = join(scratch, `loads-${args[0].slice(2)}.log`);
+    const run = await measure(node, ['--import', pathToFileURL(join(root, 'bench', 'load-trace.js')).href, cli, ...args], {
+      env: cleanEnv({ WA_BENCH_LOAD_LOG: logFile }),
+      cwd: scratch,
+      timeoutMs: 15_000,
+      timeBin: undefined,
+      scratch,
+    });
+    const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const esmFiles = lines
+      .filter((l) => l.startsWith('esm file://'))
+      .map((l) => fileURLToPath(l.slice(4)))
+      .filter((f) => !f.startsWith(join(root, 'bench')));
+    const loadedDist = [...new Set(esmFiles.filter((f) => f.startsWith(join(root, 'dist'))))];
+    const outsideDist = [...new Set(esmFiles.filter((f) => !f.startsWith(join(root, 'dist')) && f !== cli))];
+    const bareRequires = [...new Set(lines.filter((l) => l.startsWith('cjs ')).map((l) => l.slice(4)))].filter(
+      (r) => !r.startsWith('node:') && !r.startsWith('.') && !r.startsWith('/') && !isBuiltin(r),
+    );
+    const loadedPackages = Object.keys(LAZY_PACKAGES).filter(
+      (pkg) =>
+        holders[pkg].some((f) => loadedDist.includes(f)) ||
+        outsideDist.some((f) => f.includes(`/node_modules/${pkg}/`)) ||
+        bareRequires.includes(pkg),
+    );
+    let bytes = 0;
+    for (const f of loadedDist) bytes += (await stat(f)).size;
+    results.push({
+      flag: args[0],
+      ok: run.code === 0 && lines.length > 0,
+      loadedDist: loadedDist.map((f) => relative(root, f)),
+      distKiB: bytes / 1024,
+      outsideDist: outsideDist.map((f) => relative(root, f)),
+      bareRequires,
+      loadedPackages,
+    });
+  }
+  return results;
+}
+
+const BUILTINS = new Set((await import('node:module')).builtinModules);
+function isBuiltin(name) {
+  return BUILTINS.has(name) || BUILTINS.has(name.split('/')[0]);
+}
+
+// ---------------------------------------------------------------- main
+
+const timeBin = findGnuTime();
+
+async function cleanup() {
+  await Promise.allSettled(sandboxes.map((s) => s.stop()));
+  for (const child of liveChildren) killGroup(child, 'SIGKILL', { evenAfterExit: true });
+  await rm(scratch, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
+  await rmdir(join(root, '.bench-tmp')).catch(() => {});
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\nbench: ${signal}: stopping servers and removing ${relative(root, scratch)}`);
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run bench` (it builds first)');
+  if (!timeBin) notes.push('GNU time was not found (apt-get install time): peak memory reads n/a.');
+  const curl = findCurl();
+  if (!curl) notes.push('curl was not found: the curl reference and the throughput target read n/a.');
+  const peers = [
+    { key: 'wajs', pkg: 'whatsapp-api-js', label: `whatsapp-api-js ${peerVersion('whatsapp-api-js') ?? ''}`.trim(), script: 'whatsapp-api-js.js' },
+    { key: 'gd', pkg: '@great-detail/whatsapp', label: `@great-detail/whatsapp ${peerVersion('@great-detail/whatsapp') ?? ''}`.trim(), script: 'great-detail-whatsapp.js' },
+  ].filter((p) => {
+    if (peerVersion(p.pkg)) return true;
+    notes.push(`${p.pkg} is not installed (npm ci): left out.`);
+    return false;
+  });
+
+  await mkdir(scratch, { recursive: true });
+  log(`bench: ${RUNS} runs per tool; fixtures in ${relative(root, scratch)}`);
+  const files = await makeFixtures();
+
+  // The standalone sandbox keeps every upload on disk unless it can be told not to; the bench then deletes each upload
+  // right after its run (untimed), so disk use stays flat, but the writing still costs the server time.
+  const sandboxHelp = spawnSync(node, [cli, 'sandbox', '--help'], { encoding: 'utf8', timeout: 15_000, env: cleanEnv() }).stdout ?? '';
+  const noStore = /--no-store\b/.test(sandboxHelp);
+  const storeArgs = noStore ? ['--no-store'] : [];
+  const fast = await startSandbox('main', storeArgs);
+  const slow = await startSandbox('delay', [...storeArgs, '--delay', String(BATCH_DELAY_MS)]);
+  log(`bench: sandbox ${fast.url}, sandbox with ${BATCH_DELAY_MS} ms delay ${slow.url}${noStore ? ' (--no-store)' : ' (storing uploads: no --no-store flag)'}`);
+
+  const uploadEnv = (sandbox) => cleanEnv({ WA_BASE_URL: sandbox.url, WA_TOKEN: TOKEN, WA_PHONE_NUMBER_ID: PHONE });
+  const curlArgs = (sandbox, file) => [
+    '-sS',
+    '-F', 'messaging_product=whatsapp',
+    '-F', 'type=application/pdf',
+    '-F', `file=@${file};type=application/pdf`,
+    '-H', `Authorization: Bearer ${TOKEN}`,
+    `${sandbox.url}/${API}/${PHONE}/media`,
+  ];
+  const uploadTools = (file, bytes, timeoutMs) => [
+    { key: 'wa', label: 'wa-upload', command: node, args: [cli, file], env: uploadEnv(fast), sandbox: fast, expectIds: 1, expectBytes: bytes, timeoutMs },
+    ...(curl ? [{ key: 'curl', label: 'curl', command: curl, args: curlArgs(fast, file), env: cleanEnv(), sandbox: fast, expectIds: 1, expectBytes: bytes, timeoutMs }] : []),
+    ...peers.map((p) => ({
+      key: p.key,
+      label: p.label,
+      command: node,
+      args: [join(root, 'bench', 'peers', p.script), file],
+      env: uploadEnv(fast),
+      sandbox: fast,
+      expectIds: 1,
+      expectBytes: bytes,
+      timeoutMs,
+    })),
+  ];
+  const nodeBare = { key: 'node0', label: 'node -e 0', short: 'node -e 0', command: node, args: ['-e', '0'], env: cleanEnv(), timeoutMs: 15_000 };
+
+  const cases = [];
+  cases.push(
+    await runCase({
+      key: 'big',
+      title: `95 MB upload (${BIG_BYTES.toLocaleString('en')} bytes, one PDF)`,
+      description: 'One document of 95,000,000 bytes uploaded end to end (process start to media ID printed).',
+      baselines: ['curl'],
+      tools: uploadTools(files.big, BIG_BYTES, 120_000),
+    }),
+  );
+  cases.push(
+    await runCase({
+      key: 'small',
+      title: `20 KB upload (${SMALL_BYTES.toLocaleString('en')} bytes) and start-up`,
+      description: 'A small document end to end: almost all of it is process start-up. `node -e 0` is a bare Node start.',
+      baselines: ['curl', 'node0'],
+      tools: [...uploadTools(files.small, SMALL_BYTES, 60_000), nodeBare],
+    }),
+  );
+  cases.push(
+    await runCase({
+      key: 'help',
+      title: '--help and --version',
+      baselines: ['node0'],
+      tools: [
+        { key: 'help', label: 'wa-upload --help', command: node, args: [cli, '--help'], env: cleanEnv(), expectStdout: /Usage: wa-upload/, timeoutMs: 15_000 },
+        { key: 'version', label: 'wa-upload --version', command: node, args: [cli, '--version'], env: cleanEnv(), expectStdout: /^\d+\.\d+\.\d+/, timeoutMs: 15_000 },
+        nodeBare,
+        // What the machine's NODE_EXTRA_CA_CERTS would add to every Node start, for the record.
+        ...(EXTRA_CA && !KEEP_EXTRA_CA
+          ? [{ key: 'node0-ca', label: 'node -e 0, NODE_EXTRA_CA_CERTS set', command: node, args: ['-e', '0'], env: cleanEnv({ NODE_EXTRA_CA_CERTS: EXTRA_CA }), timeoutMs: 15_000 }]
+          : []),
+      ],
+    }),
+  );
+
+  const slowEnv = uploadEnv(slow);
+  const curlBatchArgs = (list) => {
+    // One curl, transfers in parallel (at most 8 at once), each with its own form after --next.
+    const args = ['-Z', '--parallel-max', String(BATCH_CONCURRENCY)];
+    list.forEach((file, i) => {
+      if (i > 0) args.push('--next');
+      args.push(...curlArgs(slow, file), '-w', '\\n');
+    });
+    return args;
+  };
+  const batchTool = (extra) => ({ sandbox: slow, expectBytes: BATCH_FILE_BYTES, timeoutMs: 60_000, ...extra });
+  const few = files.batch.slice(0, BATCH_FEW);
+  cases.push(
+    await runCase({
+      key: 'batch',
+      title: `Batch: ${BATCH_FILES} files of 1 MB, server answering after ${BATCH_DELAY_MS} ms, ${BATCH_CONCURRENCY} at once`,
+      description:
+        `${BATCH_FILES} documents of ${BATCH_FILE_BYTES.toLocaleString('en')} bytes against the sandbox started with ` +
+        `\`--delay ${BATCH_DELAY_MS}\`; wa-upload with \`--concurrency ${BATCH_CONCURRENCY}\`, curl with \`-Z --parallel-max ${BATCH_CONCURRENCY}\`, ` +
+        `each peer with a pool of ${BATCH_CONCURRENCY} workers. The ${BATCH_FEW}-file run shows whether memory grows with the number of files.`,
+      baselines: ['curl'],
+      tools: [
+        batchTool({ key: 'wa', label: `wa-upload, ${BATCH_FILES} files`, command: node, args: [cli, '--concurrency', String(BATCH_CONCURRENCY), ...files.batch], env: slowEnv, expectIds: BATCH_FILES }),
+        ...(curl ? [batchTool({ key: 'curl', label: `curl, ${BATCH_FILES} files`, short: 'curl', command: curl, args: curlBatchArgs(files.batch), env: cleanEnv(), expectIds: BATCH_FILES })] : []),
+        ...peers.map((p) =>
+          batchTool({
+            key: p.key,
+            label: `${p.label}, ${BATCH_FILES} files`,
+            command: node,
+            args: [join(root, 'bench', 'peers', p.script), ...files.batch],
+            env: { ...slowEnv, BENCH_CONCURRENCY: String(BATCH_CONCURRENCY) },
+            expectIds: BATCH_FILES,
+          }),
+        ),
+        batchTool({ key: 'wa-few', label: `wa-upload, ${BATCH_FEW} files`, command: node, args: [cli, '--concurrency', String(BATCH_CONCURRENCY), ...few], env: slowEnv, expectIds: BATCH_FEW }),
+      ],
+    }),
+  );
+
+  // Cold npx: the packed tarball, run from a fresh empty npm cache every time, offline (a zero-dependency package
+  // needs nothing from the registry). A one-file package packed the same way shows what npx itself costs here.
+  const packDir = join(scratch, 'pack');
+  const floorDir = join(scratch, 'npx-floor');
+  await mkdir(join(floorDir, 'bin'), { recursive: true });
+  await writeFile(join(floorDir, 'package.json'), JSON.stringify({ name: 'npx-floor', version: '1.0.0', bin: { 'npx-floor': 'bin/cli.js' } }));
+  await writeFile(join(floorDir, 'bin', 'cli.js'), '#!/usr/bin/env node\nconsole.log("Usage: npx-floor");\n', { mode: 0o755 });
+  const npm = binNextToNode('npm');
+  const npx = binNextToNode('npx');
+  const pack = (cwd) => {
+    const result = spawnSync(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], { cwd, encoding: 'utf8', timeout: 120_000, env: cleanEnv() });
+    if (result.status !== 0) throw new Error(`npm pack failed in ${cwd}: ${result.stderr}`);
+    return JSON.parse(result.stdout)[0];
+  };
+  await mkdir(packDir, { recursive: true });
+  const packed = pack(root);
+  const floorPacked = pack(floorDir);
+  const rootPkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+  const runtimeDeps = Object.keys(rootPkg.dependencies ?? {}).length;
+  const tarballInfo = { bytes: packed.size, files: packed.files.length, distFiles: packed.files.filter((f) => f.path.startsWith('dist/')).length, runtimeDeps };
+  const npxCwd = join(scratch, 'npx-cwd');
+  await mkdir(npxCwd, { recursive: true });
+  let cacheCount = 0;
+  const coldNpx = (key, label, short, tarball, bin, args, expectStdout) => ({
+    key,
+    label,
+    short,
+    command: npx,
+    cwd: npxCwd,
+    env: cleanEnv({ npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' }),
+    expectStdout,
+    timeoutMs: 60_000,
+    async prepare() {
+      cacheCount += 1;
+      const cache = join(scratch, `npm-cache-${cacheCount}`);
+      return {
+        args: ['--yes', '--offline', '--cache', cache, `--package=${tarball}`, bin, ...args],
+        cleanup: () => rm(cache, { recursive: true, force: true }),
+      };
+    },
+  });
+  cases.push(
+    await runCase({
+      key: 'npx',
+      title: 'Cold npx from the packed tarball (empty npm cache each run)',
+      description:
+        `\`npx --yes --offline --cache <new empty folder> --package=<tarball> wa-upload --help\`. The tarball: ` +
+        `${(tarballInfo.bytes / 1024).toFixed(0)} KiB, ${tarballInfo.files} files (${tarballInfo.distFiles} under dist/), ` +
+        `${runtimeDeps} runtime dependencies. "npx floor" is a one-file package packed and run the same way: what npx costs by itself.`,
+      baselines: ['floor'],
+      tools: [
+        coldNpx('npx', 'npx wa-upload --help', 'npx', join(packDir, packed.filename), 'wa-upload', ['--help'], /Usage: wa-upload/),
+        coldNpx('floor', 'npx floor (1-file package)', 'floor', join(packDir, floorPacked.filename), 'npx-floor', [], /Usage: npx-floor/),
+      ],
+    }),
+  );
+  const lazy = await checkLazyLoading();
+
+  // ------------------------------------------------------------ targets
+  const get = (caseKey, toolKey) => cases.find((c) => c.key === caseKey)?.tools.find((t) => t.key === toolKey && t.ok > 0);
+  const s = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : 'n/a');
+  const m = (mib) => (Number.isFinite(mib) ? `${mib.toFixed(1)} MiB` : 'n/a');
+  const judge = (...conditions) => (conditions.some((c) => c === null) ? null : conditions.every(Boolean));
+  const known = (...values) => values.every(Number.isFinite);
+  const targets = [];
+  {
+    const big = get('big', 'wa');
+    const small = get('small', 'wa');
+    const ok = big && small && known(big.medianRssMiB, small.medianRssMiB);
+    targets.push({
+      name: 'Flat memory: 95 MB upload ≤ 100 MiB peak, and ≤ 40 MiB above the 20 KB upload',
+      measured: ok ? `${m(big.medianRssMiB)} (20 KB: ${m(small.medianRssMiB)}, +${(big.medianRssMiB - small.medianRssMiB).toFixed(1)} MiB)` : 'n/a',
+      pass: ok ? judge(big.medianRssMiB <= 100, big.medianRssMiB - small.medianRssMiB <= 40) : null,
+    });
+  }
+  {
+    const wa = get('big', 'wa');
+    const c = get('big', 'curl');
+    const ok = wa && c;
+    targets.push({
+      name: 'Throughput: 95 MB upload within 1.8× of curl',
+      measured: ok ? `${s(wa.medianMs)} vs curl ${s(c.medianMs)}: ${(wa.medianMs / c.medianMs).toFixed(2)}×` : 'n/a',
+      pass: ok ? wa.medianMs <= 1.8 * c.medianMs : null,
+    });
+  }
+  {
+    const wa = get('small', 'wa');
+    const bare = get('small', 'node0');
+    const help = lazy.find((l) => l.flag === '--help');
+    const version = lazy.find((l) => l.flag === '--version');
+    const lazyOk = lazy.every((l) => l.ok && l.loadedPackages.length === 0 && l.bareRequires.length === 0 && l.outsideDist.length === 0);
+    const loaded = lazy.flatMap((l) => l.loadedPackages.map((p) => `${l.flag} loads ${p}`));
+    const ok = wa && bare;
+    targets.push({
+      name: 'Start-up: 20 KB upload within 2.5× of `node -e 0`; --help/--version load none of got, form-data, cosmiconfig, ora',
+      measured:
+        (ok ? `${s(wa.medianMs)} vs ${s(bare.medianMs)}: ${(wa.medianMs / bare.medianMs).toFixed(2)}×` : 'n/a') +
+        `; --help loads ${help?.loadedDist.length ?? '?'} dist files (${help?.distKiB.toFixed(0) ?? '?'} KiB), --version ${version?.loadedDist.length ?? '?'} (${version?.distKiB.toFixed(0) ?? '?'} KiB)` +
+        (loaded.length ? `: ${loaded.join(', ')}` : ', none of the four'),
+      pass: ok ? judge(wa.medianMs <= 2.5 * bare.medianMs, lazyOk) : null,
+    });
+  }
+  {
+    const cold = get('npx', 'npx');
+    const floor = get('npx', 'floor');
+    targets.push({
+      name: 'Cold npx: `npx --yes --package=<tarball> wa-upload --help` from an empty cache within 0.7 s',
+      measured: cold ? `${s(cold.medianMs)} (npx floor ${s(floor?.medianMs)}; ${runtimeDeps} runtime dependencies, ${(tarballInfo.bytes / 1024).toFixed(0)} KiB tarball)` : 'n/a',
+      pass: cold ? cold.medianMs <= 700 : null,
+    });
+  }
+  {
+    const many = get('batch', 'wa');
+    const few10 = get('batch', 'wa-few');
+    const ok = many && few10;
+    const rssKnown = ok && known(many.medianRssMiB, few10.medianRssMiB);
+    const growth = rssKnown ? many.medianRssMiB - few10.medianRssMiB : Number.NaN;
+    targets.push({
+      name: `Batches: ${BATCH_FILES} files, ${BATCH_DELAY_MS} ms server, --concurrency ${BATCH_CONCURRENCY} under 4 s; memory flat (${BATCH_FILES} files ≤ ${BATCH_FEW} files + 10 MiB)`,
+      measured: ok ? `${s(many.medianMs)}; ${m(many.medianRssMiB)} for ${BATCH_FILES} files vs ${m(few10.medianRssMiB)} for ${BATCH_FEW}` : 'n/a',
+      pass: ok ? judge(many.medianMs < 4000, rssKnown ? growth <= 10 : null) : null,
+    });
+  }
+
+  for (const l of lazy) {
+    if (l.outsideDist.length) notes.push(`${l.flag} loaded modules outside dist/: ${l.outsideDist.join(', ')}`);
+    if (l.bareRequires.length) notes.push(`${l.flag} required packages at run time: ${l.bareRequires.join(', ')}`);
+  }
+  const help = lazy.find((l) => l.flag === '--help');
+  if (help) notes.push(`Files --help loads: ${help.loadedDist.join(', ')}.`);
+  if (EXTRA_CA) {
+    const bare = get('help', 'node0');
+    const withCa = get('help', 'node0-ca');
+    notes.push(
+      KEEP_EXTRA_CA
+        ? 'NODE_EXTRA_CA_CERTS is set on this machine and was kept (BENCH_KEEP_NODE_EXTRA_CA_CERTS=1): every Node start, `node -e 0` included, loads that CA file.'
+        : `NODE_EXTRA_CA_CERTS is set on this machine; the bench unsets it for every child (BENCH_KEEP_NODE_EXTRA_CA_CERTS=1 keeps it). ` +
+            `With it a bare \`node -e 0\` takes ${withCa ? s(withCa.medianMs) : 'n/a'} instead of ${bare ? s(bare.medianMs) : 'n/a'}.`,
+    );
+  }
+  notes.push(
+    noStore
+      ? 'The sandbox ran with --no-store: it parses and hashes each upload but keeps nothing on disk.'
+      : 'The standalone sandbox has no --no-store flag, so it wrote every upload to disk (inside the scratch folder) and the bench deleted each one after its run; that writing is part of every tool\'s time alike.',
+  );
+
+  const machine = [
+    ['CPU', (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? 'unknown').trim()],
+    ['cores', String(os.cpus().length)],
+    ['memory', `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`],
+    ['OS', `${(readFileSync('/etc/os-release', 'utf8').match(/^PRETTY_NAME="?([^"\n]+)"?$/m)?.[1] ?? os.type())}, kernel ${os.release()}`],
+    ['Node', process.version],
+    ['npm', versionOf(npm, ['-v']) ?? 'n/a'],
+    ['curl', curl ? (versionOf(curl, ['--version']) ?? 'n/a').split(' ').slice(0, 2).join(' ') : 'not found'],
+    ...peers.map((p) => [p.pkg, peerVersion(p.pkg)]),
+    ['wa-upload', `${rootPkg.version}, commit ${versionOf('git', ['-C', root, 'rev-parse', '--short', 'HEAD']) ?? '?'}${spawnSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', timeout: 15_000 }).stdout?.trim() ? ' with uncommitted changes' : ''}`],
+    ['date', startedAt.toISOString()],
+  ];
+  const method = [
+    'Wall time: from spawning the process to its exit, timed by the bench (performance.now); every tool runs under the same GNU time wrapper.',
+    'Peak memory: GNU time\'s maximum resident set size (wait4), in MiB: the largest RSS of the process or any child it waited for.',
+    `Runs: one warm-up round (not counted, it also fills the page cache), then ${RUNS} rounds; each round runs every tool of the case once, in the same order. Medians.`,
+    'Each upload run must print the expected media IDs; the bench then asks the server (untimed) for the size it holds and deletes the media. A failed run is left out and listed.',
+    `Server: \`wa-upload sandbox\` (the local stand-in of the media endpoint) on 127.0.0.1, a second one with \`--delay ${BATCH_DELAY_MS}\` for the batch case.`,
+    'curl: `curl -sS -F messaging_product=whatsapp -F type=application/pdf -F file=@<file>;type=application/pdf -H "Authorization: Bearer …" <url>`.',
+    'whatsapp-api-js: `uploadMedia(phoneID, form)` with the file in a `Blob` from `readFileSync` (its documented example); it always calls graph.facebook.com, so its documented `ponyfill.fetch` option is given a fetch that rewrites that origin to the sandbox.',
+    '@great-detail/whatsapp: `sdk.media.upload({ phoneNumberID, mimeType, file, filename })` with `readFileSync` (its README; the typed API takes a Blob), `prefixUrl` pointing at the sandbox.',
+    'Lazy loading: `node --import bench/load-trace.js` logs every module loaded (ESM loader hook and CommonJS Module._load); a dist/ file "holds" a package when it contains a signature string of that package.',
+  ];
+  const durationS = (Date.now() - startedAt.getTime()) / 1000;
+  const report = { cases, targets, notes, machine, method, runs: RUNS, startedAt: startedAt.toISOString(), durationS };
+  await writeFile(join(root, 'BENCHMARKS.md'), markdownReport(report));
+  process.stdout.write(`${consoleReport(report)}\n\nWrote BENCHMARKS.md (${Math.round(durationS)} s).\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  if (!interrupted) await cleanup();
+}
