@@ -9,18 +9,37 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 
+/** Replaces two modules that cost start-up time and are never used the way wa-upload calls their importers (see the shims). */
+const startupShims = {
+  name: 'startup-shims',
+  setup(b) {
+    b.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: join(root, 'scripts', 'shims', 'http2-wrapper.js') }));
+    b.onResolve({ filter: /^mime-types$/ }, (args) =>
+      /node_modules[\\/]form-data[\\/]/.test(args.importer) ? { path: join(root, 'scripts', 'shims', 'form-data-mime-types.js') } : undefined,
+    );
+    // @sindresorhus/is (got's) builds two Intl.ListFormat objects at import: initialising ICU costs ~30 ms of every
+    // start-up, for messages of argument errors wa-upload never triggers. Build them on first use instead.
+    b.onLoad({ filter: /node_modules[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const lazy = source.replace(
+        /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^)]*)\);/g,
+        (_, name, options) => `let ${name}Instance; const ${name} = { format: (list) => (${name}Instance ??= new Intl.ListFormat(${options})).format(list) };`,
+      );
+      if (lazy === source) throw new Error('@sindresorhus/is changed: review the lazy Intl.ListFormat patch in scripts/build.js');
+      return { contents: lazy, loader: 'js' };
+    });
+  },
+};
+
 await rm(join(root, 'dist'), { recursive: true, force: true });
-const result = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
-  outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: process.env.WA_UPLOAD_BUILD_DEBUG !== '1',
-  sourcemap: process.env.WA_UPLOAD_BUILD_DEBUG === '1' ? 'inline' : false,
+  sourcemap: false,
   legalComments: 'none',
   metafile: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -30,7 +49,11 @@ const result = await build({
   // CommonJS dependencies inside an ESM bundle need require().
   banner: { js: "import { createRequire as __waCreateRequire } from 'node:module'; const require = __waCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+  plugins: [startupShims],
+};
+// Split at the lazy imports (commands, cosmiconfig, ora, the sandbox server, the MIME database): the CLI and the API share
+// their chunks, and any one path loads few files.
+const result = await build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', splitting: true });
 
 // Every bundled package's licence goes into THIRD_PARTY_NOTICES beside dist/.
 const packages = new Map();
@@ -62,6 +85,21 @@ const tsc = spawnSync(
   { cwd: root, stdio: 'inherit' },
 );
 if (tsc.status !== 0) throw new Error('emitting the type declarations failed');
+
+// WA_UPLOAD_BUILD_ANALYZE=1 shows what each large output holds, package by package (start-up work starts here).
+if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {
+  for (const [out, output] of Object.entries(result.metafile.outputs)) {
+    if (output.bytes < 20_000) continue;
+    const byPackage = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const key = match ? match[1] : input.replace(/\/[^/]+$/, '');
+      byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+    }
+    const top = [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 16);
+    console.log(`${out} ${(output.bytes / 1024).toFixed(0)} KiB: ${top.map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`).join(', ')}`);
+  }
+}
 
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);

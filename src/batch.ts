@@ -14,7 +14,8 @@ export type FileOutcome =
       mimeType: string;
       category: string;
       bytes: number;
-      sha256: string;
+      /** Present when hashed (--json, --reuse, the API). */
+      sha256?: string | undefined;
       warnings: string[];
       reused?: boolean;
       attempts?: number;
@@ -41,8 +42,8 @@ export interface BatchHooks {
   onOutcome?: (index: number, outcome: FileOutcome) => void;
   /** A file settled (in any order). */
   onSettled?: (index: number, outcome: FileOutcome) => void;
-  /** Looks up a remembered media ID for a prepared file (--reuse); undefined to upload. */
-  reuse?: (prepared: PreparedFile) => Promise<{ id: string; sha256: string } | undefined>;
+  /** Hashes a prepared file and looks up a remembered media ID for it (--reuse). */
+  reuse?: (prepared: PreparedFile) => Promise<{ sha256: string; remembered: string | undefined }>;
   /** Remembers an upload (--reuse). */
   remember?: (prepared: PreparedFile, id: string, sha256: string) => Promise<void>;
 }
@@ -52,6 +53,8 @@ export interface BatchOptions {
   concurrency: number;
   dryRun: boolean;
   prepare: PrepareOptions;
+  /** Compute each file's sha256 while sending it (for --json). */
+  hash: boolean;
   /** Settings for the API; undefined only for dry runs. */
   graph: GraphSettings | undefined;
   signal?: AbortSignal | undefined;
@@ -100,15 +103,17 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       warnings,
     };
     if (options.dryRun || !options.graph) return { ...described, ok: true, dryRun: true };
-    const remembered = await hooks.reuse?.(prepared);
-    if (remembered) return { ...described, ok: true, id: remembered.id, sha256: remembered.sha256, reused: true };
+    const known = await hooks.reuse?.(prepared);
+    if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
     const result = await uploadFile(
-      { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType },
+      // A hash known from the reuse lookup is not computed twice.
+      { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash && !known },
       options.graph,
       (event) => hooks.onEvent?.(index, event),
     );
-    await hooks.remember?.(prepared, result.id, result.sha256);
-    return { ...described, ok: true, id: result.id, sha256: result.sha256, attempts: result.attempts };
+    const sha256 = known?.sha256 ?? result.sha256;
+    if (sha256) await hooks.remember?.(prepared, result.id, sha256);
+    return { ...described, ok: true, id: result.id, sha256, attempts: result.attempts };
   } catch (error) {
     if (error instanceof InputError && error.warnings.length) {
       warnings = error.warnings;

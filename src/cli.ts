@@ -3,7 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionFlags } from './command-support.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './completion.js';
-import { ExitCode, WaUploadError } from './errors.js';
+import { ExitCode, WaUploadError, redactSecrets } from './errors.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media-types.js';
 import type { DownloadFlags } from './media-commands.js';
 import { VERSION } from './version.js';
@@ -107,7 +107,7 @@ function addConnectionOptions(command: Command): Command {
 /** What each command runs once commander has parsed its flags; resolves with the exit code. */
 export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
-  sandbox: (flags: { port?: number; host?: string; delay?: number; token?: string }) => Promise<number>;
+  sandbox: (flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean }) => Promise<number>;
   info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
   download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
   delete: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
@@ -148,7 +148,8 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--host <host>', 'loopback address to listen on (default 127.0.0.1)')
     .option('--delay <ms>', 'answer every request after this many milliseconds', parseWholeNumber(0, 600_000))
     .option('--token <token>', 'require this access token (default: accept any)')
-    .action(async (flags: { port?: number; host?: string; delay?: number; token?: string }) => {
+    .option('--no-store', 'keep only each upload\'s hash and size, not its bytes (info works, download does not)')
+    .action(async (flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean }) => {
       result.exitCode = await handlers.sandbox(flags);
     });
 
@@ -190,11 +191,11 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const { program, result } = buildProgram({
-    upload: async (files, flags) => (await import('./upload-command.js')).runUploadCommand(files, flags, processContext()),
-    sandbox: async (flags) => (await import('./sandbox-command.js')).runSandboxCommand(flags, processContext()),
-    info: async (mediaId, flags) => (await import('./media-commands.js')).runInfoCommand(mediaId, flags, processContext()),
-    download: async (mediaId, flags) => (await import('./media-commands.js')).runDownloadCommand(mediaId, flags, processContext()),
-    delete: async (mediaId, flags) => (await import('./media-commands.js')).runDeleteCommand(mediaId, flags, processContext()),
+    upload: async (files, flags) => (await import('./commands.js')).runUploadCommand(files, flags, processContext()),
+    sandbox: async (flags) => (await import('./commands.js')).runSandboxCommand(flags, processContext()),
+    info: async (mediaId, flags) => (await import('./commands.js')).runInfoCommand(mediaId, flags, processContext()),
+    download: async (mediaId, flags) => (await import('./commands.js')).runDownloadCommand(mediaId, flags, processContext()),
+    delete: async (mediaId, flags) => (await import('./commands.js')).runDeleteCommand(mediaId, flags, processContext()),
     completion: async (shell, program) => {
       process.stdout.write(completionScript(shell, completionSpecOf(program)));
       return ExitCode.ok;
@@ -262,8 +263,7 @@ function processContext(): ProcessContext {
 
 /** A crash: one redacted line (the stack only with --verbose), exit 1. */
 async function reportCrash(error: unknown): Promise<number> {
-  const { asWaUploadError } = await import('./batch.js');
-  const { redactSecrets } = await import('./errors.js');
+  const { asWaUploadError } = await import('./commands.js');
   const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
   const tokens = [process.env.WA_TOKEN, process.env.WHATSAPP_TOKEN, process.env.WHATSAPP_ACCESS_TOKEN, process.env.CLOUD_API_ACCESS_TOKEN];
   process.stderr.write(`error: ${redactSecrets(wrapped.message, tokens)}\n`);

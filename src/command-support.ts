@@ -58,7 +58,7 @@ export async function loadSettings(
   reporter: Reporter,
   overrides: PartialSettings = {},
 ): Promise<Config> {
-  const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd });
+  const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
   reporter.addSecret(file?.settings.token);
   for (const warning of file?.warnings ?? []) reporter.warning(warning);
   const flagSettings: PartialSettings = {

@@ -1,7 +1,8 @@
 // Settings: flags + environment + config file (cosmiconfig) merged and validated into one Config.
 
-import { readFile, stat } from 'node:fs/promises';
-import { cosmiconfig } from 'cosmiconfig';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
 
@@ -280,42 +281,62 @@ export const CONFIG_SEARCH_PLACES = [
 ];
 
 /**
- * Finds and reads the config file: the one named by --config (which must exist), or the first found
- * searching upward from `cwd` to the home folder, then the user's config folder. Undefined when none.
+ * Finds and reads the config file: the one named by --config (which must exist), or the first found searching upward
+ * from `cwd` to the home folder, then the user's config folder. Undefined when none. cosmiconfig (and its YAML and
+ * JSON parsers) loads only when a candidate file exists: most runs have none, and it is a tenth of a start-up.
  */
-export async function loadConfigFile(options: { explicitPath?: string | undefined; cwd: string }): Promise<LoadedConfigFile | undefined> {
-  const explorer = cosmiconfig('waupload', {
-    searchPlaces: CONFIG_SEARCH_PLACES,
-    searchStrategy: 'global',
-    cache: false,
-  });
-  let result: { config: unknown; filepath: string; isEmpty?: boolean } | null;
-  const shownPath = options.explicitPath;
-  try {
-    if (options.explicitPath) {
-      try {
-        const info = await stat(options.explicitPath);
-        if (info.isDirectory()) throw new ConfigError(`config file ${options.explicitPath} is a folder`, 'name a file with --config');
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        throw new ConfigError(`config file ${options.explicitPath} does not exist or cannot be read`, 'check the path given to --config');
-      }
-      result = await explorer.load(options.explicitPath);
-    } else {
-      result = await explorer.search(options.cwd);
-    }
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    const file = shownPath ?? fileNamedIn(error) ?? 'the config file';
-    throw new ConfigError(`config file ${file} is malformed: ${firstLine(error)}`, 'fix its syntax or remove it (see .waupload.example.json)');
-  }
-  if (!result || result.isEmpty || result.config === undefined) return undefined;
+export async function loadConfigFile(options: { explicitPath?: string | undefined; cwd: string; env?: NodeJS.ProcessEnv }): Promise<LoadedConfigFile | undefined> {
+  if (!options.explicitPath && !(await configCandidateExists(options.cwd, options.env ?? process.env))) return undefined;
+  const { readConfigFile } = await import('./config-file.js');
+  const result = await readConfigFile(options);
+  if (!result) return undefined;
   const { settings, warnings } = settingsFromConfigObject(result.config, result.filepath);
   if (settings.token) {
     const warning = await otherUsersCanRead(result.filepath);
     if (warning) warnings.push(`config file ${result.filepath} holds the access token and ${warning}`);
   }
   return { path: result.filepath, settings, warnings };
+}
+
+/** Whether any place cosmiconfig would search holds a candidate (a package.json only when it mentions "waupload"). */
+export async function configCandidateExists(cwd: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const home = resolve(env.HOME || homedir());
+  const names = new Set(CONFIG_SEARCH_PLACES.filter((p) => !p.includes('/')));
+  const nested = CONFIG_SEARCH_PLACES.filter((p) => p.includes('/'));
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      // An unreadable folder holds nothing we can use.
+    }
+    for (const entry of entries) {
+      if (!names.has(entry)) continue;
+      if (entry !== 'package.json') return true;
+      try {
+        if ((await readFile(join(dir, entry), 'utf8')).includes('"waupload"')) return true;
+      } catch {
+        // Unreadable package.json: cosmiconfig would fail on it too; not a candidate.
+      }
+    }
+    if (entries.includes('.config')) {
+      for (const place of nested) if (await isFile(join(dir, place))) return true;
+    }
+    if (dir === home || dir === dirname(dir)) break;
+  }
+  const globalDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'waupload');
+  for (const name of ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs']) {
+    if (await isFile(join(globalDir, name))) return true;
+  }
+  return false;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Reads the token from a file, or from stdin when the path is `-`. */
@@ -343,7 +364,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream):
 }
 
 /** Says why a secret file is exposed ("can be read by other users: chmod 600 it"), or undefined. */
-async function otherUsersCanRead(path: string): Promise<string | undefined> {
+export async function otherUsersCanRead(path: string): Promise<string | undefined> {
   if (process.platform === 'win32') return undefined;
   try {
     const info = await stat(path);
@@ -352,15 +373,4 @@ async function otherUsersCanRead(path: string): Promise<string | undefined> {
     // Unreadable now but read before: nothing useful to add.
   }
   return undefined;
-}
-
-function fileNamedIn(error: unknown): string | undefined {
-  const text = String((error as { message?: unknown })?.message ?? '');
-  const match = /(\/[^\s:'"]+)/.exec(text);
-  return match?.[1];
-}
-
-function firstLine(error: unknown): string {
-  const text = String((error as { message?: unknown })?.message ?? error);
-  return text.split('\n')[0]!.trim();
 }

@@ -74,7 +74,7 @@ export interface UploadedMedia {
 /** Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. */
 export async function resolveSettings(options: ClientOptions = {}): Promise<Config> {
   const env = options.env ?? process.env;
-  const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd() });
+  const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd(), env });
   const fromEnv = settingsFromEnv(env);
   const flags: PartialSettings = {
     token: options.token,
@@ -130,7 +130,7 @@ export async function uploadMedia(path: string, options: UploadOptions = {}): Pr
     mimeType: prepared.mimeType,
     category: prepared.category,
     bytes: prepared.size,
-    sha256: result.sha256,
+    sha256: result.sha256 ?? '',
     warnings: prepared.warnings,
     attempts: result.attempts,
   };

@@ -43,11 +43,10 @@ export async function openReuseCache(
   config: Pick<Config, 'phoneNumberId' | 'baseUrl'>,
   warn: (text: string) => void,
 ): Promise<{
-  lookup: (prepared: PreparedFile) => Promise<{ id: string; sha256: string } | undefined>;
+  lookup: (prepared: PreparedFile) => Promise<{ sha256: string; remembered: string | undefined }>;
   remember: (prepared: PreparedFile, id: string, sha256: string) => Promise<void>;
 }> {
   const path = cacheFilePath(env);
-  const hashes = new Map<string, string>();
   let warned = false;
   const read = async (): Promise<Record<string, CacheEntry>> => {
     let text: string;
@@ -69,9 +68,8 @@ export async function openReuseCache(
   return {
     lookup: async (prepared) => {
       const sha256 = await hashFile(prepared.path);
-      hashes.set(prepared.path, sha256);
       const entry = (await read())[cacheKey(sha256, prepared.mimeType, config)];
-      return entry && isFresh(entry, Date.now()) && typeof entry.id === 'string' ? { id: entry.id, sha256 } : undefined;
+      return { sha256, remembered: entry && isFresh(entry, Date.now()) && typeof entry.id === 'string' ? entry.id : undefined };
     },
     remember: async (prepared, id, sha256) => {
       const entries = await read();

@@ -7,7 +7,7 @@ import { SANDBOX_PHONE_NUMBER_ID } from './upload-command.js';
 
 /** Runs `wa-upload sandbox [--port N]`; resolves with the exit code once a signal stops it. */
 export async function runSandboxCommand(
-  flags: { port?: number; host?: string; delay?: number; token?: string },
+  flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean },
   context: ProcessContext,
 ): Promise<number> {
   const host = flags.host ?? '127.0.0.1';
@@ -18,7 +18,7 @@ export async function runSandboxCommand(
   const { startSandbox } = await import('./sandbox/server.js');
   let sandbox;
   try {
-    sandbox = await startSandbox({ host, port: flags.port ?? 0, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
+    sandbox = await startSandbox({ host, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     context.stderr.write(`error: cannot listen on ${host}:${flags.port ?? 0} (${code ?? String(error)})\nhint: pick another --port\n`);

@@ -6,6 +6,8 @@ import type { ProcessContext, UploadFlags } from './cli.js';
 import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
 import { ExitCode, UsageError, WaUploadError } from './errors.js';
 import type { GraphSettings } from './graph.js';
+import { openReuseCache } from './reuse-cache.js';
+import { spoolStdin } from './stdin.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -54,7 +56,6 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
     const items: BatchItem[] = [];
     for (const file of files) {
       if (file === '-') {
-        const { spoolStdin } = await import('./stdin.js');
         const spooled = await spoolStdin(context.stdin, flags.type);
         cleanups.push(spooled.cleanup);
         items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}` });
@@ -63,7 +64,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
       }
     }
 
-    const reuse = flags.reuse && !flags.dryRun ? await (await import('./reuse-cache.js')).openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
+    const reuse = flags.reuse && !flags.dryRun ? await openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
 
     const bytesSent = new Array<number>(items.length).fill(0);
     const bytesTotal = new Array<number>(items.length).fill(0);
@@ -73,6 +74,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
       {
         concurrency: config.concurrency,
         dryRun: Boolean(flags.dryRun),
+        hash: Boolean(flags.json),
         graph,
         signal: controller.signal,
         prepare: { typeOverride: flags.type, strict: flags.strict },
