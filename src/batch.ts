@@ -3,6 +3,7 @@
 import { InputError, InterruptedError, WaUploadError } from './errors.js';
 import { uploadFile, type GraphEvent, type GraphSettings } from './graph.js';
 import { prepareFile, type PrepareOptions, type PreparedFile } from './inspect.js';
+import { collectShortLivedGarbage } from './memory.js';
 
 /** One file's outcome: a media ID, what a dry run would send, or the error that stopped it. */
 export type FileOutcome =
@@ -79,6 +80,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
     while (nextToStart < items.length) {
       const index = nextToStart++;
       settle(index, await processOne(items[index]!, index, options, hooks));
+      if (nextToStart < items.length) collectShortLivedGarbage();
     }
   };
   // A pool of workers, never one stream per file opened up front: memory stays flat as the batch grows.

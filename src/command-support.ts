@@ -9,10 +9,9 @@ import {
   type Config,
   type PartialSettings,
 } from './config.js';
-import type { GraphEvent, GraphSettings } from './graph.js';
+import type { GraphEvent } from './graph.js';
+export { graphSettingsFor } from './graph.js';
 import { Reporter, colorLevelFor, progressAllowed } from './output.js';
-import { proxyAgentsFor } from './proxy.js';
-import { USER_AGENT } from './version.js';
 
 /** The flags every API command understands. */
 export interface ConnectionFlags {
@@ -95,23 +94,6 @@ export async function loadSettings(
       (file ? `, config file ${file.path}` : ', no config file'),
   );
   return config;
-}
-
-/** Graph settings for a Config: the signal that stops everything, and proxy agents when the environment asks for one. */
-export async function graphSettingsFor(config: Config, signal: AbortSignal): Promise<GraphSettings> {
-  return {
-    baseUrl: config.baseUrl,
-    apiVersion: config.apiVersion,
-    token: config.token,
-    phoneNumberId: config.phoneNumberId,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    retryDelayMs: config.retryDelayMs,
-    maxRetryWaitMs: config.maxRetryWaitMs,
-    userAgent: USER_AGENT,
-    signal,
-    agent: await proxyAgentsFor(config.baseUrl),
-  };
 }
 
 /** A --verbose line for one Graph event (the token never appears: events do not carry it). */

@@ -2,10 +2,10 @@
 
 import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './config.js';
 import { downloadToFile } from './download-to-file.js';
+import { InputError } from './errors.js';
 import * as graph from './graph.js';
 import { prepareFile } from './inspect.js';
-import { mediaTypeForMime, type MediaCategory } from './media-types.js';
-import { USER_AGENT } from './version.js';
+import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory } from './media-types.js';
 
 export { VERSION } from './version.js';
 export {
@@ -90,21 +90,7 @@ export async function resolveSettings(options: ClientOptions = {}): Promise<Conf
 }
 
 async function graphSettings(options: ClientOptions): Promise<graph.GraphSettings> {
-  const config = await resolveSettings(options);
-  const { proxyAgentsFor } = await import('./proxy.js');
-  return {
-    baseUrl: config.baseUrl,
-    apiVersion: config.apiVersion,
-    token: config.token,
-    phoneNumberId: config.phoneNumberId,
-    timeoutMs: config.timeoutMs,
-    retries: config.retries,
-    retryDelayMs: config.retryDelayMs,
-    maxRetryWaitMs: config.maxRetryWaitMs,
-    userAgent: USER_AGENT,
-    signal: options.signal,
-    agent: await proxyAgentsFor(config.baseUrl),
-  };
+  return graph.graphSettingsFor(await resolveSettings(options), options.signal);
 }
 
 /** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
@@ -112,10 +98,7 @@ export async function uploadMedia(path: string, options: UploadOptions = {}): Pr
   let typeOverride;
   if (options.type !== undefined) {
     typeOverride = mediaTypeForMime(options.type);
-    if (!typeOverride) {
-      const { InputError } = await import('./errors.js');
-      throw new InputError(`WhatsApp does not accept ${options.type}`);
-    }
+    if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type}`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options);
   const prepared = await prepareFile(path, path, { typeOverride, strict: options.strict });

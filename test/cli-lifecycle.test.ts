@@ -1,37 +1,20 @@
 // The media lifecycle and the ecosystem through the CLI: info, download, delete, --reuse, stdin, proxies, completion.
 
-import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { FIXTURES, TEST_TOKEN, isolatedDirs, leaksToken, runCli, sandboxEnv } from './helpers/run-cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Of, useCliSandbox } from './helpers/cli-sandbox.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from './helpers/run-cli.js';
 
-let sandbox: Sandbox;
-let dirs: Awaited<ReturnType<typeof isolatedDirs>>;
+const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const voice = join(FIXTURES, 'valid/voice.ogg');
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ token: TEST_TOKEN });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(async () => {
-  sandbox.reset();
-  dirs = await isolatedDirs();
-});
-afterEach(async () => {
-  await dirs.cleanup();
-});
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const run = (args: string[], env: Record<string, string | undefined> = {}, input?: string | Buffer) =>
-  runCli(args, { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url), ...env }, ...(input !== undefined ? { input } : {}) });
+const sha256 = sha256Of;
+const run = (args: string[], env: Record<string, string | undefined> = {}, input?: string | Buffer) => cli.run(args, { env, ...(input !== undefined ? { input } : {}) });
 const upload = async (path: string): Promise<string> => {
   const result = await run([path]);
   expect(result.code).toBe(0);
@@ -46,12 +29,12 @@ describe('info, download and delete', () => {
     expect(json.code).toBe(0);
     const info = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(info).toMatchObject({ id, mimeType: 'image/jpeg', bytes: bytes.length, sha256: sha256(bytes) });
-    expect(String(info.url)).toMatch(new RegExp(`^${sandbox.url}/`));
+    expect(String(info.url)).toMatch(new RegExp(`^${cli.sandbox.url}/`));
     const text = await run(['info', id]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`sha256     ${sha256(bytes)}`);
     expect(text.stdout).toContain('mime type  image/jpeg');
-    const get = sandbox.requests.at(-1)!;
+    const get = cli.sandbox.requests.at(-1)!;
     expect(get.method).toBe('GET');
     expect(get.bearerToken).toBe(TEST_TOKEN);
   });
@@ -62,18 +45,18 @@ describe('info, download and delete', () => {
     const named = await run(['download', id, '-o', 'copy.ogg']);
     expect(named.code).toBe(0);
     expect(named.stdout.trim()).toBe('copy.ogg');
-    expect(sha256(await readFile(join(dirs.cwd, 'copy.ogg')))).toBe(sha256(original));
+    expect(sha256(await readFile(join(cli.dirs.cwd, 'copy.ogg')))).toBe(sha256(original));
 
     const byDefault = await run(['download', id]);
     expect(byDefault.code).toBe(0);
-    expect(byDefault.stdout.trim()).toBe(join(dirs.cwd, `${id}.ogg`));
-    expect(sha256(await readFile(join(dirs.cwd, `${id}.ogg`)))).toBe(sha256(original));
+    expect(byDefault.stdout.trim()).toBe(join(cli.dirs.cwd, `${id}.ogg`));
+    expect(sha256(await readFile(join(cli.dirs.cwd, `${id}.ogg`)))).toBe(sha256(original));
 
     // Asynchronously: the sandbox answers from this very process.
     const piped = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [join(FIXTURES, '..', 'bin', 'wa-upload.js'), 'download', id, '-o', '-'], {
-        cwd: dirs.cwd,
-        env: { PATH: process.env.PATH, HOME: dirs.home, ...sandboxEnv(sandbox.url) } as NodeJS.ProcessEnv,
+        cwd: cli.dirs.cwd,
+        env: { PATH: process.env.PATH, HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url) } as NodeJS.ProcessEnv,
       });
       const out: Buffer[] = [];
       let err = '';
@@ -88,29 +71,29 @@ describe('info, download and delete', () => {
 
   it('download refuses to replace a file unless --force', async () => {
     const id = await upload(photo);
-    await writeFile(join(dirs.cwd, 'keep.jpg'), 'mine');
+    await writeFile(join(cli.dirs.cwd, 'keep.jpg'), 'mine');
     const refused = await run(['download', id, '-o', 'keep.jpg']);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('keep.jpg already exists');
-    expect(await readFile(join(dirs.cwd, 'keep.jpg'), 'utf8')).toBe('mine');
+    expect(await readFile(join(cli.dirs.cwd, 'keep.jpg'), 'utf8')).toBe('mine');
     const forced = await run(['download', id, '-o', 'keep.jpg', '--force']);
     expect(forced.code).toBe(0);
-    expect(sha256(await readFile(join(dirs.cwd, 'keep.jpg')))).toBe(sha256(await readFile(photo)));
+    expect(sha256(await readFile(join(cli.dirs.cwd, 'keep.jpg')))).toBe(sha256(await readFile(photo)));
   });
 
   it('a download that breaks off is retried and never leaves a partial file behind', async () => {
     const id = await upload(voice);
-    sandbox.injectFault({ status: 500, graphCode: 1, match: 'any', times: 10 });
+    cli.sandbox.injectFault({ status: 500, graphCode: 1, match: 'any', times: 10 });
     const failed = await run(['download', id, '-o', 'broken.ogg', '--retries', '1', '--retry-delay', '0']);
     expect(failed.code).toBe(7);
-    expect(await readdir(dirs.cwd)).toEqual([]);
-    sandbox.clearFaults();
+    expect(await readdir(cli.dirs.cwd)).toEqual([]);
+    cli.sandbox.clearFaults();
     // The info call succeeds, then the byte download fails once and is retried.
-    sandbox.injectFault({ delayMs: 0, match: 'any' });
-    sandbox.injectFault({ html: true, match: 'any' });
+    cli.sandbox.injectFault({ delayMs: 0, match: 'any' });
+    cli.sandbox.injectFault({ html: true, match: 'any' });
     const retried = await run(['download', id, '-o', 'ok.ogg', '--retry-delay', '0']);
     expect(retried.code).toBe(0);
-    expect(await readdir(dirs.cwd)).toEqual(['ok.ogg']);
+    expect(await readdir(cli.dirs.cwd)).toEqual(['ok.ogg']);
   });
 
   it('delete removes the media: info afterwards exits 5 with the server message and a hint', async () => {
@@ -118,7 +101,7 @@ describe('info, download and delete', () => {
     const deleted = await run(['delete', id]);
     expect(deleted.code).toBe(0);
     expect(deleted.stdout.trim()).toBe(`deleted ${id}`);
-    expect(sandbox.requests.at(-1)?.method).toBe('DELETE');
+    expect(cli.sandbox.requests.at(-1)?.method).toBe('DELETE');
     const after = await run(['info', id]);
     expect(after.code).toBe(5);
     expect(after.stderr).toContain(`Object with ID '${id}' does not exist`);
@@ -132,7 +115,7 @@ describe('info, download and delete', () => {
     const result = await run(['info', 'abc']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('media ID "abc" is not all digits');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('the lifecycle commands share the settings rules: no token is exit 3', async () => {
@@ -152,14 +135,14 @@ describe('info, download and delete', () => {
 });
 
 describe('--reuse', () => {
-  const cacheFile = () => join(dirs.home, '.cache', 'wa-upload', 'media-ids.json');
+  const cacheFile = () => join(cli.dirs.home, '.cache', 'wa-upload', 'media-ids.json');
 
   it('uploads once and then prints the remembered ID; --json says reused', async () => {
     const first = await run(['--reuse', photo]);
     const second = await run(['--reuse', '--json', photo]);
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     const line = JSON.parse(second.stdout) as { id: string; reused: boolean; sha256: string };
     expect(line.id).toBe(first.stdout.trim());
     expect(line.reused).toBe(true);
@@ -169,11 +152,11 @@ describe('--reuse', () => {
   });
 
   it('honours XDG_CACHE_HOME, and keys by phone number ID', async () => {
-    const xdg = join(dirs.home, 'xdg');
+    const xdg = join(cli.dirs.home, 'xdg');
     await run(['--reuse', photo], { XDG_CACHE_HOME: xdg });
     await run(['--reuse', photo], { XDG_CACHE_HOME: xdg, WA_PHONE_NUMBER_ID: '555' });
     await run(['--reuse', photo], { XDG_CACHE_HOME: xdg });
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
     expect(JSON.parse(await readFile(join(xdg, 'wa-upload', 'media-ids.json'), 'utf8'))).toHaveProperty('version', 1);
   });
 
@@ -185,16 +168,16 @@ describe('--reuse', () => {
     const second = await run(['--reuse', photo]);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toBe(first.stdout);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
   });
 
   it('a damaged cache file warns, uploads, and is rewritten', async () => {
-    await mkdir(join(dirs.home, '.cache', 'wa-upload'), { recursive: true });
+    await mkdir(join(cli.dirs.home, '.cache', 'wa-upload'), { recursive: true });
     await writeFile(cacheFile(), '{"version":1,"entries":{"trunc');
     const result = await run(['--reuse', photo]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: the reuse cache .*media-ids\.json is damaged and is ignored/);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     expect(JSON.parse(await readFile(cacheFile(), 'utf8'))).toHaveProperty('version', 1);
   });
 
@@ -214,7 +197,7 @@ describe('stdin', () => {
     const result = await run(['--type', 'audio/ogg', '--filename', 'memo.ogg', '-'], {}, bytes);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
-    const received = sandbox.requests[0]!;
+    const received = cli.sandbox.requests[0]!;
     expect(received.file?.contentType).toBe('audio/ogg');
     expect(received.file?.filename).toBe('memo.ogg');
     expect(received.file?.sha256).toBe(sha256(bytes));
@@ -223,21 +206,21 @@ describe('stdin', () => {
   it('without --filename the part is named after the type', async () => {
     const result = await run(['--type', 'image/jpeg', '-'], {}, await readFile(photo));
     expect(result.code).toBe(0);
-    expect(sandbox.requests[0]?.file?.filename).toBe('stdin.jpg');
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('stdin.jpg');
   });
 
   it('- without --type is a usage error', async () => {
     const result = await run(['-'], {}, 'hello');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('reading stdin (-) needs --type');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('stdin over the limit is refused with exit 4 once the limit is passed', async () => {
     const result = await run(['--type', 'image/png', '-'], {}, Buffer.alloc(5_000_001, 1));
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('stdin is over the 5 MB limit for image/png');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 });
 
@@ -280,7 +263,7 @@ describe('proxies', () => {
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     const through = await run([photo], { HTTP_PROXY: proxyUrl });
     expect(through.code).toBe(0);
-    expect(proxied).toEqual([`CONNECT ${new URL(sandbox.url).host}`]);
+    expect(proxied).toEqual([`CONNECT ${new URL(cli.sandbox.url).host}`]);
     const id = through.stdout.trim();
     const info = await run(['info', id], { http_proxy: proxyUrl });
     expect(info.code).toBe(0);
@@ -288,7 +271,7 @@ describe('proxies', () => {
     const bypass = await run([photo], { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' });
     expect(bypass.code).toBe(0);
     expect(proxied).toHaveLength(2);
-    expect(sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(cli.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
   });
 });
 

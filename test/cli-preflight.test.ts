@@ -1,56 +1,25 @@
 // The content checks (issue 5) as users meet them: the built CLI against the sandbox on loopback. Each verdict of
 // src/preflight.ts is pinned through what the CLI prints, its exit code, and what the server received (or not).
 
-import { createHash } from 'node:crypto';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { FIXTURES, TEST_PHONE_NUMBER_ID, TEST_TOKEN, isolatedDirs, runCli, sandboxEnv } from './helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { sha256OfFile, useCliSandbox } from './helpers/cli-sandbox.js';
+import { paddedWebp } from './helpers/padded-webp.js';
+import { FIXTURES, TEST_PHONE_NUMBER_ID } from './helpers/run-cli.js';
 
-let sandbox: Sandbox;
-let dirs: Awaited<ReturnType<typeof isolatedDirs>>;
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ token: TEST_TOKEN, phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(async () => {
-  sandbox.reset();
-  dirs = await isolatedDirs();
-});
-afterEach(async () => {
-  await dirs.cleanup();
-});
-
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
-const run = (args: string[], env: Record<string, string | undefined> = {}) =>
-  runCli(args, { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url), ...env } });
+const sha256 = sha256OfFile;
+const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, { env });
 const jsonLines = (stdout: string) => stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 const warningLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning: '));
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A copy of a fixture under another name in the test's working folder. */
 async function copyAs(fixture: string, name: string): Promise<string> {
-  const path = join(dirs.cwd, name);
+  const path = join(cli.dirs.cwd, name);
   await copyFile(join(FIXTURES, fixture), path);
-  return path;
-}
-
-/** A copy of a WebP fixture grown to `size` bytes by a RIFF JUNK chunk (ignored by decoders), as test/preflight.test.ts does. */
-async function paddedWebp(fixture: string, size: number, name: string): Promise<string> {
-  const original = await readFile(join(FIXTURES, fixture));
-  const padding = size - original.length - 8;
-  if (padding < 0 || padding % 2 !== 0 || size % 2 !== 0) throw new Error(`cannot pad ${fixture} to ${size}`);
-  const junk = Buffer.alloc(8 + padding);
-  junk.write('JUNK', 0, 'latin1');
-  junk.writeUInt32LE(padding, 4);
-  const file = Buffer.concat([original, junk]);
-  file.writeUInt32LE(file.length - 8, 4);
-  const path = join(dirs.cwd, name);
-  await writeFile(path, file);
   return path;
 }
 
@@ -101,8 +70,8 @@ describe('well-formed files: no warning, even under --strict', () => {
     const result = await run(['--strict', path]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(1);
-    const request = sandbox.requests[0]!;
+    expect(cli.sandbox.requests).toHaveLength(1);
+    const request = cli.sandbox.requests[0]!;
     expect(result.stdout).toBe(`${(request.responseBody as { id: string }).id}\n`);
     expect(request.fields).toEqual({ messaging_product: 'whatsapp', type: mimeType });
     expect(request.file?.contentType).toBe(mimeType);
@@ -115,11 +84,11 @@ describe('well-formed files: no warning, even under --strict', () => {
     const result = await run(['--json', ...paths]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(paths.length);
+    expect(cli.sandbox.requests).toHaveLength(paths.length);
     const lines = jsonLines(result.stdout);
     expect(lines.map((l) => l.file)).toEqual(paths);
     for (const line of lines) expect(line.warnings).toEqual([]);
-    const received = sandbox.requests.map((r) => r.file?.sha256).sort();
+    const received = cli.sandbox.requests.map((r) => r.file?.sha256).sort();
     expect(received).toEqual((await Promise.all(paths.map(sha256))).sort());
   });
 });
@@ -156,8 +125,8 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     // One line, "warning: <file>: <what> (<why it matters>)", and nothing else on stderr.
     expect(result.stderr).toBe(`warning: ${path}: ${warning}\n`);
     expect(warningLines(result.stderr)[0]).toMatch(new RegExp(`^warning: ${escapeRegExp(path)}: [^\\n]+ \\([^\\n]+\\)$`));
-    expect(sandbox.requests).toHaveLength(1);
-    const request = sandbox.requests[0]!;
+    expect(cli.sandbox.requests).toHaveLength(1);
+    const request = cli.sandbox.requests[0]!;
     expect(result.stdout).toBe(`${(request.responseBody as { id: string }).id}\n`);
     expect(request.fields.type).toBe(mimeType);
     expect(request.file?.contentType).toBe(mimeType);
@@ -172,7 +141,7 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`error: refused under --strict: ${warning} (${path})`);
     expect(result.stderr).toContain('hint: drop --strict to send anyway');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('--strict with two warnings names the first and counts the rest', async () => {
@@ -181,7 +150,7 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(`error: refused under --strict: content is PNG, not JPEG ${MISLABELLED} (${path})`);
     expect(result.stderr).toContain('hint: 1 more warning(s); drop --strict to send anyway');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
     // Without --strict both warnings are shown, in order, and the true type is sent.
     const relaxed = await run([path]);
     expect(relaxed.code).toBe(0);
@@ -189,9 +158,9 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
       `warning: ${path}: content is PNG, not JPEG ${MISLABELLED}`,
       `warning: ${path}: PNG is 16-bit, not 8-bit ${EIGHT_BIT}`,
     ]);
-    expect(sandbox.requests).toHaveLength(1);
-    expect(sandbox.requests[0]?.file?.contentType).toBe('image/png');
-    expect(sandbox.requests[0]?.file?.filename).toBe('deep.png');
+    expect(cli.sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('image/png');
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('deep.png');
   });
 
   it('warnings stay on stderr under --quiet', async () => {
@@ -199,7 +168,7 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     const result = await run(['--quiet', path]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`warning: ${path}: Ogg audio is Vorbis, not Opus ${UNDELIVERABLE}\n`);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
   });
 });
 
@@ -225,8 +194,8 @@ describe('content of another supported type is sent as what it is, with a filena
     expect(result.code).toBe(0);
     const warning = `${what} ${MISLABELLED}`;
     expect(warningLines(result.stderr)).toEqual([`warning: ${path}: ${warning}`]);
-    expect(sandbox.requests).toHaveLength(1);
-    const request = sandbox.requests[0]!;
+    expect(cli.sandbox.requests).toHaveLength(1);
+    const request = cli.sandbox.requests[0]!;
     expect(request.fields).toEqual({ messaging_product: 'whatsapp', type: mimeType });
     expect(request.file?.contentType).toBe(mimeType);
     expect(request.file?.filename).toBe(filename);
@@ -249,8 +218,8 @@ describe('content of another supported type is sent as what it is, with a filena
     const result = await run(['--type', 'image/jpeg', path]);
     expect(result.code).toBe(0);
     expect(warningLines(result.stderr)).toEqual([`warning: ${path}: content is PNG, not JPEG ${MISLABELLED}`]);
-    expect(sandbox.requests[0]?.file?.contentType).toBe('image/jpeg');
-    expect(sandbox.requests[0]?.file?.filename).toBe('png-named.jpg');
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('image/jpeg');
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('png-named.jpg');
   });
 });
 
@@ -266,8 +235,8 @@ describe('.opus goes up as audio/ogg named .ogg, never audio/opus', () => {
     const result = await run([...extraArgs, path]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(warning === undefined ? '' : `warning: ${path}: ${warning}\n`);
-    expect(sandbox.requests).toHaveLength(1);
-    const request = sandbox.requests[0]!;
+    expect(cli.sandbox.requests).toHaveLength(1);
+    const request = cli.sandbox.requests[0]!;
     expect(request.fields.type).toBe('audio/ogg');
     expect(request.file?.contentType).toBe('audio/ogg');
     expect(request.file?.filename).toBe(filename);
@@ -278,8 +247,8 @@ describe('.opus goes up as audio/ogg named .ogg, never audio/opus', () => {
 describe('sticker sizes: the limit follows the VP8X animation flag; over it is a refusal (exit 4)', () => {
   const refused: [name: string, make: () => Promise<string>, message: RegExp][] = [
     ['problem/sticker-static-big.webp (139 KB static)', async () => join(FIXTURES, 'problem/sticker-static-big.webp'), /^static sticker is 1\d\d\.\d KB, over the 100 KB limit for static stickers$/],
-    ['a static sticker of 100,002 bytes (exact bytes, not "100.0 KB")', async () => paddedWebp('valid/sticker.webp', 100_002, 'static-100002.webp'), /^static sticker is 100,002 bytes, over the 100 KB limit for static stickers$/],
-    ['an animated sticker of 612.3 KB', async () => paddedWebp('problem/sticker-animated-big.webp', 612_300, 'animated-huge.webp'), /^animated sticker is 612\.3 KB, over the 500 KB limit for animated stickers$/],
+    ['a static sticker of 100,002 bytes (exact bytes, not "100.0 KB")', async () => paddedWebp('valid/sticker.webp', 100_002, cli.dirs.cwd, 'static-100002.webp'), /^static sticker is 100,002 bytes, over the 100 KB limit for static stickers$/],
+    ['an animated sticker of 612.3 KB', async () => paddedWebp('problem/sticker-animated-big.webp', 612_300, cli.dirs.cwd, 'animated-huge.webp'), /^animated sticker is 612\.3 KB, over the 500 KB limit for animated stickers$/],
     ['a big static sticker named .png (detected WebP: the sticker limit, not the 5 MB image one)', async () => copyAs('problem/sticker-static-big.webp', 'big.png'), /^static sticker is 1\d\d\.\d KB, over the 100 KB limit for static stickers$/],
   ];
   it.each(refused)('refuses %s, nothing sent, even without --strict', async (_name, make, message) => {
@@ -291,29 +260,29 @@ describe('sticker sizes: the limit follows the VP8X animation flag; over it is a
     expect(errorLine).toBeDefined();
     expect(errorLine!.slice('error: '.length, -` (${path})`.length)).toMatch(message);
     expect(errorLine!.endsWith(` (${path})`)).toBe(true);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
     // --json names the limit in the error object too.
     const json = await run(['--json', path]);
     expect(json.code).toBe(4);
     const [line] = jsonLines(json.stdout);
     expect(line).toMatchObject({ file: path, error: { kind: 'input', exitCode: 4 } });
     expect((line!.error as { message: string }).message).toMatch(message);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   const accepted: [name: string, make: () => Promise<string>][] = [
     ['problem/sticker-animated-big.webp (218 KB animated: over the static limit, under the animated one)', async () => join(FIXTURES, 'problem/sticker-animated-big.webp')],
-    ['a static sticker of exactly 100,000 bytes', async () => paddedWebp('valid/sticker.webp', 100_000, 'static-100000.webp')],
-    ['an animated sticker of 400 KB', async () => paddedWebp('valid/sticker-animated.webp', 400_000, 'animated-400k.webp')],
+    ['a static sticker of exactly 100,000 bytes', async () => paddedWebp('valid/sticker.webp', 100_000, cli.dirs.cwd, 'static-100000.webp')],
+    ['an animated sticker of 400 KB', async () => paddedWebp('valid/sticker-animated.webp', 400_000, cli.dirs.cwd, 'animated-400k.webp')],
   ];
   it.each(accepted)('takes %s under --strict, with no warning', async (_name, make) => {
     const path = await make();
     const result = await run(['--strict', path]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(1);
-    expect(sandbox.requests[0]?.file?.contentType).toBe('image/webp');
-    expect(sandbox.requests[0]?.file?.sha256).toBe(await sha256(path));
+    expect(cli.sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('image/webp');
+    expect(cli.sandbox.requests[0]?.file?.sha256).toBe(await sha256(path));
   });
 });
 
@@ -333,7 +302,7 @@ describe('reporting: --json, --dry-run, and batches', () => {
     expect(lines[0]).toMatchObject({ file: vorbis, mimeType: 'audio/ogg', filename: 'vorbis.ogg', warnings: [vorbisWarning] });
     expect(lines[1]).toMatchObject({ file: photo, mimeType: 'image/jpeg', warnings: [] });
     expect(warningLines(result.stderr)).toEqual([`warning: ${vorbis}: ${vorbisWarning}`]);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
   });
 
   it('--dry-run shows the verdicts (warnings, the true type) and sends nothing', async () => {
@@ -343,7 +312,7 @@ describe('reporting: --json, --dry-run, and batches', () => {
     expect(result.stdout).toContain(`would upload ${vorbis} as audio/ogg (audio, `);
     expect(result.stdout).toContain(`would upload ${pngNamedJpg} as image/png (image, 520 bytes, filename png-named.png)`);
     expect(result.stdout).toContain(`would upload ${photo} as image/jpeg (image, `);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('--dry-run --json carries the warnings, sends nothing', async () => {
@@ -360,7 +329,7 @@ describe('reporting: --json, --dry-run, and batches', () => {
       warnings: [pngWarning],
     });
     expect(lines[1]).toMatchObject({ file: photo, dryRun: true, warnings: [] });
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('--dry-run --strict refuses a problem file and a too-big sticker with exit 4, sends nothing', async () => {
@@ -373,20 +342,20 @@ describe('reporting: --json, --dry-run, and batches', () => {
     expect(lines[1]).toMatchObject({ file: vorbis, error: { kind: 'input', exitCode: 4, message: `refused under --strict: ${vorbisWarning}` } });
     expect(lines[2]).toMatchObject({ file: big, error: { kind: 'input', exitCode: 4 } });
     expect((lines[2]!.error as { message: string }).message).toContain('over the 100 KB limit for static stickers');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('a batch of good and --strict-refused files: the good ones go up, in order, exit 4', async () => {
     const result = await run(['--strict', photo, vorbis, pdf]);
     expect(result.code).toBe(4);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
     const sent = await Promise.all([photo, pdf].map(sha256));
-    expect(sandbox.requests.map((r) => r.file?.sha256).sort()).toEqual([...sent].sort());
+    expect(cli.sandbox.requests.map((r) => r.file?.sha256).sort()).toEqual([...sent].sort());
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^\\d+\\t${escapeRegExp(photo)}$`));
     expect(lines[1]).toMatch(new RegExp(`^\\d+\\t${escapeRegExp(pdf)}$`));
-    const ids = sandbox.requests.map((r) => (r.responseBody as { id: string }).id).sort();
+    const ids = cli.sandbox.requests.map((r) => (r.responseBody as { id: string }).id).sort();
     expect(lines.map((l) => l.split('\t')[0]).sort()).toEqual(ids);
     expect(result.stderr).toContain(`error: refused under --strict: ${vorbisWarning} (${vorbis})`);
   });
@@ -394,9 +363,9 @@ describe('reporting: --json, --dry-run, and batches', () => {
   it('a batch of good and warned files without --strict: all go up, exit 0, warnings name their file', async () => {
     const result = await run([photo, vorbis, pngNamedJpg]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(3);
+    expect(cli.sandbox.requests).toHaveLength(3);
     expect(warningLines(result.stderr).sort()).toEqual([`warning: ${pngNamedJpg}: ${pngWarning}`, `warning: ${vorbis}: ${vorbisWarning}`].sort());
-    const png = sandbox.requests.find((r) => r.file?.filename === 'png-named.png');
+    const png = cli.sandbox.requests.find((r) => r.file?.filename === 'png-named.png');
     expect(png?.file?.contentType).toBe('image/png');
     expect(png?.file?.sha256).toBe(await sha256(pngNamedJpg));
   });

@@ -1,34 +1,17 @@
 // Reliability through the CLI: which failures are retried, waits honoured, timeouts, redirects, interrupts, and no token in any output.
 
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxFault } from '../src/sandbox/server.js';
-import { FIXTURES, TEST_TOKEN, isolatedDirs, leaksToken, runCli, sandboxEnv, type RunOptions } from './helpers/run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { sha256OfFile, useCliSandbox } from './helpers/cli-sandbox.js';
+import { startSandbox, type SandboxFault } from '../src/sandbox/server.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, type RunOptions } from './helpers/run-cli.js';
 
-let sandbox: Sandbox;
-let dirs: Awaited<ReturnType<typeof isolatedDirs>>;
+const cli = useCliSandbox();
 const video = join(FIXTURES, 'valid/video.mp4');
 const photo = join(FIXTURES, 'valid/photo.jpg');
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ token: TEST_TOKEN });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(async () => {
-  sandbox.reset();
-  dirs = await isolatedDirs();
-});
-afterEach(async () => {
-  await dirs.cleanup();
-});
-
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
-const run = (args: string[], options: RunOptions = {}) =>
-  runCli(args, { cwd: dirs.cwd, ...options, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url), ...options.env } });
+const sha256 = sha256OfFile;
+const run = (args: string[], options: RunOptions = {}) => cli.run(args, options);
 
 describe('transient failures are retried with a fresh stream, and the bytes arrive whole', () => {
   const table: [name: string, fault: SandboxFault][] = [
@@ -46,11 +29,11 @@ describe('transient failures are retried with a fresh stream, and the bytes arri
     ['a connection dropped before the body', { dropAfterBytes: 0 }],
   ];
   it.each(table)('%s', async (_name, fault) => {
-    sandbox.injectFault(fault);
+    cli.sandbox.injectFault(fault);
     const result = await run(['--retry-delay', '0', video]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
-    const uploads = sandbox.requests;
+    const uploads = cli.sandbox.requests;
     expect(uploads).toHaveLength(2);
     expect(uploads[1]!.status).toBe(200);
     expect(uploads[1]!.file?.sha256).toBe(await sha256(video));
@@ -70,10 +53,10 @@ describe('permanent failures are tried exactly once', () => {
     ['HTTP 404 with a Graph error', { status: 404, graphCode: 803, message: 'Some of the aliases you requested do not exist' }, 5],
   ];
   it.each(table)('%s', async (_name, fault, exitCode) => {
-    sandbox.injectFault({ ...fault, times: 5 });
+    cli.sandbox.injectFault({ ...fault, times: 5 });
     const result = await run(['--retry-delay', '0', photo]);
     expect(result.code).toBe(exitCode);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     expect(result.stderr).toContain(fault.message);
     expect(leaksToken(result)).toBe(false);
   });
@@ -81,10 +64,10 @@ describe('permanent failures are tried exactly once', () => {
 
 describe('after the last try', () => {
   it('a persistent 500 with --retries 2 is tried exactly three times, then exit 7 naming the error and the tries', async () => {
-    sandbox.injectFault({ status: 500, graphCode: 1, message: 'An unknown error occurred', times: 10 });
+    cli.sandbox.injectFault({ status: 500, graphCode: 1, message: 'An unknown error occurred', times: 10 });
     const result = await run(['--retries', '2', '--retry-delay', '0', '--verbose', photo]);
     expect(result.code).toBe(7);
-    expect(sandbox.requests).toHaveLength(3);
+    expect(cli.sandbox.requests).toHaveLength(3);
     expect(result.stderr).toContain('error: gave up after 3 tries: An unknown error occurred (HTTP 500, code 1)');
     expect(result.stderr).toContain('hint: this looks temporary: retry later (exit code 7)');
     // --verbose lists each try with its status, Graph code and wait.
@@ -95,24 +78,24 @@ describe('after the last try', () => {
   });
 
   it('--retries 0 makes one try', async () => {
-    sandbox.injectFault({ status: 503, graphCode: 2, times: 10 });
+    cli.sandbox.injectFault({ status: 503, graphCode: 2, times: 10 });
     const result = await run(['--retries', '0', photo]);
     expect(result.code).toBe(7);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     expect(result.stderr).toContain('gave up after 1 try');
   });
 
   it('the retries setting comes from the config file too', async () => {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ retries: 1, retryDelay: 0 }));
-    sandbox.injectFault({ status: 503, graphCode: 2, times: 10 });
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ retries: 1, retryDelay: 0 }));
+    cli.sandbox.injectFault({ status: 503, graphCode: 2, times: 10 });
     const result = await run([photo]);
     expect(result.code).toBe(7);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
   });
 
   it('--json reports the temporary failure with its Graph details and exit code 7', async () => {
-    sandbox.injectFault({ status: 503, graphCode: 131016, message: 'Service unavailable', times: 10 });
+    cli.sandbox.injectFault({ status: 503, graphCode: 131016, message: 'Service unavailable', times: 10 });
     const result = await run(['--json', '--retries', '0', photo]);
     expect(result.code).toBe(7);
     const line = JSON.parse(result.stdout) as { file: string; error: { kind: string; exitCode: number; graph: { code: number; httpStatus: number } } };
@@ -124,44 +107,44 @@ describe('after the last try', () => {
 
 describe('waiting as the server asks', () => {
   it('honours Retry-After in seconds', async () => {
-    sandbox.injectFault({ status: 429, graphCode: 4, retryAfter: '1' });
+    cli.sandbox.injectFault({ status: 429, graphCode: 4, retryAfter: '1' });
     const started = Date.now();
     const result = await run(['--verbose', photo]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
     expect(result.stderr).toContain('waiting 1000 ms (retry-after) before try 2');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
   it('honours Retry-After as an HTTP date', async () => {
-    sandbox.injectFault({ status: 503, graphCode: 2, retryAfter: new Date(Date.now() + 2000).toUTCString() });
+    cli.sandbox.injectFault({ status: 503, graphCode: 2, retryAfter: new Date(Date.now() + 2000).toUTCString() });
     const result = await run(['--verbose', photo]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
     expect(result.stderr).toMatch(/waiting \d+ ms \(retry-after\) before try 2/);
   });
 
   it('a wait longer than --max-retry-wait ends the retries with the reason instead of sleeping', async () => {
-    sandbox.injectFault({ status: 400, graphCode: 80007, retryAfter: '3600', times: 5 });
+    cli.sandbox.injectFault({ status: 400, graphCode: 80007, retryAfter: '3600', times: 5 });
     const result = await run(['--max-retry-wait', '30', photo]);
     expect(result.code).toBe(7);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     expect(result.stderr).toContain('the server asks to wait 3600 s before another try, longer than the 30 s limit');
     expect(result.stderr).toContain('hint: retry later, or raise --max-retry-wait');
   });
 
   it('reads estimated_time_to_regain_access from X-Business-Use-Case-Usage', async () => {
-    sandbox.injectFault({ status: 400, graphCode: 80007, estimatedTimeToRegainAccess: 2, times: 5 });
+    cli.sandbox.injectFault({ status: 400, graphCode: 80007, estimatedTimeToRegainAccess: 2, times: 5 });
     const result = await run(['--max-retry-wait', '60', photo]);
     expect(result.code).toBe(7);
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
     expect(result.stderr).toContain('the server asks to wait 120 s before another try, longer than the 60 s limit');
   });
 });
 
 describe('timeouts', () => {
   it('a server that accepts and never answers ends in the timeout with exit 7, not a hang', async () => {
-    sandbox.injectFault({ hang: true, times: 5 });
+    cli.sandbox.injectFault({ hang: true, times: 5 });
     const started = Date.now();
     const result = await run(['--timeout', '2', '--retries', '0', photo]);
     expect(result.code).toBe(7);
@@ -171,7 +154,7 @@ describe('timeouts', () => {
   });
 
   it('a hung try is retried and the next one succeeds', async () => {
-    sandbox.injectFault({ hang: true });
+    cli.sandbox.injectFault({ hang: true });
     const result = await run(['--timeout', '1', '--retry-delay', '0', photo]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
@@ -188,12 +171,12 @@ describe('security', () => {
   it('never follows a redirect, so the Authorization header never reaches another host', async () => {
     const other = await startSandbox();
     try {
-      sandbox.injectFault({ redirectTo: `${other.url}/v26.0/100000000000001/media`, status: 307 });
+      cli.sandbox.injectFault({ redirectTo: `${other.url}/v26.0/100000000000001/media`, status: 307 });
       const result = await run([photo]);
       expect(result.code).toBe(5);
       expect(result.stderr).toContain('wa-upload does not follow redirects');
       expect(other.requests).toHaveLength(0);
-      expect(sandbox.requests).toHaveLength(1);
+      expect(cli.sandbox.requests).toHaveLength(1);
       expect(leaksToken(result)).toBe(false);
     } finally {
       await other.close();
@@ -201,9 +184,9 @@ describe('security', () => {
   });
 
   it('the token appears in no output of any failure, even when the server echoes it', async () => {
-    sandbox.injectFault({ status: 400, graphCode: 100, message: `(#100) bad token ${TEST_TOKEN} in request` });
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, message: `(#100) bad token ${TEST_TOKEN} in request` });
     const text = await run(['--verbose', photo]);
-    sandbox.injectFault({ status: 400, graphCode: 100, message: `(#100) bad token ${TEST_TOKEN} in request` });
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, message: `(#100) bad token ${TEST_TOKEN} in request` });
     const json = await run(['--json', '--verbose', photo]);
     for (const result of [text, json]) {
       expect(result.code).toBe(5);
@@ -216,8 +199,8 @@ describe('security', () => {
 describe('interrupts', () => {
   const interrupt = async (signal: 'SIGINT' | 'SIGTERM', extraArgs: string[]) => {
     // The first upload is answered, the second hangs until the signal arrives.
-    sandbox.injectFault({ delayMs: 0 });
-    sandbox.injectFault({ hang: true });
+    cli.sandbox.injectFault({ delayMs: 0 });
+    cli.sandbox.injectFault({ hang: true });
     return run(['--concurrency', '1', '--verbose', ...extraArgs, photo, video], {
       onStderr: (() => {
         let seen = '';

@@ -1,40 +1,23 @@
 // The upload command as users meet it: the built CLI against the sandbox on loopback, every type, output and refusal.
 
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256OfFile, useCliSandbox } from './helpers/cli-sandbox.js';
+import { startSandbox } from '../src/sandbox/server.js';
 import {
   FIXTURES,
   TEST_PHONE_NUMBER_ID,
   TEST_TOKEN,
-  isolatedDirs,
   leaksToken,
   runCli,
   sandboxEnv,
 } from './helpers/run-cli.js';
 
-let sandbox: Sandbox;
-let dirs: Awaited<ReturnType<typeof isolatedDirs>>;
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ token: TEST_TOKEN, phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
-});
-afterAll(async () => {
-  await sandbox.close();
-});
-beforeEach(async () => {
-  sandbox.reset();
-  dirs = await isolatedDirs();
-});
-afterEach(async () => {
-  await dirs.cleanup();
-});
-
-const sha256 = async (path: string): Promise<string> => createHash('sha256').update(await readFile(path)).digest('hex');
-const run = (args: string[], env: Record<string, string | undefined> = {}, input?: string) =>
-  runCli(args, { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url), ...env }, ...(input !== undefined ? { input } : {}) });
+const sha256 = sha256OfFile;
+const run = (args: string[], env: Record<string, string | undefined> = {}, input?: string) => cli.run(args, { env, ...(input !== undefined ? { input } : {}) });
 
 describe('every supported type uploads with the right part type, filename and bytes', () => {
   const table: [fixture: string, mimeType: string, filename: string][] = [
@@ -65,8 +48,8 @@ describe('every supported type uploads with the right part type, filename and by
     const result = await run([path]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(sandbox.requests).toHaveLength(1);
-    const request = sandbox.requests[0]!;
+    expect(cli.sandbox.requests).toHaveLength(1);
+    const request = cli.sandbox.requests[0]!;
     expect(result.stdout).toBe(`${(request.responseBody as { id: string }).id}\n`);
     expect(result.stdout).toMatch(/^\d+\n$/);
     expect(request.method).toBe('POST');
@@ -80,28 +63,28 @@ describe('every supported type uploads with the right part type, filename and by
   });
 
   it('reads the extension in any case', async () => {
-    const path = join(dirs.cwd, 'HOLIDAY.JPG');
+    const path = join(cli.dirs.cwd, 'HOLIDAY.JPG');
     await copyFile(join(FIXTURES, 'valid/photo.jpg'), path);
     const result = await run([path]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests[0]?.file?.contentType).toBe('image/jpeg');
-    expect(sandbox.requests[0]?.file?.filename).toBe('HOLIDAY.JPG');
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('image/jpeg');
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('HOLIDAY.JPG');
   });
 
   it('--type overrides the detected type and keeps the part filename true to it', async () => {
-    const path = join(dirs.cwd, 'scan');
+    const path = join(cli.dirs.cwd, 'scan');
     await copyFile(join(FIXTURES, 'valid/document.pdf'), path);
     const result = await run(['--type', 'application/pdf', path]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests[0]?.fields.type).toBe('application/pdf');
-    expect(sandbox.requests[0]?.file?.contentType).toBe('application/pdf');
-    expect(sandbox.requests[0]?.file?.filename).toBe('scan.pdf');
+    expect(cli.sandbox.requests[0]?.fields.type).toBe('application/pdf');
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('application/pdf');
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('scan.pdf');
   });
 
   it('--type video/3gp is read as video/3gpp, the type the server accepts', async () => {
     const result = await run(['--type', 'video/3gp', join(FIXTURES, 'valid/video.3gp')]);
     expect(result.code).toBe(0);
-    expect(sandbox.requests[0]?.file?.contentType).toBe('video/3gpp');
+    expect(cli.sandbox.requests[0]?.file?.contentType).toBe('video/3gpp');
   });
 
   it('--type with a type WhatsApp does not take is a usage error listing the accepted ones', async () => {
@@ -109,7 +92,7 @@ describe('every supported type uploads with the right part type, filename and by
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('image/gif');
     expect(result.stderr).toContain('video/3gpp');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 });
 
@@ -119,17 +102,16 @@ describe('settings: flag > environment > config file > default, each seen by the
   const third = '106540352242924';
 
   beforeAll(async () => {
-    await sandbox.close();
-    sandbox = await startSandbox({ token: TEST_TOKEN, phoneNumberIds: [TEST_PHONE_NUMBER_ID, other, third] });
+    await cli.restart({ phoneNumberIds: [TEST_PHONE_NUMBER_ID, other, third] });
   });
 
   it('phone number ID: config file, then environment, then flag', async () => {
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: third }));
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: third }));
     const env = { WA_PHONE_NUMBER_ID: undefined };
     expect((await run([photo], env)).code).toBe(0);
     expect((await run([photo], { WA_PHONE_NUMBER_ID: other })).code).toBe(0);
     expect((await run(['--phone-number-id', TEST_PHONE_NUMBER_ID, photo], { WA_PHONE_NUMBER_ID: other })).code).toBe(0);
-    expect(sandbox.requests.map((r) => r.path)).toEqual([
+    expect(cli.sandbox.requests.map((r) => r.path)).toEqual([
       `/v26.0/${third}/media`,
       `/v26.0/${other}/media`,
       `/v26.0/${TEST_PHONE_NUMBER_ID}/media`,
@@ -138,11 +120,11 @@ describe('settings: flag > environment > config file > default, each seen by the
 
   it('API version: default v26.0, then config file, then environment, then flag', async () => {
     expect((await run([photo])).code).toBe(0);
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ apiVersion: 'v24.0' }));
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ apiVersion: 'v24.0' }));
     expect((await run([photo])).code).toBe(0);
     expect((await run([photo], { CLOUD_API_VERSION: 'v25.0' })).code).toBe(0);
     expect((await run(['--api-version', '23.0', photo], { WA_API_VERSION: 'v25.0' })).code).toBe(0);
-    expect(sandbox.requests.map((r) => r.path.split('/')[1])).toEqual(['v26.0', 'v24.0', 'v25.0', 'v23.0']);
+    expect(cli.sandbox.requests.map((r) => r.path.split('/')[1])).toEqual(['v26.0', 'v24.0', 'v25.0', 'v23.0']);
   });
 
   it('token: config file, then environment (every SDK name), then --token-file, then stdin', async () => {
@@ -150,12 +132,12 @@ describe('settings: flag > environment > config file > default, each seen by the
     const open = await startSandbox();
     try {
       const base = { WA_TOKEN: undefined, WA_BASE_URL: open.url };
-      await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ token: tokens[0] }), { mode: 0o600 });
+      await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ token: tokens[0] }), { mode: 0o600 });
       await run([photo], base);
       await run([photo], { ...base, WHATSAPP_TOKEN: tokens[1] });
       await run([photo], { ...base, WHATSAPP_ACCESS_TOKEN: tokens[2] });
       await run([photo], { ...base, CLOUD_API_ACCESS_TOKEN: tokens[3], WHATSAPP_ACCESS_TOKEN: undefined });
-      const tokenFile = join(dirs.cwd, 'token.txt');
+      const tokenFile = join(cli.dirs.cwd, 'token.txt');
       await writeFile(tokenFile, `${tokens[4]}\n`, { mode: 0o600 });
       await run(['--token-file', tokenFile, photo], { ...base, WHATSAPP_TOKEN: tokens[1] });
       const viaStdin = await run(['--token-file', '-', photo], { ...base, WHATSAPP_TOKEN: tokens[1] }, `${tokens[5]}\n`);
@@ -167,45 +149,45 @@ describe('settings: flag > environment > config file > default, each seen by the
   });
 
   it('base URL: config file, then environment, then flag', async () => {
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ baseUrl: sandbox.url }));
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ baseUrl: cli.sandbox.url }));
     expect((await run([photo], { WA_BASE_URL: undefined })).code).toBe(0);
     // The environment beats the file: a closed port fails (exit 7) and the sandbox sees nothing new.
     const refused = await run(['--retries', '0', photo], { WA_BASE_URL: 'http://127.0.0.1:9' });
     expect(refused.code).toBe(7);
     expect(refused.stderr).toContain('connection refused');
-    expect((await run(['--base-url', sandbox.url, photo], { WA_BASE_URL: 'http://127.0.0.1:9' })).code).toBe(0);
-    expect(sandbox.requests).toHaveLength(2);
+    expect((await run(['--base-url', cli.sandbox.url, photo], { WA_BASE_URL: 'http://127.0.0.1:9' })).code).toBe(0);
+    expect(cli.sandbox.requests).toHaveLength(2);
   });
 
   it('finds the config file upward from the working folder, in package.json and in .wauploadrc.yaml', async () => {
-    const nested = join(dirs.cwd, 'a', 'b');
+    const nested = join(cli.dirs.cwd, 'a', 'b');
     await mkdir(nested, { recursive: true });
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: other }));
-    const env = { HOME: dirs.home, ...sandboxEnv(sandbox.url), WA_PHONE_NUMBER_ID: undefined };
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: other }));
+    const env = { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url), WA_PHONE_NUMBER_ID: undefined };
     expect((await runCli([photo], { cwd: nested, env })).code).toBe(0);
     await writeFile(join(nested, 'package.json'), JSON.stringify({ name: 'x', waupload: { phoneNumberId: third } }));
     expect((await runCli([photo], { cwd: nested, env })).code).toBe(0);
-    await writeFile(join(dirs.cwd, 'a', '.wauploadrc.yaml'), `phoneNumberId: "${TEST_PHONE_NUMBER_ID}"\n`);
-    expect((await runCli([photo], { cwd: join(dirs.cwd, 'a'), env })).code).toBe(0);
-    expect(sandbox.requests.map((r) => r.path.split('/')[2])).toEqual([other, third, TEST_PHONE_NUMBER_ID]);
+    await writeFile(join(cli.dirs.cwd, 'a', '.wauploadrc.yaml'), `phoneNumberId: "${TEST_PHONE_NUMBER_ID}"\n`);
+    expect((await runCli([photo], { cwd: join(cli.dirs.cwd, 'a'), env })).code).toBe(0);
+    expect(cli.sandbox.requests.map((r) => r.path.split('/')[2])).toEqual([other, third, TEST_PHONE_NUMBER_ID]);
   });
 
   it('--config names the file to use', async () => {
-    const file = join(dirs.home, 'elsewhere.json');
+    const file = join(cli.dirs.home, 'elsewhere.json');
     await writeFile(file, JSON.stringify({ phoneNumberId: other }));
     expect((await run(['--config', file, photo], { WA_PHONE_NUMBER_ID: undefined })).code).toBe(0);
-    expect(sandbox.requests[0]?.path).toBe(`/v26.0/${other}/media`);
+    expect(cli.sandbox.requests[0]?.path).toBe(`/v26.0/${other}/media`);
   });
 
   it('warns about an unknown config key, naming it, and still uploads', async () => {
-    await writeFile(join(dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberID: other }));
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberID: other }));
     const result = await run([photo]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: unknown key "phoneNumberID" in .*\.waupload\.json/);
   });
 
   it('warns when a token file can be read by other users', async () => {
-    const tokenFile = join(dirs.cwd, 'token.txt');
+    const tokenFile = join(cli.dirs.cwd, 'token.txt');
     await writeFile(tokenFile, TEST_TOKEN, { mode: 0o644 });
     const result = await run(['--token-file', tokenFile, photo], { WA_TOKEN: undefined });
     expect(result.code).toBe(0);
@@ -228,12 +210,12 @@ describe('configuration refusals: exit 3 before any request', () => {
     ['a malformed API version', [photo], { WA_API_VERSION: 'latest' }, undefined, /API version "latest" from environment WA_API_VERSION/],
   ];
   it.each(table)('%s', async (_name, args, env, setup, message) => {
-    await setup?.(dirs.cwd);
+    await setup?.(cli.dirs.cwd);
     const result = await run(args, env);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 });
 
@@ -249,13 +231,13 @@ describe('input refusals: exit 4 naming the file, before any request', () => {
     ['a dangling symlink', async (cwd) => { const p = join(cwd, 'link.jpg'); await symlink(join(cwd, 'nowhere.jpg'), p); return p; }, /no such file/],
   ];
   it.each(table)('%s', async (_name, make, message) => {
-    const path = await make(dirs.cwd);
+    const path = await make(cli.dirs.cwd);
     const result = await run([path]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain(path);
     expect(result.stdout).toBe('');
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('a batch with one missing file uploads the others, reports in input order and exits 4', async () => {
@@ -263,12 +245,12 @@ describe('input refusals: exit 4 naming the file, before any request', () => {
     const b = join(FIXTURES, 'valid/document.pdf');
     const result = await run([a, 'missing.jpg', b]);
     expect(result.code).toBe(4);
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^\\d+\\t${a}$`));
     expect(lines[1]).toMatch(new RegExp(`^\\d+\\t${b}$`));
-    const ids = sandbox.requests.map((r) => (r.responseBody as { id: string }).id).sort();
+    const ids = cli.sandbox.requests.map((r) => (r.responseBody as { id: string }).id).sort();
     expect(lines.map((l) => l.split('\t')[0]).sort()).toEqual(ids);
     expect(result.stderr).toContain('error: no such file (missing.jpg)');
   });
@@ -283,7 +265,7 @@ describe('output formats', () => {
     expect(result.code).toBe(4);
     const lines = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
-    const byPath = new Map(sandbox.requests.map((r) => [r.file?.sha256, (r.responseBody as { id: string }).id]));
+    const byPath = new Map(cli.sandbox.requests.map((r) => [r.file?.sha256, (r.responseBody as { id: string }).id]));
     expect(lines[0]).toEqual({
       file: photo,
       id: byPath.get(await sha256(photo)),
@@ -326,13 +308,13 @@ describe('output formats', () => {
     const lines = bad.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ file: photo, dryRun: true, mimeType: 'image/jpeg' });
     expect(lines[1]).toMatchObject({ file: 'gone.png', error: { kind: 'input' } });
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('--verbose shows the requests with the token redacted', async () => {
     const result = await run(['--verbose', photo]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`POST ${sandbox.url}/v26.0/${TEST_PHONE_NUMBER_ID}/media`);
+    expect(result.stderr).toContain(`POST ${cli.sandbox.url}/v26.0/${TEST_PHONE_NUMBER_ID}/media`);
     expect(result.stderr).toContain('Bearer [REDACTED]');
     expect(result.stderr).toContain('HTTP 200');
     expect(leaksToken(result)).toBe(false);
@@ -362,7 +344,7 @@ describe('output formats', () => {
     const result = await run(args as string[]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
-    expect(sandbox.requests).toHaveLength(0);
+    expect(cli.sandbox.requests).toHaveLength(0);
   });
 
   it('colours stderr only when asked, and never with NO_COLOR', async () => {
@@ -385,11 +367,11 @@ describe('Graph errors map to exit codes with the server message and a hint', ()
     expect(result.stderr).toContain('Invalid OAuth access token');
     expect(result.stderr).toContain('hint: the access token is invalid or expired');
     expect(result.stderr).not.toContain('EAAwrongtoken987654321');
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
   });
 
   it('a permission error (code 200, HTTP 403): exit 6', async () => {
-    sandbox.injectFault({ status: 403, graphCode: 200, message: '(#200) Permissions error' });
+    cli.sandbox.injectFault({ status: 403, graphCode: 200, message: '(#200) Permissions error' });
     const result = await run([photo]);
     expect(result.code).toBe(6);
     expect(result.stderr).toContain('(#200) Permissions error');
@@ -401,30 +383,30 @@ describe('Graph errors map to exit codes with the server message and a hint', ()
     expect(result.code).toBe(5);
     expect(result.stderr).toContain("Object with ID '123456' does not exist");
     expect(result.stderr).toContain('hint: is 123456 the phone number ID? (not the WhatsApp Business Account ID or the phone number)');
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
   });
 
   it('a media error (code 131053): exit 5 with the details, tried once', async () => {
-    sandbox.injectFault({ status: 400, graphCode: 131053, message: 'Media upload error', details: 'Unsupported audio codec', times: 5 });
+    cli.sandbox.injectFault({ status: 400, graphCode: 131053, message: 'Media upload error', details: 'Unsupported audio codec', times: 5 });
     const result = await run([photo]);
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('Unsupported audio codec');
-    expect(sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests).toHaveLength(1);
   });
 
   it('a server error that persists: exit 7 after the retries', async () => {
-    sandbox.injectFault({ status: 500, graphCode: 2, message: 'Service temporarily unavailable', times: 10 });
+    cli.sandbox.injectFault({ status: 500, graphCode: 2, message: 'Service temporarily unavailable', times: 10 });
     const result = await run(['--retries', '1', '--retry-delay', '0', photo]);
     expect(result.code).toBe(7);
     expect(result.stderr).toContain('gave up after 2 tries');
     expect(result.stderr).toContain('Service temporarily unavailable');
-    expect(sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests).toHaveLength(2);
   });
 });
 
 describe('the built-in sandbox', () => {
   it('--sandbox uploads with no token, phone number ID or account', async () => {
-    const result = await runCli(['--sandbox', join(FIXTURES, 'valid/photo.jpg')], { cwd: dirs.cwd, env: { HOME: dirs.home } });
+    const result = await runCli(['--sandbox', join(FIXTURES, 'valid/photo.jpg')], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
     expect(result.stderr).toMatch(/sandbox: uploading to a local stand-in of the media API at http:\/\/127\.0\.0\.1:\d+/);
@@ -435,8 +417,8 @@ describe('the built-in sandbox', () => {
     let announced: (url: string) => void = () => {};
     const url = new Promise<string>((resolve) => (announced = resolve));
     const server = runCli(['sandbox', '--port', '0'], {
-      cwd: dirs.cwd,
-      env: { HOME: dirs.home },
+      cwd: cli.dirs.cwd,
+      env: { HOME: cli.dirs.home },
       onSpawn: (c) => {
         child = c;
         let out = '';
@@ -449,8 +431,8 @@ describe('the built-in sandbox', () => {
     });
     const base = await url;
     const upload = await runCli([join(FIXTURES, 'valid/document.pdf')], {
-      cwd: dirs.cwd,
-      env: { HOME: dirs.home, WA_BASE_URL: base, WA_TOKEN: 'sandbox', WA_PHONE_NUMBER_ID: '100000000000001' },
+      cwd: cli.dirs.cwd,
+      env: { HOME: cli.dirs.home, WA_BASE_URL: base, WA_TOKEN: 'sandbox', WA_PHONE_NUMBER_ID: '100000000000001' },
     });
     expect(upload.code).toBe(0);
     expect(upload.stdout).toMatch(/^\d+\n$/);

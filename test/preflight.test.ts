@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaTypeForExtension, mediaTypeForMime, type MediaType } from '../src/media-types.js';
 import { examineContent, HEAD_BYTES, READ_BUDGET_BYTES, type ContentVerdict } from '../src/preflight.js';
+import { paddedWebp } from './helpers/padded-webp.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -163,37 +164,23 @@ describe('examineContent on files built on the fly', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A copy of a WebP fixture grown to `size` bytes by a RIFF JUNK chunk (ignored by decoders). */
-  async function paddedWebp(fixture: string, size: number, name: string): Promise<string> {
-    const original = await readFile(join(FIXTURES, fixture));
-    const padding = size - original.length - 8;
-    if (padding < 0 || padding % 2 !== 0 || size % 2 !== 0) throw new Error(`cannot pad ${fixture} to ${size}`);
-    const junk = Buffer.alloc(8 + padding);
-    junk.write('JUNK', 0, 'latin1');
-    junk.writeUInt32LE(padding, 4);
-    const file = Buffer.concat([original, junk]);
-    file.writeUInt32LE(file.length - 8, 4);
-    const path = join(dir, name);
-    await writeFile(path, file);
-    return path;
-  }
 
   it('refuses an animated sticker over 500 KB, naming the animated limit', async () => {
-    const path = await paddedWebp('problem/sticker-animated-big.webp', 612_300, 'animated-huge.webp');
+    const path = await paddedWebp('problem/sticker-animated-big.webp', 612_300, dir, 'animated-huge.webp');
     const verdict = await examine(path);
     expect(verdict.animated).toBe(true);
     expect(verdict.refusal).toBe('animated sticker is 612.3 KB, over the 500 KB limit for animated stickers');
   });
 
   it('takes a static sticker of exactly 100,000 bytes and refuses one a byte pair over, in exact bytes', async () => {
-    const atLimit = await examine(await paddedWebp('valid/sticker.webp', 100_000, 'static-100000.webp'));
+    const atLimit = await examine(await paddedWebp('valid/sticker.webp', 100_000, dir, 'static-100000.webp'));
     expect(atLimit).toEqual({ warnings: [], animated: false });
-    const over = await examine(await paddedWebp('valid/sticker.webp', 100_002, 'static-100002.webp'));
+    const over = await examine(await paddedWebp('valid/sticker.webp', 100_002, dir, 'static-100002.webp'));
     expect(over.refusal).toBe('static sticker is 100,002 bytes, over the 100 KB limit for static stickers');
   });
 
   it('takes an animated sticker of 400 KB: the static limit does not apply to it', async () => {
-    const verdict = await examine(await paddedWebp('valid/sticker-animated.webp', 400_000, 'animated-400k.webp'));
+    const verdict = await examine(await paddedWebp('valid/sticker-animated.webp', 400_000, dir, 'animated-400k.webp'));
     expect(verdict).toEqual({ warnings: [], animated: true });
   });
 

@@ -1,0 +1,61 @@
+// One sandbox per test file and fresh folders per test, for tests that spawn the CLI against it.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { TEST_TOKEN, isolatedDirs, runCli, sandboxEnv, type CliRun, type RunOptions } from './run-cli.js';
+
+/** What a test file gets: the running sandbox, this test's folders, and a CLI runner pointed at both. */
+export interface CliSandbox {
+  readonly sandbox: Sandbox;
+  readonly dirs: { home: string; cwd: string };
+  /** Runs the CLI in this test's folder, against the sandbox with the test token; `env` entries set to undefined are removed. */
+  run(args: string[], options?: RunOptions): Promise<CliRun>;
+  /** Replaces the sandbox with one started with other options (for the rest of the file). */
+  restart(options: SandboxOptions): Promise<void>;
+}
+
+/** Registers the hooks: a sandbox for the file (token TEST_TOKEN), reset before each test, with fresh HOME and cwd. */
+export function useCliSandbox(options: SandboxOptions = {}): CliSandbox {
+  let sandbox: Sandbox | undefined;
+  let dirs: Awaited<ReturnType<typeof isolatedDirs>> | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ token: TEST_TOKEN, ...options });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  beforeEach(async () => {
+    sandbox!.reset();
+    dirs = await isolatedDirs();
+  });
+  afterEach(async () => {
+    await dirs?.cleanup();
+  });
+  return {
+    get sandbox() {
+      return sandbox!;
+    },
+    get dirs() {
+      return dirs!;
+    },
+    run(args, runOptions = {}) {
+      return runCli(args, { cwd: dirs!.cwd, ...runOptions, env: { HOME: dirs!.home, ...sandboxEnv(sandbox!.url), ...runOptions.env } });
+    },
+    async restart(newOptions) {
+      await sandbox?.close();
+      sandbox = await startSandbox({ token: TEST_TOKEN, ...newOptions });
+    },
+  };
+}
+
+/** The sha256 of a file's bytes, hex. */
+export async function sha256OfFile(path: string): Promise<string> {
+  return sha256Of(await readFile(path));
+}
+
+/** The sha256 of some bytes, hex. */
+export function sha256Of(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
