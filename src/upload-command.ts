@@ -90,15 +90,17 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
         onEvent: (index, event) => {
           const item = items[index]!;
           if (event.type === 'progress') {
+            // got counts the whole multipart body: measure against its length, not the file's.
             bytesSent[index] = event.transferred;
-            reporter.updateProgress({ bytesSent: sum(bytesSent) });
+            if (event.total > 0) bytesTotal[index] = event.total;
+            reporter.updateProgress({ bytesSent: sum(bytesSent), bytesTotal: sum(bytesTotal) });
             return;
           }
           if (event.type === 'wait') {
             const text = `waiting ${(event.waitMs / 1000).toFixed(1)} s before try ${event.attempt + 1} of ${item.file}: ${event.description}`;
             reporter.updateProgress({ waiting: text });
             if (!flags.verbose) reporter.info(text);
-          } else if (event.type === 'response') {
+          } else if (event.type === 'request') {
             reporter.updateProgress({ waiting: '' });
           }
           reporter.verbose(describeEvent(item.file, event));

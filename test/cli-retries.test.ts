@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from './helpers/cli-sandbox.js';
 import { startSandbox, type SandboxFault } from '../src/sandbox/server.js';
-import { FIXTURES, TEST_TOKEN, leaksToken, type RunOptions } from './helpers/run-cli.js';
+import { BIN, FIXTURES, TEST_TOKEN, leaksToken, runCli, sandboxEnv, type RunOptions } from './helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const video = join(FIXTURES, 'valid/video.mp4');
@@ -236,5 +236,42 @@ describe('interrupts', () => {
     expect(lines[0]).toMatchObject({ file: photo, mimeType: 'image/jpeg' });
     expect(lines[0]?.id).toMatch(/^\d+$/);
     expect(lines[1]).toMatchObject({ file: video, error: { kind: 'interrupted', exitCode: 143 } });
+  });
+});
+
+describe('progress on a terminal', () => {
+  /** Runs the CLI under a pseudo-terminal (util-linux `script`), with a known width, and returns what the terminal showed. */
+  const onTerminal = (args: string[], columns = 100) =>
+    runCli(['-qec', `stty cols ${columns}; ${[process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null'], {
+      command: 'script',
+      cwd: cli.dirs.cwd,
+      env: { HOME: cli.dirs.home, TERM: 'xterm-256color', ...sandboxEnv(cli.sandbox.url) },
+    });
+
+  it('a spinner shows bytes and percent, and says when it is waiting for a retry and why', async () => {
+    cli.sandbox.injectFault({ status: 503, graphCode: 2, message: 'Service temporarily unavailable', retryAfter: '1' });
+    const result = await onTerminal([video]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/uploading [\d.]+ KB of [\d.]+ KB \(100 %\)/);
+    expect(result.stdout).toMatch(/uploading .* · waiting 1\.0 s before try 2 of .*video\.mp4: Service temporarily unavailable \(HTTP 503, code 2\)/);
+    expect(result.stdout).toMatch(/\n?\d{10,}\r?\n/);
+    expect(leaksToken(result)).toBe(false);
+  });
+
+  it('no spinner on a terminal that reports 0 columns (ora would spin forever there), and the run ends', async () => {
+    const result = await onTerminal([photo], 0);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('uploading');
+    expect(result.stdout).toMatch(/\d{10,}/);
+  });
+
+  it('no spinner when stderr is not a terminal, or with --quiet or --json', async () => {
+    const piped = await run([photo]);
+    expect(piped.stderr).toBe('');
+    for (const flag of ['--quiet', '--json']) {
+      const result = await onTerminal([flag, photo]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toContain('uploading');
+    }
   });
 });

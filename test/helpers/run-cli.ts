@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Called with each stderr chunk as it arrives. */
   onStderr?: (text: string) => void;
   timeoutMs?: number;
+  /** Run this program with the arguments instead of `node bin/wa-upload.js` (e.g. `script` for a terminal). */
+  command?: string;
 }
 
 /** A throwaway HOME and working folder, so no real config file or cache is found. */
@@ -42,14 +44,15 @@ export async function isolatedDirs(): Promise<{ home: string; cwd: string; clean
   return { home, cwd, cleanup: async () => { await rm(home, { recursive: true, force: true }); await rm(cwd, { recursive: true, force: true }); } };
 }
 
-/** Runs `node bin/wa-upload.js ...args` and resolves when it exits (never rejects on a non-zero exit). */
+/** Runs `node bin/wa-upload.js ...args` (or `options.command`) and resolves when it exits (never rejects on a non-zero exit). */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
   // Start from a clean environment: nothing of the developer's WhatsApp settings, proxies or colours leaks in.
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.cwd ?? tmpdir(), LANG: 'C.UTF-8' };
   const env: Record<string, string> = { ...base };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, commandArgs] = options.command ? [options.command, args] : [process.execPath, [BIN, ...args]];
+    const child = spawn(command, commandArgs, { cwd: options.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
