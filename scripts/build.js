@@ -1,4 +1,4 @@
-// Builds dist/: one ESM bundle per entry with every runtime dependency inside, plus the notices of what was bundled.
+// Builds dist/: the CLI and the API as ESM bundles split at their lazy imports, every runtime dependency inside, their types and notices.
 
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionFlags } from './command-support.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './completion.js';
-import { ExitCode, WaUploadError, redactSecrets } from './errors.js';
+import { ExitCode, WaUploadError, redactSecrets, rememberSecret } from './errors.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media-types.js';
 import type { DownloadFlags } from './media-commands.js';
 import { VERSION } from './version.js';
@@ -190,6 +190,14 @@ export async function main(argv: string[]): Promise<void> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
     throw error;
   });
+  // Node's own report of an uncaught error prints the error's properties: got's carry the request headers, token included.
+  const crash = (error: unknown): void => {
+    process.exitCode = reportCrash(error);
+    process.exit();
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  for (const name of ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN']) rememberSecret(process.env[name]);
   const { program, result } = buildProgram({
     upload: async (files, flags) => (await import('./commands.js')).runUploadCommand(files, flags, processContext()),
     sandbox: async (flags) => (await import('./commands.js')).runSandboxCommand(flags, processContext()),
@@ -210,7 +218,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
-    process.exitCode = await reportCrash(error);
+    process.exitCode = reportCrash(error);
   }
 }
 
@@ -261,12 +269,15 @@ function processContext(): ProcessContext {
   };
 }
 
-/** A crash: one redacted line (the stack only with --verbose), exit 1. */
-async function reportCrash(error: unknown): Promise<number> {
-  const { asWaUploadError } = await import('./commands.js');
-  const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
-  const tokens = [process.env.WA_TOKEN, process.env.WHATSAPP_TOKEN, process.env.WHATSAPP_ACCESS_TOKEN, process.env.CLOUD_API_ACCESS_TOKEN];
-  process.stderr.write(`error: ${redactSecrets(wrapped.message, tokens)}\n`);
-  if (wrapped.hint) process.stderr.write(`hint: ${wrapped.hint}\n`);
-  return wrapped.exitCode;
+/** A crash: one redacted line naming the bug, and nothing of the error's properties; exit 1 (or the error's own code). */
+function reportCrash(error: unknown): number {
+  if (error instanceof WaUploadError) {
+    process.stderr.write(`error: ${redactSecrets(error.message)}\n`);
+    if (error.hint) process.stderr.write(`hint: ${redactSecrets(error.hint)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: internal error: ${redactSecrets(message.split('\n')[0] ?? '')}\n`);
+  process.stderr.write('hint: this is a bug in wa-upload: please report it with --verbose output\n');
+  return ExitCode.internal;
 }

@@ -3,4 +3,3 @@
 export { runDeleteCommand, runDownloadCommand, runInfoCommand } from './media-commands.js';
 export { runSandboxCommand } from './sandbox-command.js';
 export { runUploadCommand } from './upload-command.js';
-export { asWaUploadError } from './batch.js';

@@ -119,10 +119,18 @@ export class InterruptedError extends WaUploadError {
   }
 }
 
-/** Removes every occurrence of the secrets from a text (used on anything that may reach a person). */
-export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+/** Every secret this process has seen (tokens from the environment, a token file, a config file). */
+const knownSecrets = new Set<string>();
+
+/** Registers a secret so that every later redaction removes it, even in a crash report. */
+export function rememberSecret(secret: string | undefined): void {
+  if (secret && secret.length >= 4) knownSecrets.add(secret);
+}
+
+/** Removes every known secret, and these, from a text (used on anything that may reach a person). */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
-  for (const secret of secrets) {
+  for (const secret of [...knownSecrets, ...secrets]) {
     if (secret && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
   }
   // Bearer headers from any source, even a token we were not told about.

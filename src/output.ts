@@ -2,7 +2,7 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { FileOutcome } from './batch.js';
-import { redactSecrets, type WaUploadError } from './errors.js';
+import { redactSecrets, rememberSecret, type WaUploadError } from './errors.js';
 import { formatBytes } from './media-types.js';
 
 /** How output looks, decided once from flags, environment and the terminal. */
@@ -63,6 +63,7 @@ export class Reporter {
   /** Registers a secret (the token) that must never be printed. */
   addSecret(secret: string | undefined): void {
     if (secret) this.secrets.push(secret);
+    rememberSecret(secret);
   }
 
   /** One file's outcome on stdout (and its error on stderr). Called in input order. */
