@@ -269,15 +269,23 @@ function processContext(): ProcessContext {
   };
 }
 
-/** A crash: one redacted line naming the bug, and nothing of the error's properties; exit 1 (or the error's own code). */
-function reportCrash(error: unknown): number {
+/** What a crash prints: one redacted line naming the bug (and a hint), nothing of the error's properties. */
+export function crashReport(error: unknown): { text: string; exitCode: number } {
   if (error instanceof WaUploadError) {
-    process.stderr.write(`error: ${redactSecrets(error.message)}\n`);
-    if (error.hint) process.stderr.write(`hint: ${redactSecrets(error.hint)}\n`);
-    return error.exitCode;
+    return {
+      text: `error: ${redactSecrets(error.message)}\n${error.hint ? `hint: ${redactSecrets(error.hint)}\n` : ''}`,
+      exitCode: error.exitCode,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: internal error: ${redactSecrets(message.split('\n')[0] ?? '')}\n`);
-  process.stderr.write('hint: this is a bug in wa-upload: please report it with --verbose output\n');
-  return ExitCode.internal;
+  return {
+    text: `error: internal error: ${redactSecrets(message.split('\n')[0] ?? '')}\nhint: this is a bug in wa-upload: please report it with --verbose output\n`,
+    exitCode: ExitCode.internal,
+  };
+}
+
+function reportCrash(error: unknown): number {
+  const { text, exitCode } = crashReport(error);
+  process.stderr.write(text);
+  return exitCode;
 }
