@@ -5,6 +5,7 @@ import { runBatch, asWaUploadError, type BatchItem, type FileOutcome } from './b
 import type { ProcessContext, UploadFlags } from './cli.js';
 import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
 import { ExitCode, UsageError, WaUploadError } from './errors.js';
+import type { PartialSettings } from './config.js';
 import type { GraphSettings } from './graph.js';
 import { openReuseCache } from './reuse-cache.js';
 import { spoolStdin } from './stdin.js';
@@ -15,22 +16,9 @@ export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
 /** Runs `wa-upload [options] <file...>` and returns the exit code. */
 export async function runUploadCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
   const reporter = createReporterFor(flags, context, files.length > 1);
-  if (files.length === 0) {
-    reporter.fatal(new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)'));
-    return ExitCode.usage;
-  }
-  const stdinCount = files.filter((f) => f === '-').length;
-  if (stdinCount > 1) {
-    reporter.fatal(new UsageError('- (stdin) may be named only once'));
-    return ExitCode.usage;
-  }
-
-  if (stdinCount > 0 && flags.tokenFile === '-') {
-    reporter.fatal(new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN'));
-    return ExitCode.usage;
-  }
-  if (flags.filename !== undefined && stdinCount === 0) {
-    reporter.fatal(new UsageError('--filename names the part of a stdin upload (-)', 'a file on disk is sent under its own name: rename it instead'));
+  const problem = usageProblem(files, flags);
+  if (problem) {
+    reporter.fatal(problem);
     return ExitCode.usage;
   }
 
@@ -39,7 +27,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
   let sandbox: { url: string; close: () => Promise<void> } | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    let overrides: UploadFlags & { token?: string } = {};
+    let overrides: PartialSettings = {};
     if (flags.sandbox && !flags.dryRun) {
       const { startSandbox } = await import('./sandbox/server.js');
       const token = `sandbox-${randomBytes(12).toString('hex')}`;
@@ -122,6 +110,20 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
     await sandbox?.close();
     for (const cleanup of cleanups) await cleanup();
   }
+}
+
+/** What is wrong with the command line before anything runs (exit 2), or undefined. */
+export function usageProblem(files: string[], flags: UploadFlags): UsageError | undefined {
+  const stdinCount = files.filter((f) => f === '-').length;
+  if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)');
+  if (stdinCount > 1) return new UsageError('- (stdin) may be named only once');
+  if (stdinCount > 0 && flags.tokenFile === '-') {
+    return new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN');
+  }
+  if (flags.filename !== undefined && stdinCount === 0) {
+    return new UsageError('--filename names the part of a stdin upload (-)', 'a file on disk is sent under its own name: rename it instead');
+  }
+  return undefined;
 }
 
 /** The first failed file's exit code in input order; the signal's code when interrupted. */

@@ -2,7 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, mergeSettings, normaliseApiVersion, settingsFromConfigObject, settingsFromEnv, validateBaseUrl } from '../src/config.js';
-import { crashReport } from '../src/cli.js';
+import { crashReport, type UploadFlags } from '../src/cli.js';
+import { usageProblem } from '../src/upload-command.js';
 import { ConfigError, redactSecrets, rememberSecret } from '../src/errors.js';
 import { formatBytes, maxBytesFor, mediaTypeForExtension, mediaTypeForMime, partFilename } from '../src/media-types.js';
 import { colorLevelFor, progressAllowed } from '../src/output.js';
@@ -270,5 +271,21 @@ describe('crash reports', () => {
   it('keep the exit code and hint of our own errors, redacted', () => {
     const report = crashReport(new ConfigError('token Bearer abc.def.ghi refused', 'set WA_TOKEN'));
     expect(report).toEqual({ text: 'error: token Bearer [REDACTED] refused\nhint: set WA_TOKEN\n', exitCode: 3 });
+  });
+});
+
+describe('usage problems of the upload command', () => {
+  it.each([
+    [[], {}, /no file given/],
+    [['-', '-'], { type: mediaTypeForExtension('.jpg') }, /named only once/],
+    [['-'], { tokenFile: '-' }, /both the token .* and a file/],
+    [['a.jpg'], { filename: 'x.jpg' }, /--filename names the part of a stdin upload/],
+    [['a.jpg', '-'], { filename: 'x.jpg' }, undefined],
+    [['a.jpg'], {}, undefined],
+  ] as [string[], UploadFlags, RegExp | undefined][])('%j with %j', (files, flags, message) => {
+    const problem = usageProblem(files, flags);
+    if (message) expect(problem?.message).toMatch(message);
+    else expect(problem).toBeUndefined();
+    if (message) expect(problem?.exitCode).toBe(2);
   });
 });
