@@ -1,5 +1,6 @@
 // Reliability through the CLI: which failures are retried, waits honoured, timeouts, redirects, interrupts, and no token in any output.
 
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from './helpers/cli-sandbox.js';
@@ -273,5 +274,25 @@ describe('progress on a terminal', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).not.toContain('uploading');
     }
+  });
+});
+
+describe('a file of many chunks', () => {
+  it('arrives whole, also when the first try is cut in the middle', async () => {
+    const path = join(cli.dirs.cwd, 'big.pdf');
+    const bytes = Buffer.alloc(12_345_678);
+    bytes.write('%PDF-1.7\n', 0, 'latin1');
+    for (let i = 64; i < bytes.length; i += 512) bytes.writeUInt32LE((i * 2654435761) >>> 0, i);
+    await writeFile(path, bytes);
+    cli.sandbox.injectFault({ dropAfterBytes: 5_000_000 });
+    const result = await run(['--retry-delay', '0', '--json', path]);
+    expect(result.stderr).toMatch(/^waiting 0\.0 s before try 2 of .*big\.pdf: connection/);
+    expect(result.code).toBe(0);
+    expect(cli.sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests[0]!.status).toBe('dropped');
+    const expected = await sha256OfFile(path);
+    expect(cli.sandbox.requests[1]!.file?.sha256).toBe(expected);
+    expect(cli.sandbox.requests[1]!.file?.size).toBe(12_345_678);
+    expect((JSON.parse(result.stdout) as { sha256: string }).sha256).toBe(expected);
   });
 });
