@@ -28,15 +28,17 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
   const cleanups: (() => Promise<void>)[] = [];
   try {
     let overrides: PartialSettings = {};
-    if (flags.sandbox && !flags.dryRun) {
-      const { startSandbox } = await import('./sandbox/server.js');
+    if (flags.sandbox) {
+      // A random token: a fixed word would be redacted wherever it appears (a file named sandbox.jpg, say).
       const token = `sandbox-${randomBytes(12).toString('hex')}`;
-      const started = await startSandbox({ token, storeMedia: false });
-      sandbox = started;
-      overrides = { token, baseUrl: started.url, phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
-      reporter.info(`sandbox: uploading to a local stand-in of the media API at ${started.url} (nothing leaves this machine)`);
-    } else if (flags.sandbox) {
-      overrides = { token: 'sandbox', baseUrl: 'http://127.0.0.1:9', phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
+      let baseUrl = 'http://127.0.0.1:9';
+      if (!flags.dryRun) {
+        const { startSandbox } = await import('./sandbox/server.js');
+        sandbox = await startSandbox({ token, storeMedia: false });
+        baseUrl = sandbox.url;
+        reporter.info(`sandbox: uploading to a local stand-in of the media API at ${baseUrl} (nothing leaves this machine)`);
+      }
+      overrides = { token, baseUrl, phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
     }
     const config = await loadSettings(flags, context, reporter, overrides);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);

@@ -412,6 +412,15 @@ describe('the built-in sandbox', () => {
     expect(result.stderr).toMatch(/sandbox: uploading to a local stand-in of the media API at http:\/\/127\.0\.0\.1:\d+/);
   });
 
+  it('--sandbox --dry-run starts nothing and keeps file names whole (no fixed token word to redact)', async () => {
+    const path = join(cli.dirs.cwd, 'sandbox-token.jpg');
+    await copyFile(join(FIXTURES, 'valid/photo.jpg'), path);
+    const result = await runCli(['--sandbox', '--dry-run', path], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`would upload ${path} as image/jpeg (image, 11.5 KB, filename sandbox-token.jpg)\n`);
+    expect(result.stderr).toBe('');
+  });
+
   it('`wa-upload sandbox` runs alone and prints the settings that point wa-upload at it', async () => {
     let child: import('node:child_process').ChildProcess | undefined;
     let announced: (url: string) => void = () => {};
