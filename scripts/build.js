@@ -17,6 +17,17 @@ const startupShims = {
     b.onResolve({ filter: /^mime-types$/ }, (args) =>
       /node_modules[\\/]form-data[\\/]/.test(args.importer) ? { path: join(root, 'scripts', 'shims', 'form-data-mime-types.js') } : undefined,
     );
+    // mime-types (which only names the types wa-upload refuses) needs of mime-db just each type's extensions and source:
+    // the rest (charsets, compressibility, 1,500 types without extensions) is 90 KB the package need not ship.
+    b.onLoad({ filter: /node_modules[\\/]mime-db[\\/]db\.json$/ }, async (args) => {
+      const db = JSON.parse(await readFile(args.path, 'utf8'));
+      const pruned = Object.fromEntries(
+        Object.entries(db)
+          .filter(([, entry]) => entry.extensions)
+          .map(([type, entry]) => [type, { source: entry.source, extensions: entry.extensions }]),
+      );
+      return { contents: JSON.stringify(pruned), loader: 'json' };
+    });
     // @sindresorhus/is (got's) builds two Intl.ListFormat objects at import: initialising ICU costs ~30 ms of every
     // start-up, for messages of argument errors wa-upload never triggers. Build them on first use instead.
     b.onLoad({ filter: /node_modules[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
