@@ -5,42 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startupShims } from './startup-shims.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
 
-/** Replaces two modules that cost start-up time and are never used the way wa-upload calls their importers (see the shims). */
-const startupShims = {
-  name: 'startup-shims',
-  setup(b) {
-    b.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: join(root, 'scripts', 'shims', 'http2-wrapper.js') }));
-    b.onResolve({ filter: /^mime-types$/ }, (args) =>
-      /node_modules[\\/]form-data[\\/]/.test(args.importer) ? { path: join(root, 'scripts', 'shims', 'form-data-mime-types.js') } : undefined,
-    );
-    // mime-types (which only names the types wa-upload refuses) needs of mime-db just each type's extensions and source:
-    // the rest (charsets, compressibility, 1,500 types without extensions) is 90 KB the package need not ship.
-    b.onLoad({ filter: /node_modules[\\/]mime-db[\\/]db\.json$/ }, async (args) => {
-      const db = JSON.parse(await readFile(args.path, 'utf8'));
-      const pruned = Object.fromEntries(
-        Object.entries(db)
-          .filter(([, entry]) => entry.extensions)
-          .map(([type, entry]) => [type, { source: entry.source, extensions: entry.extensions }]),
-      );
-      return { contents: JSON.stringify(pruned), loader: 'json' };
-    });
-    // @sindresorhus/is (got's) builds two Intl.ListFormat objects at import: initialising ICU costs ~30 ms of every
-    // start-up, for messages of argument errors wa-upload never triggers. Build them on first use instead.
-    b.onLoad({ filter: /node_modules[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const lazy = source.replace(
-        /const (andFormatter|orFormatter) = new Intl\.ListFormat\(([^)]*)\);/g,
-        (_, name, options) => `let ${name}Instance; const ${name} = { format: (list) => (${name}Instance ??= new Intl.ListFormat(${options})).format(list) };`,
-      );
-      if (lazy === source) throw new Error('@sindresorhus/is changed: review the lazy Intl.ListFormat patch in scripts/build.js');
-      return { contents: lazy, loader: 'js' };
-    });
-  },
-};
 
 await rm(join(root, 'dist'), { recursive: true, force: true });
 const common = {
