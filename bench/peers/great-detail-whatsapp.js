@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import Client from '@great-detail/whatsapp';
+import { uploadAllAndPrint } from './pool.js';
 
 // `prefixUrl` is the client's documented base-URL option (default https://graph.facebook.com).
 const sdk = new Client({
@@ -28,15 +29,4 @@ async function uploadOne(path) {
   return id;
 }
 
-// A batch is a plain pool of `concurrency` workers, the way a caller of the library would write one.
-const ids = new Array(files.length);
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-    while (next < files.length) {
-      const index = next++;
-      ids[index] = await uploadOne(files[index]);
-    }
-  }),
-);
-process.stdout.write(ids.join('\n') + '\n');
+await uploadAllAndPrint(files, concurrency, uploadOne);

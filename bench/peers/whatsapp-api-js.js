@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { WhatsAppAPI } from 'whatsapp-api-js';
+import { uploadAllAndPrint } from './pool.js';
 
 // The library always calls https://graph.facebook.com; its documented `ponyfill.fetch` option is the only way to
 // send it elsewhere, so this fetch rewrites that origin to the local sandbox and changes nothing else.
@@ -26,15 +27,4 @@ async function uploadOne(path) {
   return result.id;
 }
 
-// A batch is a plain pool of `concurrency` workers, the way a caller of the library would write one.
-const ids = new Array(files.length);
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-    while (next < files.length) {
-      const index = next++;
-      ids[index] = await uploadOne(files[index]);
-    }
-  }),
-);
-process.stdout.write(ids.join('\n') + '\n');
+await uploadAllAndPrint(files, concurrency, uploadOne);
