@@ -6,6 +6,7 @@ import got, { RequestError, TimeoutError, type Response } from 'got';
 import {
   ApiError,
   AuthError,
+  ConfigError,
   InputError,
   InterruptedError,
   TemporaryError,
@@ -21,6 +22,7 @@ import {
   nextWaitMs,
   parseBusinessUseCaseWaitMs,
   parseRetryAfterMs,
+  type FailureVerdict,
   type TryFailure,
 } from './retry-policy.js';
 import { USER_AGENT } from './version.js';
@@ -472,9 +474,15 @@ function safeOrigin(location: string): string {
 }
 
 /** Maps the last failure to the error a user sees, with a hint that says what to do. */
-function toWaError(failure: TryFailure, attempts: number, settings: GraphSettings, permanentKind?: 'api' | 'auth' | 'temporary'): WaUploadError {
+function toWaError(failure: TryFailure, attempts: number, settings: GraphSettings, permanentKind?: FailureVerdict['kind']): WaUploadError {
   const description = describeFailure(failure);
   const graph = graphOf(failure);
+  if (permanentKind === 'config') {
+    return new ConfigError(
+      `the TLS certificate of ${new URL(settings.baseUrl).host} is not trusted: ${description}`,
+      'if a proxy or firewall inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate; otherwise check --base-url',
+    );
+  }
   if (permanentKind === 'auth') {
     return new AuthError(`the API refused the token: ${description}`, { hint: authHint(graph), ...(graph ? { graph } : {}) });
   }

@@ -19,12 +19,27 @@ export type TryFailure =
 /** What to do about a failure. */
 export interface FailureVerdict {
   retryable: boolean;
-  /** The error class it ends in if it is the last: api (5), auth (6) or temporary (7). */
-  kind: 'api' | 'auth' | 'temporary';
+  /** The error class it ends in if it is the last: config (3), api (5), auth (6) or temporary (7). */
+  kind: 'config' | 'api' | 'auth' | 'temporary';
 }
+
+/** TLS errors that say the server's certificate is not trusted: a setup problem a retry cannot fix. */
+export const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** Decides by Graph code first, HTTP status second (code 3 arrives as HTTP 500, throttling as HTTP 400). */
 export function classifyFailure(failure: TryFailure): FailureVerdict {
+  if (failure.kind === 'network' && TLS_TRUST_CODES.has(failure.code)) return { retryable: false, kind: 'config' };
   if (failure.kind === 'network' || failure.kind === 'timeout') return { retryable: true, kind: 'temporary' };
   const { status, graph } = failure;
   if (failure.redirect !== undefined) return { retryable: false, kind: 'api' };

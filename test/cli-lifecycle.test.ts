@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../src/sandbox/server.js';
 import { sha256Of, useCliSandbox } from './helpers/cli-sandbox.js';
 import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from './helpers/run-cli.js';
 
@@ -272,6 +273,74 @@ describe('proxies', () => {
     expect(bypass.code).toBe(0);
     expect(proxied).toHaveLength(2);
     expect(cli.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+});
+
+describe('https, directly and through an HTTPS_PROXY tunnel', () => {
+  const tlsDir = join(FIXTURES, 'tls');
+  let tlsSandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let tunnels: string[];
+  let proxy: Server;
+  beforeAll(async () => {
+    tlsSandbox = await startSandbox({
+      token: TEST_TOKEN,
+      tls: { key: await readFile(join(tlsDir, 'localhost-key.pem')), cert: await readFile(join(tlsDir, 'localhost-cert.pem')) },
+    });
+    tunnels = [];
+    proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(String(req.url));
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host!, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await tlsSandbox.close();
+    await new Promise((resolve) => proxy.close(resolve));
+  });
+  // The test certificate is trusted the way a user trusts a private CA.
+  const trusted = () => ({ WA_BASE_URL: tlsSandbox.url, NODE_EXTRA_CA_CERTS: join(tlsDir, 'localhost-cert.pem') });
+
+  it('uploads over https with the bytes intact, and downloads them back', async () => {
+    const result = await run(['--json', voice], trusted());
+    expect(result.code).toBe(0);
+    const line = JSON.parse(result.stdout) as { id: string; sha256: string };
+    expect(tlsSandbox.requests.at(-1)?.file?.sha256).toBe(sha256(await readFile(voice)));
+    expect(line.sha256).toBe(sha256(await readFile(voice)));
+    const info = await run(['info', '--json', line.id], trusted());
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ id: line.id, mimeType: 'audio/ogg' });
+    const copy = await run(['download', line.id, '-o', 'copy.ogg'], trusted());
+    expect(copy.code).toBe(0);
+    expect(sha256(await readFile(join(cli.dirs.cwd, 'copy.ogg')))).toBe(line.sha256);
+  });
+
+  it('HTTPS_PROXY tunnels the upload with CONNECT; the proxy sees only the host, never the token', async () => {
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    tunnels.length = 0;
+    const result = await run([photo], { ...trusted(), HTTPS_PROXY: proxyUrl });
+    expect(result.code).toBe(0);
+    expect(tunnels).toEqual([new URL(tlsSandbox.url).host]);
+    expect(tlsSandbox.requests.at(-1)?.bearerToken).toBe(TEST_TOKEN);
+  });
+
+  it('an untrusted certificate is a setup error (exit 3) with a hint, tried once', async () => {
+    const before = tlsSandbox.requests.length;
+    const result = await run([photo], { WA_BASE_URL: tlsSandbox.url });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`the TLS certificate of ${new URL(tlsSandbox.url).host} is not trusted`);
+    expect(result.stderr).toContain('NODE_EXTRA_CA_CERTS');
+    expect(result.stderr).not.toContain('waiting');
+    expect(tlsSandbox.requests.length).toBe(before);
+    expect(leaksToken(result)).toBe(false);
   });
 });
 

@@ -163,6 +163,8 @@ describe('retry policy', () => {
   it.each([
     ['network reset', { kind: 'network', code: 'ECONNRESET', message: 'reset' } as TryFailure, true, 'temporary'],
     ['timeout', { kind: 'timeout', phase: 'response', message: 't' } as TryFailure, true, 'temporary'],
+    ['untrusted TLS certificate', { kind: 'network', code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'x' } as TryFailure, false, 'config'],
+    ['TLS name mismatch', { kind: 'network', code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'x' } as TryFailure, false, 'config'],
     ['HTTP 500 without Graph JSON', http(500), true, 'temporary'],
     ['HTML 502', http(502), true, 'temporary'],
     ['HTTP 500 code 1', http(500, 1), true, 'temporary'],

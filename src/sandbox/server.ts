@@ -12,6 +12,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ export interface SandboxOptions {
   delayMs?: number;
   /** Keep uploaded bytes in a temp dir (default true) so info/download work; false: only hash and size. */
   storeMedia?: boolean;
+  /** Serve https with this key and certificate (PEM) instead of plain http: for tests of the TLS and proxy paths. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** One API request as the sandbox saw and answered it. */
@@ -250,7 +253,7 @@ class SandboxServer implements Sandbox {
 
   constructor(options: SandboxOptions) {
     this.#options = options;
-    this.#server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const handling = this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed && !this.#closed) {
           const message = error instanceof Error ? error.message : String(error);
@@ -260,7 +263,8 @@ class SandboxServer implements Sandbox {
       });
       this.#handlers.add(handling);
       void handling.finally(() => this.#handlers.delete(handling));
-    });
+    };
+    this.#server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
@@ -283,7 +287,7 @@ class SandboxServer implements Sandbox {
       throw error;
     });
     this.port = (this.#server.address() as AddressInfo).port;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    this.url = `${this.#options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
   injectFault(fault: SandboxFault): void {
