@@ -1,7 +1,5 @@
 // The media lifecycle and the ecosystem through the CLI: info, download, delete, --reuse, stdin, proxies, completion.
 
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../src/sandbox/server.js';
 import { sha256Of, useCliSandbox } from './helpers/cli-sandbox.js';
 import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from './helpers/run-cli.js';
+import { startTestProxy, type TestProxy } from './helpers/test-proxy.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
@@ -226,42 +225,17 @@ describe('stdin', () => {
 });
 
 describe('proxies', () => {
-  let proxy: Server;
-  let proxied: string[];
+  let proxy: TestProxy;
   beforeAll(async () => {
-    proxied = [];
-    // A forward proxy for plain-http targets: it sees absolute URLs and relays them.
-    proxy = createServer((req, res) => {
-      proxied.push(`${req.method} ${req.url}`);
-      const target = new URL(req.url ?? '/');
-      const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    });
-    // hpagent tunnels with CONNECT, as real proxies expect; record each tunnel and relay its bytes.
-    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      proxied.push(`CONNECT ${req.url}`);
-      const [host, port] = String(req.url).split(':');
-      const upstream = connect(Number(port), host!, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxy = await startTestProxy();
   });
   afterAll(async () => {
-    await new Promise((resolve) => proxy.close(resolve));
+    await proxy.close();
   });
 
   it('HTTP_PROXY carries every request, and NO_PROXY bypasses it', async () => {
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const proxyUrl = proxy.url;
+    const proxied = proxy.relayed;
     const through = await run([photo], { HTTP_PROXY: proxyUrl });
     expect(through.code).toBe(0);
     expect(proxied).toEqual([`CONNECT ${new URL(cli.sandbox.url).host}`]);
@@ -279,32 +253,17 @@ describe('proxies', () => {
 describe('https, directly and through an HTTPS_PROXY tunnel', () => {
   const tlsDir = join(FIXTURES, 'tls');
   let tlsSandbox: Awaited<ReturnType<typeof startSandbox>>;
-  let tunnels: string[];
-  let proxy: Server;
+  let proxy: TestProxy;
   beforeAll(async () => {
     tlsSandbox = await startSandbox({
       token: TEST_TOKEN,
       tls: { key: await readFile(join(tlsDir, 'localhost-key.pem')), cert: await readFile(join(tlsDir, 'localhost-cert.pem')) },
     });
-    tunnels = [];
-    proxy = createServer((_req, res) => res.writeHead(405).end());
-    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-      tunnels.push(String(req.url));
-      const [host, port] = String(req.url).split(':');
-      const upstream = connect(Number(port), host!, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.on('error', () => client.destroy());
-      client.on('error', () => upstream.destroy());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxy = await startTestProxy();
   });
   afterAll(async () => {
     await tlsSandbox.close();
-    await new Promise((resolve) => proxy.close(resolve));
+    await proxy.close();
   });
   // The test certificate is trusted the way a user trusts a private CA.
   const trusted = () => ({ WA_BASE_URL: tlsSandbox.url, NODE_EXTRA_CA_CERTS: join(tlsDir, 'localhost-cert.pem') });
@@ -324,11 +283,10 @@ describe('https, directly and through an HTTPS_PROXY tunnel', () => {
   });
 
   it('HTTPS_PROXY tunnels the upload with CONNECT; the proxy sees only the host, never the token', async () => {
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    tunnels.length = 0;
-    const result = await run([photo], { ...trusted(), HTTPS_PROXY: proxyUrl });
+    proxy.relayed.length = 0;
+    const result = await run([photo], { ...trusted(), HTTPS_PROXY: proxy.url });
     expect(result.code).toBe(0);
-    expect(tunnels).toEqual([new URL(tlsSandbox.url).host]);
+    expect(proxy.relayed).toEqual([`CONNECT ${new URL(tlsSandbox.url).host}`]);
     expect(tlsSandbox.requests.at(-1)?.bearerToken).toBe(TEST_TOKEN);
   });
 
