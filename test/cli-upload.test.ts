@@ -172,6 +172,13 @@ describe('settings: flag > environment > config file > default, each seen by the
     expect(cli.sandbox.requests.map((r) => r.path.split('/')[2])).toEqual([other, third, TEST_PHONE_NUMBER_ID]);
   });
 
+  it("falls back to the user's config folder (~/.config/waupload/config.json)", async () => {
+    await mkdir(join(cli.dirs.home, '.config', 'waupload'), { recursive: true });
+    await writeFile(join(cli.dirs.home, '.config', 'waupload', 'config.json'), JSON.stringify({ phoneNumberId: other }));
+    expect((await run([photo], { WA_PHONE_NUMBER_ID: undefined })).code).toBe(0);
+    expect(cli.sandbox.requests[0]?.path).toBe(`/v26.0/${other}/media`);
+  });
+
   it('--config names the file to use', async () => {
     const file = join(cli.dirs.home, 'elsewhere.json');
     await writeFile(file, JSON.stringify({ phoneNumberId: other }));
