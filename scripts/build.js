@@ -1,7 +1,7 @@
-// Builds dist/: the CLI and the API as ESM bundles split at their lazy imports, every runtime dependency inside, their types and notices.
+// Builds dist/: the CLI and the API as ESM bundles split at their lazy imports, every runtime dependency inside, one types file, the notices.
 
+import { generateDtsBundle } from 'dts-bundle-generator';
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,19 +52,9 @@ await writeFile(
   join(root, 'dist', 'THIRD_PARTY_NOTICES'),
   `wa-upload bundles the following packages into dist/. Their licences follow.\n\n${sections.join('\n')}`,
 );
-// Type declarations of the programmatic API (src/index.ts and what it exposes).
-const tsc = spawnSync(
-  process.execPath,
-  [
-    join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-    'src/index.ts', 'src/vendor-types.d.ts',
-    '--declaration', '--emitDeclarationOnly', '--outDir', 'dist/types',
-    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--strict', '--skipLibCheck', '--types', 'node',
-  ],
-  { cwd: root, stdio: 'inherit' },
-);
-if (tsc.status !== 0) throw new Error('emitting the type declarations failed');
+// Type declarations of the programmatic API in one file (dist/index.d.ts): what src/index.ts exposes, nothing else.
+const [declarations] = generateDtsBundle([{ filePath: join(root, 'src', 'index.ts'), output: { noBanner: true } }], { preferredConfigPath: join(root, 'tsconfig.json') });
+await writeFile(join(root, 'dist', 'index.d.ts'), `// Types of wa-upload's programmatic API (generated from src/index.ts).\n${declarations}`);
 
 // WA_UPLOAD_BUILD_ANALYZE=1 shows what each large output holds, package by package (start-up work starts here).
 if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {

@@ -1,4 +1,5 @@
 // Proxy support: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide, hpagent tunnels (got ignores those variables itself).
+/// <reference path="./vendor-types.d.ts" />
 
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';

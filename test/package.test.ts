@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('npm pack', () => {
   it('ships dist/, bin/, README, LICENSE, the notices and the example config, and nothing else', () => {
-    for (const path of ['bin/wa-upload.js', 'dist/cli.js', 'dist/index.js', 'dist/types/index.d.ts', 'dist/THIRD_PARTY_NOTICES', 'README.md', 'LICENSE', '.waupload.example.json', 'package.json']) {
+    for (const path of ['bin/wa-upload.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD_PARTY_NOTICES', 'README.md', 'LICENSE', '.waupload.example.json', 'package.json']) {
       expect(packedFiles).toContain(path);
     }
     const outside = packedFiles.filter((p) => !/^(bin|dist)\//.test(p) && !['README.md', 'LICENSE', '.waupload.example.json', 'package.json'].includes(p));
