@@ -51,7 +51,6 @@ interface Spinner {
 /** Prints results and messages; redacts every registered secret from everything it writes. */
 export class Reporter {
   private readonly color: ChalkInstance;
-  private readonly secrets: string[] = [];
   private spinner: Spinner | undefined;
   private spinnerLoading: Promise<void> | undefined;
   private progressState = { done: 0, total: 0, bytesSent: 0, bytesTotal: 0, waiting: '' };
@@ -60,9 +59,8 @@ export class Reporter {
     this.color = new Chalk({ level: options.colorLevel });
   }
 
-  /** Registers a secret (the token) that must never be printed. */
+  /** Registers a secret (the token) that must never be printed, by this reporter or anything else. */
   addSecret(secret: string | undefined): void {
-    if (secret) this.secrets.push(secret);
     rememberSecret(secret);
   }
 
@@ -71,7 +69,7 @@ export class Reporter {
     // An interrupted file gets no error line of its own: the run's summary names every file not sent.
     const errorLine = !outcome.ok && outcome.error.kind !== 'interrupted';
     if (this.options.json) {
-      this.writeOut(JSON.stringify(jsonOutcome(outcome, this.secrets)));
+      this.writeOut(JSON.stringify(jsonOutcome(outcome)));
       if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
@@ -94,7 +92,7 @@ export class Reporter {
   /** A failure that belongs to no file (configuration, usage, a crash). */
   fatal(error: WaUploadError, subject?: string): void {
     if (this.options.json) {
-      this.writeOut(JSON.stringify({ error: jsonError(error, this.secrets) }));
+      this.writeOut(JSON.stringify({ error: jsonError(error) }));
     }
     this.errorLines(error, subject);
   }
@@ -167,14 +165,14 @@ export class Reporter {
   }
 
   private redact(text: string): string {
-    return redactSecrets(text, this.secrets);
+    return redactSecrets(text);
   }
 }
 
-/** The NDJSON object for one file (design.md 1.3). */
-export function jsonOutcome(outcome: FileOutcome, secrets: readonly string[] = []): Record<string, unknown> {
+/** The NDJSON object for one file (design.md 1.3); known secrets redacted. */
+export function jsonOutcome(outcome: FileOutcome): Record<string, unknown> {
   if (!outcome.ok) {
-    return { file: outcome.file, error: jsonError(outcome.error, secrets), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
+    return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
   }
   const base = {
     file: outcome.file,
@@ -195,7 +193,7 @@ export function jsonOutcome(outcome: FileOutcome, secrets: readonly string[] = [
 }
 
 /** The JSON form of an error: kind, message, exit code, hint and Graph details; never headers or options. */
-export function jsonError(error: WaUploadError, secrets: readonly string[] = []): Record<string, unknown> {
+export function jsonError(error: WaUploadError): Record<string, unknown> {
   const graph = error.graph
     ? Object.fromEntries(
         Object.entries({
@@ -212,9 +210,9 @@ export function jsonError(error: WaUploadError, secrets: readonly string[] = [])
     : undefined;
   return {
     kind: error.kind,
-    message: redactSecrets(error.message, secrets),
+    message: redactSecrets(error.message),
     exitCode: error.exitCode,
-    ...(error.hint ? { hint: redactSecrets(error.hint, secrets) } : {}),
+    ...(error.hint ? { hint: redactSecrets(error.hint) } : {}),
     ...(graph ? { graph } : {}),
   };
 }
