@@ -3,7 +3,7 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ConnectionFlags } from './command-support.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './completion.js';
-import { ExitCode, WaUploadError, redactSecrets, rememberSecret } from './errors.js';
+import { ExitCode, WaUploadError, redactSecrets } from './errors.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media-types.js';
 import type { DownloadFlags } from './media-commands.js';
 import { VERSION } from './version.js';
@@ -197,7 +197,6 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  for (const name of ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN']) rememberSecret(process.env[name]);
   const { program, result } = buildProgram({
     upload: async (files, flags) => (await import('./commands.js')).runUploadCommand(files, flags, processContext()),
     sandbox: async (flags) => (await import('./commands.js')).runSandboxCommand(flags, processContext()),

@@ -2,6 +2,7 @@
 
 import type { ProcessContext } from './cli.js';
 import {
+  ENV_NAMES,
   loadConfigFile,
   mergeSettings,
   readTokenFile,
@@ -46,7 +47,7 @@ export function createReporterFor(flags: ConnectionFlags, context: ProcessContex
     stderr: context.stderr,
   });
   // Redact every token the environment holds, even ones a flag overrides.
-  for (const name of ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN']) reporter.addSecret(context.env[name]);
+  for (const name of ENV_NAMES.token) reporter.addSecret(context.env[name]);
   return reporter;
 }
 

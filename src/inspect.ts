@@ -1,6 +1,6 @@
 // Checks one local file before upload: it exists, is readable, its type is one WhatsApp takes, its size fits, its content matches.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { InputError } from './errors.js';
 import {
@@ -54,19 +54,17 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
     if (info.isDirectory()) throw new InputError('is a folder, not a file', 'name the files inside it, e.g. folder/*.jpg');
     if (!info.isFile()) throw new InputError('is not a regular file', 'to upload from a pipe, pass - and --type');
     size = info.size;
-    // stat succeeds on files we may not read: open proves it before anything is sent.
-    const handle = await open(path, 'r');
-    await handle.close();
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new InputError(ERRNO_MESSAGES[code] ?? `cannot be read (${code || String(error)})`, code === 'ENOENT' ? 'check the path' : undefined);
+    throw inputErrorFor(error);
   }
   if (size === 0) throw new InputError('is empty (0 bytes)', 'WhatsApp refuses empty files');
 
   let type = options.typeOverride ?? (await detectMediaType(name));
 
-  const verdict = await examineContent(path, size, type);
+  // stat succeeds on files we may not read: the content check opens the file, which proves it before anything is sent.
+  const verdict = await examineContent(path, size, type).catch((error: unknown) => {
+    throw inputErrorFor(error);
+  });
   const warnings = [...verdict.warnings];
   if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
   if (verdict.detected && !options.typeOverride) type = verdict.detected;
@@ -93,6 +91,13 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
     size,
     warnings,
   };
+}
+
+/** A file system error as the user reads it (exit 4); our own errors pass through. */
+function inputErrorFor(error: unknown): InputError {
+  if (error instanceof InputError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return new InputError(ERRNO_MESSAGES[code] ?? `cannot be read (${code || String(error)})`, code === 'ENOENT' ? 'check the path' : undefined);
 }
 
 /** The type a filename's extension (any case) names; throws InputError naming the type and listing what WhatsApp takes. */

@@ -169,7 +169,7 @@ export class Reporter {
   }
 }
 
-/** The NDJSON object for one file (design.md 1.3); known secrets redacted. */
+/** The NDJSON object for one file (design.md 1.3); the reporter redacts it as it writes. */
 export function jsonOutcome(outcome: FileOutcome): Record<string, unknown> {
   if (!outcome.ok) {
     return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
@@ -192,7 +192,7 @@ export function jsonOutcome(outcome: FileOutcome): Record<string, unknown> {
   };
 }
 
-/** The JSON form of an error: kind, message, exit code, hint and Graph details; never headers or options. */
+/** The JSON form of an error: kind, message, exit code, hint and Graph details; never headers or options (redacted where written). */
 export function jsonError(error: WaUploadError): Record<string, unknown> {
   const graph = error.graph
     ? Object.fromEntries(
@@ -210,9 +210,9 @@ export function jsonError(error: WaUploadError): Record<string, unknown> {
     : undefined;
   return {
     kind: error.kind,
-    message: redactSecrets(error.message),
+    message: error.message,
     exitCode: error.exitCode,
-    ...(error.hint ? { hint: redactSecrets(error.hint) } : {}),
+    ...(error.hint ? { hint: error.hint } : {}),
     ...(graph ? { graph } : {}),
   };
 }

@@ -193,6 +193,15 @@ describe('settings: flag > environment > config file > default, each seen by the
     expect(result.stderr).toMatch(/warning: unknown key "phoneNumberID" in .*\.waupload\.json/);
   });
 
+  it('warns when a config file holding the token can be read by other users', async () => {
+    const file = join(cli.dirs.cwd, '.waupload.json');
+    await writeFile(file, JSON.stringify({ token: TEST_TOKEN }), { mode: 0o644 });
+    const result = await run([photo], { WA_TOKEN: undefined });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`warning: config file ${file} holds the access token and can be read by other users`);
+    expect(leaksToken(result)).toBe(false);
+  });
+
   it('warns when a token file can be read by other users', async () => {
     const tokenFile = join(cli.dirs.cwd, 'token.txt');
     await writeFile(tokenFile, TEST_TOKEN, { mode: 0o644 });
