@@ -1,36 +1,11 @@
 // The command line: the commander program, and the only place that knows argv, the process, signals and exit codes.
 
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { ConnectionFlags } from './command-support.js';
-import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './completion.js';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './commands/completion.js';
 import { ExitCode, WaUploadError, redactSecrets } from './errors.js';
-import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media-types.js';
-import type { DownloadFlags } from './media-commands.js';
+import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media/media-types.js';
+import type { ConnectionFlags, DownloadFlags, ProcessContext, SandboxFlags, UploadFlags } from './commands/context.js';
 import { VERSION } from './version.js';
-
-/** What the upload command's flags hold (commander gives them no defaults: defaults apply after the merge). */
-export interface UploadFlags {
-  phoneNumberId?: string;
-  tokenFile?: string;
-  apiVersion?: string;
-  baseUrl?: string;
-  type?: MediaType;
-  json?: boolean;
-  quiet?: boolean;
-  config?: string;
-  concurrency?: number;
-  retries?: number;
-  timeout?: number;
-  retryDelay?: number;
-  maxRetryWait?: number;
-  dryRun?: boolean;
-  strict?: boolean;
-  verbose?: boolean;
-  color?: boolean;
-  sandbox?: boolean;
-  reuse?: boolean;
-  filename?: string;
-}
 
 const HELP_FOOTER = `
 Environment (first found wins; a flag beats the environment, which beats the config file):
@@ -107,7 +82,7 @@ function addConnectionOptions(command: Command): Command {
 /** What each command runs once commander has parsed its flags; resolves with the exit code. */
 export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
-  sandbox: (flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean }) => Promise<number>;
+  sandbox: (flags: SandboxFlags) => Promise<number>;
   info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
   download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
   delete: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
@@ -149,7 +124,7 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--delay <ms>', 'answer every request after this many milliseconds', parseWholeNumber(0, 600_000))
     .option('--token <token>', 'require this access token (default: accept any)')
     .option('--no-store', 'keep only each upload\'s hash and size, not its bytes (info works, download does not)')
-    .action(async (flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean }) => {
+    .action(async (flags: SandboxFlags) => {
       result.exitCode = await handlers.sandbox(flags);
     });
 
@@ -198,11 +173,11 @@ export async function main(argv: string[]): Promise<void> {
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
   const { program, result } = buildProgram({
-    upload: async (files, flags) => (await import('./commands.js')).runUploadCommand(files, flags, processContext()),
-    sandbox: async (flags) => (await import('./commands.js')).runSandboxCommand(flags, processContext()),
-    info: async (mediaId, flags) => (await import('./commands.js')).runInfoCommand(mediaId, flags, processContext()),
-    download: async (mediaId, flags) => (await import('./commands.js')).runDownloadCommand(mediaId, flags, processContext()),
-    delete: async (mediaId, flags) => (await import('./commands.js')).runDeleteCommand(mediaId, flags, processContext()),
+    upload: async (files, flags) => (await import('./commands/index.js')).runUploadCommand(files, flags, processContext()),
+    sandbox: async (flags) => (await import('./commands/index.js')).runSandboxCommand(flags, processContext()),
+    info: async (mediaId, flags) => (await import('./commands/index.js')).runInfoCommand(mediaId, flags, processContext()),
+    download: async (mediaId, flags) => (await import('./commands/index.js')).runDownloadCommand(mediaId, flags, processContext()),
+    delete: async (mediaId, flags) => (await import('./commands/index.js')).runDeleteCommand(mediaId, flags, processContext()),
     completion: async (shell, program) => {
       process.stdout.write(completionScript(shell, completionSpecOf(program)));
       return ExitCode.ok;
@@ -230,17 +205,6 @@ function completionSpecOf(program: Command): CompletionSpec {
     rootOptions: [...longs(program), '--version'],
     commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), options: longs(c) })),
   };
-}
-
-/** What commands need from the process, in one place so that tests and the API can supply their own. */
-export interface ProcessContext {
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; getColorDepth?: () => number };
-  /** Calls back on SIGINT/SIGTERM; returns a function that stops listening. */
-  onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 function processContext(): ProcessContext {

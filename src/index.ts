@@ -1,11 +1,11 @@
 // The programmatic API: upload, inspect, download and delete media from code, with the CLI's settings and typed errors.
 
-import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './config.js';
-import { downloadToFile } from './download-to-file.js';
+import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './settings/config.js';
+import { downloadToFile } from './graph/download-to-file.js';
 import { InputError } from './errors.js';
-import * as graph from './graph.js';
-import { prepareFile } from './inspect.js';
-import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory } from './media-types.js';
+import * as graph from './graph/graph-client.js';
+import { prepareFile } from './media/inspect.js';
+import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory } from './media/media-types.js';
 
 export { VERSION } from './version.js';
 export {
@@ -21,8 +21,8 @@ export {
   type ErrorKind,
   type GraphErrorDetails,
 } from './errors.js';
-export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media-types.js';
-export type { GraphEvent, MediaInfo } from './graph.js';
+export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media/media-types.js';
+export type { GraphEvent, MediaInfo } from './graph/graph-client.js';
 
 /**
  * Settings for every call, as the CLI takes them: what you pass here beats the environment (WA_TOKEN, …), which beats

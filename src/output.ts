@@ -1,9 +1,9 @@
 // Everything wa-upload prints: data on stdout (text or NDJSON), people's messages and progress on stderr; the only importer of chalk and ora.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { FileOutcome } from './batch.js';
+import type { FileOutcome } from './upload/batch.js';
 import { redactSecrets, rememberSecret, type WaUploadError } from './errors.js';
-import { formatBytes } from './media-types.js';
+import { formatBytes } from './media/media-types.js';
 
 /** How output looks, decided once from flags, environment and the terminal. */
 export interface OutputOptions {

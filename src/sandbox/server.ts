@@ -16,7 +16,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media-types.js';
+import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media/media-types.js';
 import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type SandboxFault } from './faults.js';
 import { defaultGraphMessage, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
 import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';

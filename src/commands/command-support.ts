@@ -1,0 +1,100 @@
+// What every API command shares: the reporter for its flags, the merged settings, the Graph settings, and --verbose lines.
+
+import type { ConnectionFlags, ProcessContext } from './context.js';
+import {
+  ENV_NAMES,
+  loadConfigFile,
+  mergeSettings,
+  readTokenFile,
+  settingsFromEnv,
+  type Config,
+  type PartialSettings,
+} from '../settings/config.js';
+import type { GraphEvent } from '../graph/graph-client.js';
+export { graphSettingsFor } from '../graph/graph-client.js';
+import { Reporter, colorLevelFor, progressAllowed } from '../output.js';
+
+/** The reporter for these flags and this terminal. */
+export function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean): Reporter {
+  const json = Boolean(flags.json);
+  const quiet = Boolean(flags.quiet);
+  const reporter = new Reporter({
+    json,
+    quiet,
+    verbose: Boolean(flags.verbose),
+    multiple,
+    colorLevel: colorLevelFor(context.env, context.stderr, flags.color === false),
+    progress: progressAllowed(context.env, context.stderr, quiet || json),
+    stdout: context.stdout,
+    stderr: context.stderr,
+  });
+  // Redact every token the environment holds, even ones a flag overrides.
+  for (const name of ENV_NAMES.token) reporter.addSecret(context.env[name]);
+  return reporter;
+}
+
+/** Merges flags, environment and config file (with any forced overrides, e.g. the sandbox's) into a Config. */
+export async function loadSettings(
+  flags: ConnectionFlags,
+  context: ProcessContext,
+  reporter: Reporter,
+  overrides: PartialSettings = {},
+): Promise<Config> {
+  const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
+  reporter.addSecret(file?.settings.token);
+  for (const warning of file?.warnings ?? []) reporter.warning(warning);
+  const flagSettings: PartialSettings = {
+    phoneNumberId: flags.phoneNumberId,
+    apiVersion: flags.apiVersion,
+    baseUrl: flags.baseUrl,
+    concurrency: flags.concurrency,
+    retries: flags.retries,
+    timeout: flags.timeout,
+    retryDelay: flags.retryDelay,
+    maxRetryWait: flags.maxRetryWait,
+  };
+  const flagSources: Record<string, string> = {};
+  if (flags.tokenFile !== undefined && overrides.token === undefined) {
+    const { token, warnings } = await readTokenFile(flags.tokenFile, context.stdin);
+    reporter.addSecret(token);
+    for (const warning of warnings) reporter.warning(warning);
+    flagSettings.token = token;
+    flagSources.token = `--token-file ${flags.tokenFile}`;
+  }
+  const env = settingsFromEnv(context.env);
+  const config = mergeSettings({
+    flags: { ...flagSettings, ...stripUndefined(overrides) },
+    env: env.settings,
+    envSources: env.sources,
+    flagSources,
+    file: file?.settings ?? {},
+    filePath: file?.path,
+  });
+  reporter.addSecret(config.token);
+  reporter.verbose(
+    `settings: token from ${config.sources.token ?? 'command line'} (redacted), phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, ` +
+      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s` +
+      (file ? `, config file ${file.path}` : ', no config file'),
+  );
+  return config;
+}
+
+/** A --verbose line for one Graph event (the token never appears: events do not carry it). */
+export function describeEvent(file: string, event: GraphEvent): string {
+  switch (event.type) {
+    case 'request':
+      return `${file}: try ${event.attempt}: ${event.method} ${event.url} (authorization: Bearer [REDACTED])`;
+    case 'response':
+      return `${file}: try ${event.attempt}: HTTP ${event.status}${event.graphCode !== undefined ? ` Graph code ${event.graphCode}` : ''} in ${event.durationMs} ms`;
+    case 'failure':
+      return `${file}: try ${event.attempt}: ${event.description} after ${event.durationMs} ms`;
+    case 'wait':
+      return `${file}: waiting ${event.waitMs} ms (${event.reason}) before try ${event.attempt + 1}: ${event.description}`;
+    case 'progress':
+      return `${file}: ${event.transferred} of ${event.total} bytes transferred`;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,45 @@
+// The sandbox command: runs the local stand-in of the media API until Ctrl-C and prints how to point wa-upload at it.
+
+import type { ProcessContext } from './context.js';
+import { isLoopbackHost } from '../settings/config.js';
+import { ExitCode } from '../errors.js';
+import { SANDBOX_PHONE_NUMBER_ID } from './upload-command.js';
+
+/** Runs `wa-upload sandbox [--port N]`; resolves with the exit code once a signal stops it. */
+export async function runSandboxCommand(
+  flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean },
+  context: ProcessContext,
+): Promise<number> {
+  const host = flags.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    context.stderr.write(`error: the sandbox listens on loopback only, not ${host} (--host)\n`);
+    return ExitCode.usage;
+  }
+  const { startSandbox } = await import('../sandbox/server.js');
+  let sandbox;
+  try {
+    sandbox = await startSandbox({ host, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    context.stderr.write(`error: cannot listen on ${host}:${flags.port ?? 0} (${code ?? String(error)})\nhint: pick another --port\n`);
+    return ExitCode.usage;
+  }
+  context.stdout.write(
+    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox-token'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\n`,
+  );
+  context.stderr.write(
+    `sandbox: a local stand-in of the media API is listening at ${sandbox.url} (Ctrl-C stops it)\n` +
+      `sandbox: point wa-upload at it with the variables above; make it misbehave with\n` +
+      `  curl -X POST ${sandbox.url}/_sandbox/faults -d '{"status":503,"times":2}'\n`,
+  );
+  const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    const stop = context.onSignal((s) => {
+      stop();
+      resolve(s);
+    });
+  });
+  await sandbox.close();
+  context.stderr.write(`sandbox: stopped by ${signal}\n`);
+  // Stopping a server on request is its normal end.
+  return ExitCode.ok;
+}

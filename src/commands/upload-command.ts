@@ -1,0 +1,153 @@
+// The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext.
+
+import { randomBytes } from 'node:crypto';
+import { runBatch, asWaUploadError, type BatchItem, type FileOutcome } from '../upload/batch.js';
+import type { ProcessContext, UploadFlags } from './context.js';
+import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
+import { ExitCode, UsageError, WaUploadError } from '../errors.js';
+import type { PartialSettings } from '../settings/config.js';
+import type { GraphSettings } from '../graph/graph-client.js';
+import { openReuseCache } from '../upload/reuse-cache.js';
+import { spoolStdin } from '../upload/stdin.js';
+
+/** The phone number ID the built-in sandbox uses when none is given. */
+export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
+
+/** Runs `wa-upload [options] <file...>` and returns the exit code. */
+export async function runUploadCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
+  const reporter = createReporterFor(flags, context, files.length > 1);
+  const problem = usageProblem(files, flags);
+  if (problem) {
+    reporter.fatal(problem);
+    return ExitCode.usage;
+  }
+
+  const controller = new AbortController();
+  const stopListening = context.onSignal((signal) => controller.abort(signal));
+  let sandbox: { url: string; close: () => Promise<void> } | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let overrides: PartialSettings = {};
+    if (flags.sandbox) {
+      // A random token: a fixed word would be redacted wherever it appears (a file named sandbox.jpg, say).
+      const token = `sandbox-${randomBytes(12).toString('hex')}`;
+      let baseUrl = 'http://127.0.0.1:9';
+      if (!flags.dryRun) {
+        const { startSandbox } = await import('../sandbox/server.js');
+        sandbox = await startSandbox({ token, storeMedia: false });
+        baseUrl = sandbox.url;
+        reporter.info(`sandbox: uploading to a local stand-in of the media API at ${baseUrl} (nothing leaves this machine)`);
+      }
+      overrides = { token, baseUrl, phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
+    }
+    const config = await loadSettings(flags, context, reporter, overrides);
+    const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
+
+    const items: BatchItem[] = [];
+    for (const file of files) {
+      if (file === '-') {
+        const spooled = await spoolStdin(context.stdin, flags.type);
+        cleanups.push(spooled.cleanup);
+        items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}` });
+      } else {
+        items.push({ file, path: file });
+      }
+    }
+
+    const reuse = flags.reuse && !flags.dryRun ? await openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
+
+    const bytesSent = new Array<number>(items.length).fill(0);
+    const bytesTotal = new Array<number>(items.length).fill(0);
+    reporter.startProgress(items.length);
+    const outcomes = await runBatch(
+      items,
+      {
+        concurrency: config.concurrency,
+        dryRun: Boolean(flags.dryRun),
+        hash: Boolean(flags.json),
+        graph,
+        signal: controller.signal,
+        prepare: { typeOverride: flags.type, strict: flags.strict },
+      },
+      {
+        onWarnings: (index, warnings) => {
+          for (const warning of warnings) reporter.warning(warning, items[index]!.file);
+        },
+        onPrepared: (index, prepared) => {
+          bytesTotal[index] = prepared.size;
+          reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
+        },
+        onEvent: (index, event) => {
+          const item = items[index]!;
+          if (event.type === 'progress') {
+            // got counts the whole multipart body: measure against its length, not the file's.
+            bytesSent[index] = event.transferred;
+            if (event.total > 0) bytesTotal[index] = event.total;
+            reporter.updateProgress({ bytesSent: sum(bytesSent), bytesTotal: sum(bytesTotal) });
+            return;
+          }
+          if (event.type === 'wait') {
+            const text = `waiting ${(event.waitMs / 1000).toFixed(1)} s before try ${event.attempt + 1} of ${item.file}: ${event.description}`;
+            reporter.updateProgress({ waiting: text });
+            if (!flags.verbose) reporter.info(text);
+          } else if (event.type === 'request') {
+            reporter.updateProgress({ waiting: '' });
+          }
+          reporter.verbose(describeEvent(item.file, event));
+        },
+        onSettled: () => reporter.updateProgress({ fileDone: true }),
+        onOutcome: (_index, outcome) => reporter.outcome(outcome),
+        ...(reuse ? { reuse: reuse.lookup, remember: reuse.remember } : {}),
+      },
+    );
+    await reporter.stopProgress();
+    return exitCodeFor(outcomes, controller.signal, reporter);
+  } catch (error) {
+    await reporter.stopProgress();
+    const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
+    reporter.fatal(wrapped);
+    return controller.signal.aborted ? signalExitCode(controller.signal) : wrapped.exitCode;
+  } finally {
+    stopListening();
+    await sandbox?.close();
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** What is wrong with the command line before anything runs (exit 2), or undefined. */
+export function usageProblem(files: string[], flags: UploadFlags): UsageError | undefined {
+  const stdinCount = files.filter((f) => f === '-').length;
+  if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)');
+  if (stdinCount > 1) return new UsageError('- (stdin) may be named only once');
+  if (stdinCount > 0 && flags.tokenFile === '-') {
+    return new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN');
+  }
+  if (flags.filename !== undefined && stdinCount === 0) {
+    return new UsageError('--filename names the part of a stdin upload (-)', 'a file on disk is sent under its own name: rename it instead');
+  }
+  return undefined;
+}
+
+/** The first failed file's exit code in input order; the signal's code when interrupted. */
+function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: ReturnType<typeof createReporterFor>): number {
+  if (signal.aborted) {
+    const finished = outcomes.filter((o) => o.ok).length;
+    const stopped = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted').map((o) => o.file);
+    reporter.fatal(
+      new WaUploadError('interrupted', `interrupted by ${String(signal.reason)}: ${finished} of ${outcomes.length} file(s) finished${stopped.length ? `; not sent: ${stopped.join(', ')}` : ''}`, {
+        exitCode: signalExitCode(signal),
+      }),
+    );
+    return signalExitCode(signal);
+  }
+  const failed = outcomes.find((o) => !o.ok);
+  return failed && !failed.ok ? failed.error.exitCode : ExitCode.ok;
+}
+
+function signalExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

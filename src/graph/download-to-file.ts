@@ -1,0 +1,45 @@
+// Downloads a media ID into a file without ever leaving a partial one: a private temp file beside it, renamed once verified.
+
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { downloadMedia, type DownloadResult, type GraphEvent, type GraphSettings } from './graph-client.js';
+
+/** Streams the media into `target`; the file appears only when every byte arrived and the sha256 matched. */
+export async function downloadToFile(
+  mediaId: string,
+  settings: GraphSettings,
+  target: string,
+  onEvent?: (event: GraphEvent) => void,
+): Promise<DownloadResult> {
+  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.part`);
+  let stream: ReturnType<typeof createWriteStream> | undefined;
+  const close = async (): Promise<void> => {
+    const open = stream;
+    stream = undefined;
+    if (open) await new Promise<void>((resolve) => open.end(() => resolve()));
+  };
+  try {
+    const result = await downloadMedia(
+      mediaId,
+      settings,
+      {
+        // Each try starts the temp file afresh.
+        restartable: true,
+        open: async () => {
+          await close();
+          stream = createWriteStream(temp, { mode: 0o600 });
+          return stream;
+        },
+      },
+      onEvent,
+    );
+    await close();
+    await rename(temp, target);
+    return result;
+  } finally {
+    await close();
+    await rm(temp, { force: true });
+  }
+}

@@ -1,0 +1,145 @@
+// Graph failures in words: got's errors and Graph's error envelope turned into one-line descriptions and our errors with hints.
+
+import { RequestError, TimeoutError } from 'got';
+import { ApiError, AuthError, ConfigError, TemporaryError, type GraphErrorDetails, type WaUploadError } from '../errors.js';
+import type { FailureVerdict, TryFailure } from './retry-policy.js';
+
+export function graphOf(failure: TryFailure): GraphErrorDetails | undefined {
+  return failure.kind === 'http' ? (failure.graph ?? { httpStatus: failure.status }) : undefined;
+}
+
+/** Turns got's error into a failure description without touching its options (they hold the Authorization header). */
+export function describeRequestError(error: unknown, timeoutMs: number): TryFailure {
+  if (error instanceof TimeoutError) {
+    const phase = error.event;
+    return { kind: 'timeout', phase, message: `no ${phase === 'connect' || phase === 'lookup' ? 'connection' : 'answer'} within ${timeoutMs / 1000} s (${phase} timeout)` };
+  }
+  if (error instanceof RequestError) {
+    const code = error.code ?? 'ERR';
+    return { kind: 'network', code, message: networkMessage(code, error.message) };
+  }
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : 'ERR';
+  return { kind: 'network', code, message: networkMessage(code, String(e?.message ?? error)) };
+}
+
+function networkMessage(code: string, raw: string): string {
+  const known: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset by the server',
+    ENOTFOUND: 'host not found (DNS)',
+    EAI_AGAIN: 'DNS lookup failed temporarily',
+    EPIPE: 'connection closed while sending',
+    ETIMEDOUT: 'connection timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+  };
+  if (known[code]) return known[code];
+  if (/socket hang up/i.test(raw)) return 'connection closed by the server (socket hang up)';
+  return raw.split('\n')[0]!.slice(0, 200);
+}
+
+/** One line naming what went wrong on a try, for messages and --verbose. */
+export function describeFailure(failure: TryFailure): string {
+  if (failure.kind !== 'http') return failure.message;
+  const { status, graph } = failure;
+  if (failure.redirect !== undefined) return `HTTP ${status} redirect to ${safeOrigin(failure.redirect)}`;
+  if (graph) {
+    const code = graph.code !== undefined ? `, code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ''}` : '';
+    const details = graph.details && !graph.message?.includes(graph.details) ? `: ${graph.details}` : '';
+    return `${graph.message ?? 'Graph error'}${details} (HTTP ${status}${code})`;
+  }
+  return `HTTP ${status} with a body that is not Graph JSON${failure.bodySnippet ? `: ${failure.bodySnippet}` : ''}`;
+}
+
+function safeOrigin(location: string): string {
+  try {
+    const url = new URL(location);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return location.slice(0, 100);
+  }
+}
+
+/** Maps the last failure to the error a user sees, with a hint that says what to do. */
+export function toWaError(
+  failure: TryFailure,
+  attempts: number,
+  settings: { baseUrl: string; phoneNumberId: string },
+  permanentKind?: FailureVerdict['kind'],
+): WaUploadError {
+  const description = describeFailure(failure);
+  const graph = graphOf(failure);
+  if (permanentKind === 'config') {
+    return new ConfigError(
+      `the TLS certificate of ${new URL(settings.baseUrl).host} is not trusted: ${description}`,
+      'if a proxy or firewall inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate; otherwise check --base-url',
+    );
+  }
+  if (permanentKind === 'auth') {
+    return new AuthError(`the API refused the token: ${description}`, { hint: authHint(graph), ...(graph ? { graph } : {}) });
+  }
+  if (permanentKind === 'api') {
+    if (failure.kind === 'http' && failure.redirect !== undefined) {
+      return new ApiError(`the server answered with a redirect (${description}); wa-upload does not follow redirects, so the token never travels to another host`, {
+        hint: 'point --base-url at the final address',
+        ...(graph ? { graph } : {}),
+      });
+    }
+    return new ApiError(`the API refused the request: ${description}`, { hint: apiHint(graph, settings), ...(graph ? { graph } : {}) });
+  }
+  const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;
+  return new TemporaryError(`gave up after ${tries}: ${description}`, {
+    hint: 'this looks temporary: retry later (exit code 7)',
+    ...(graph ? { graph } : {}),
+    attempts,
+  });
+}
+
+function authHint(graph: GraphErrorDetails | undefined): string {
+  const code = graph?.code;
+  if (code === 190 || code === 0 || graph?.httpStatus === 401) return 'the access token is invalid or expired: create a new one (a system user token does not expire)';
+  if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 'the token lacks a permission: give it whatsapp_business_messaging for this WhatsApp Business Account';
+  if (code === 3) return 'the app lacks this capability: check the app\'s WhatsApp product setup';
+  return 'check the token and its permissions';
+}
+
+function apiHint(graph: GraphErrorDetails | undefined, settings: { phoneNumberId: string }): string | undefined {
+  if (graph?.code === 100 && graph.subcode === 33) {
+    return `is ${settings.phoneNumberId} the phone number ID? (not the WhatsApp Business Account ID or the phone number)`;
+  }
+  if (graph?.code === 131053) return 'the media itself was refused: check its type, size and encoding';
+  if (graph?.code === 368 || graph?.code === 131031) return 'the account is restricted or locked: see WhatsApp Manager';
+  return undefined;
+}
+
+export function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the Graph error envelope; undefined when the body is not one. */
+export function readGraphError(body: unknown, status: number): GraphErrorDetails | undefined {
+  const error = (body as { error?: unknown } | undefined)?.error;
+  if (!error || typeof error !== 'object') return undefined;
+  const e = error as Record<string, unknown>;
+  const data = e.error_data as Record<string, unknown> | undefined;
+  const graph: GraphErrorDetails = { httpStatus: status };
+  if (typeof e.code === 'number') graph.code = e.code;
+  if (typeof e.error_subcode === 'number') graph.subcode = e.error_subcode;
+  if (typeof e.type === 'string') graph.type = e.type;
+  if (typeof e.message === 'string') graph.message = e.message;
+  if (typeof data?.details === 'string') graph.details = data.details;
+  if (typeof e.is_transient === 'boolean') graph.isTransient = e.is_transient;
+  if (typeof e.fbtrace_id === 'string') graph.fbtraceId = e.fbtrace_id;
+  return graph;
+}
+
+/** A short, tag-free excerpt of a body that is not Graph JSON (a proxy's HTML page), for messages. */
+export function snippet(text: string): string {
+  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+}

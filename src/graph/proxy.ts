@@ -1,0 +1,29 @@
+// Proxy support: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide, hpagent tunnels (got ignores those variables itself).
+/// <reference path="../vendor-types.d.ts" />
+
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { getProxyForUrl } from 'proxy-from-env';
+import { ConfigError } from '../errors.js';
+import { isLoopbackHost } from '../settings/loopback.js';
+
+/** got's agent option for requests to `targetUrl`, or undefined when no proxy applies. */
+export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknown; https?: unknown } | undefined> {
+  const proxy = getProxyForUrl(targetUrl);
+  if (!proxy) return undefined;
+  let proxyUrl: URL;
+  try {
+    proxyUrl = new URL(proxy);
+  } catch {
+    throw new ConfigError(`proxy "${redactProxyCredentials(proxy)}" from HTTPS_PROXY/HTTP_PROXY is not a URL`);
+  }
+  const target = new URL(targetUrl);
+  // Plain http goes only to loopback; a proxy elsewhere would see the token in clear text, so it is not used.
+  if (target.protocol === 'http:' && !isLoopbackHost(proxyUrl.hostname)) return undefined;
+  const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, maxFreeSockets: 8, proxy: proxyUrl };
+  return target.protocol === 'https:' ? { https: new HttpsProxyAgent(options) } : { http: new HttpProxyAgent(options) };
+}
+
+/** A proxy URL fit for messages: user and password removed. */
+export function redactProxyCredentials(proxy: string): string {
+  return proxy.replace(/\/\/[^@/]*@/, '//[REDACTED]@');
+}

@@ -1,0 +1,118 @@
+// Which failures are worth another try, how long to wait, and what exit code a failure ends in: pure decisions.
+
+import type { GraphErrorDetails } from '../errors.js';
+
+/** Graph codes that mean "try again later" (media-api.md 4). */
+export const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 80007, 130429, 131000, 131016]);
+
+/** Graph codes that are about the token or its permissions (exit 6). */
+export function isAuthGraphCode(code: number): boolean {
+  return code === 0 || code === 190 || code === 10 || code === 3 || (code >= 200 && code <= 299);
+}
+
+/** One failed try, as the HTTP layer saw it. */
+export type TryFailure =
+  | { kind: 'network'; code: string; message: string }
+  | { kind: 'timeout'; phase: string; message: string }
+  | { kind: 'http'; status: number; graph: GraphErrorDetails | undefined; bodySnippet: string; redirect?: string | undefined };
+
+/** What to do about a failure. */
+export interface FailureVerdict {
+  retryable: boolean;
+  /** The error class it ends in if it is the last: config (3), api (5), auth (6) or temporary (7). */
+  kind: 'config' | 'api' | 'auth' | 'temporary';
+}
+
+/** TLS errors that say the server's certificate is not trusted: a setup problem a retry cannot fix. */
+export const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Decides by Graph code first, HTTP status second (code 3 arrives as HTTP 500, throttling as HTTP 400). */
+export function classifyFailure(failure: TryFailure): FailureVerdict {
+  if (failure.kind === 'network' && TLS_TRUST_CODES.has(failure.code)) return { retryable: false, kind: 'config' };
+  if (failure.kind === 'network' || failure.kind === 'timeout') return { retryable: true, kind: 'temporary' };
+  const { status, graph } = failure;
+  if (failure.redirect !== undefined) return { retryable: false, kind: 'api' };
+  if (graph?.code !== undefined) {
+    if (isAuthGraphCode(graph.code)) return { retryable: false, kind: 'auth' };
+    if (RETRYABLE_GRAPH_CODES.has(graph.code) || graph.isTransient === true) return { retryable: true, kind: 'temporary' };
+    if (status === 401 || status === 403) return { retryable: false, kind: 'auth' };
+    if (status >= 500 && !KNOWN_PERMANENT_GRAPH_CODES.has(graph.code)) return { retryable: true, kind: 'temporary' };
+    return { retryable: false, kind: 'api' };
+  }
+  if (graph?.isTransient === true) return { retryable: true, kind: 'temporary' };
+  if (status === 401 || status === 403) return { retryable: false, kind: 'auth' };
+  // No Graph error in the body: a 5xx, a proxy's HTML page, or a 2xx without an id.
+  return { retryable: true, kind: 'temporary' };
+}
+
+/** Codes that are the request's fault whatever the status they arrive with. */
+const KNOWN_PERMANENT_GRAPH_CODES: ReadonlySet<number> = new Set([100, 131053, 368, 131031, 131009, 131051]);
+
+/** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^(attempt-1))]. */
+export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(random() * ceiling);
+}
+
+/** Parses Retry-After (delay in seconds, or an HTTP date) into milliseconds from `now`; undefined when absent or unreadable. */
+export function parseRetryAfterMs(header: string | undefined, now: number = Date.now()): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * Reads `estimated_time_to_regain_access` (minutes) from an X-Business-Use-Case-Usage header and returns the
+ * longest one in milliseconds; undefined when absent, zero or unreadable.
+ */
+export function parseBusinessUseCaseWaitMs(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(header);
+  } catch {
+    return undefined;
+  }
+  let longest = 0;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (key === 'estimated_time_to_regain_access' && typeof inner === 'number') longest = Math.max(longest, inner);
+        else visit(inner);
+      }
+    }
+  };
+  visit(parsed);
+  return longest > 0 ? longest * 60_000 : undefined;
+}
+
+/** The wait before the next try: what the server asked for, if anything, else the jittered backoff. */
+export function nextWaitMs(options: {
+  attempt: number;
+  baseMs: number;
+  capMs?: number;
+  retryAfterMs?: number | undefined;
+  regainAccessMs?: number | undefined;
+  random?: () => number;
+}): { waitMs: number; reason: 'retry-after' | 'regain-access' | 'backoff' } {
+  const asked = Math.max(options.retryAfterMs ?? 0, options.regainAccessMs ?? 0);
+  if (asked > 0) {
+    return { waitMs: asked, reason: (options.retryAfterMs ?? 0) >= (options.regainAccessMs ?? 0) ? 'retry-after' : 'regain-access' };
+  }
+  return { waitMs: backoffDelayMs(options.attempt, options.baseMs, options.capMs ?? 30_000, options.random), reason: 'backoff' };
+}

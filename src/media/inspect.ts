@@ -1,0 +1,135 @@
+// Checks one local file before upload: it exists, is readable, its type is one WhatsApp takes, its size fits, its content matches.
+
+import { stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { InputError } from '../errors.js';
+import {
+  acceptedExtensions,
+  formatBytes,
+  maxBytesFor,
+  mediaTypeForExtension,
+  partFilename,
+  type MediaCategory,
+  type MediaType,
+} from './media-types.js';
+import { examineContent } from './preflight.js';
+
+/** A file that passed every check, with what will be sent. */
+export interface PreparedFile {
+  /** The path as the user gave it (used in messages and output). */
+  file: string;
+  /** Where the bytes are read from (differs from `file` for stdin, which is spooled first). */
+  path: string;
+  /** The part filename: the basename, its extension made true to the type. */
+  filename: string;
+  mimeType: string;
+  category: MediaCategory;
+  size: number;
+  /** Content warnings ("<what> (<why>)"), already non-fatal. */
+  warnings: string[];
+}
+
+/** How a file is to be judged. */
+export interface PrepareOptions {
+  /** From --type: send this type whatever the extension says. */
+  typeOverride?: MediaType | undefined;
+  /** --strict: any content warning refuses the file. */
+  strict?: boolean | undefined;
+}
+
+const ERRNO_MESSAGES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'cannot be read (permission denied)',
+  EPERM: 'cannot be read (operation not permitted)',
+  ENOTDIR: 'no such file (a folder on its path is a file)',
+  ELOOP: 'cannot be read (too many symbolic links)',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+/** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
+export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw new InputError('is a folder, not a file', 'name the files inside it, e.g. folder/*.jpg');
+    if (!info.isFile()) throw new InputError('is not a regular file', 'to upload from a pipe, pass - and --type');
+    size = info.size;
+  } catch (error) {
+    throw inputErrorFor(error);
+  }
+  if (size === 0) throw new InputError('is empty (0 bytes)', 'WhatsApp refuses empty files');
+
+  let type = options.typeOverride ?? (await detectMediaType(name));
+
+  // stat succeeds on files we may not read: the content check opens the file, which proves it before anything is sent.
+  const verdict = await examineContent(path, size, type).catch((error: unknown) => {
+    throw inputErrorFor(error);
+  });
+  const warnings = [...verdict.warnings];
+  if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
+  if (verdict.detected && !options.typeOverride) type = verdict.detected;
+  if (options.strict && warnings.length > 0) {
+    throw new InputError(
+      `refused under --strict: ${warnings[0]}`,
+      warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway',
+      warnings,
+    );
+  }
+
+  const limit = maxBytesFor(type, verdict.animated === undefined ? {} : { animated: verdict.animated });
+  if (size > limit) {
+    const what = type.category === 'sticker' ? `${verdict.animated ? 'animated' : verdict.animated === false ? 'static' : ''} stickers`.trim() : `${type.category === 'audio' ? 'audio' : type.category + 's'}`;
+    throw new InputError(`is ${formatBytes(size)} (${size} bytes), over the ${formatBytes(limit)} limit for ${what}`, limitHint(type), warnings);
+  }
+
+  return {
+    file,
+    path,
+    filename: partFilename(name, type),
+    mimeType: type.mimeType,
+    category: type.category,
+    size,
+    warnings,
+  };
+}
+
+/** A file system error as the user reads it (exit 4); our own errors pass through. */
+function inputErrorFor(error: unknown): InputError {
+  if (error instanceof InputError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return new InputError(ERRNO_MESSAGES[code] ?? `cannot be read (${code || String(error)})`, code === 'ENOENT' ? 'check the path' : undefined);
+}
+
+/** The type a filename's extension (any case) names; throws InputError naming the type and listing what WhatsApp takes. */
+export async function detectMediaType(filename: string): Promise<MediaType> {
+  const ext = extname(filename);
+  if (!ext) {
+    throw new InputError('has no extension, so its type is unknown', `rename it or pass --type (WhatsApp takes ${acceptedExtensions().join(' ')})`);
+  }
+  const type = mediaTypeForExtension(ext);
+  if (!type) {
+    // Only a refusal needs the full MIME database: load it then, not on every upload.
+    const { mimeTypeNamedBy } = await import('./mime-names.js');
+    const named = mimeTypeNamedBy(ext);
+    throw new InputError(
+      `${ext.toLowerCase()} files${named ? ` (${named})` : ''} are not a type WhatsApp accepts`,
+      `convert it to one of ${acceptedExtensions().join(' ')}`,
+    );
+  }
+  return type;
+}
+
+function limitHint(type: MediaType): string {
+  switch (type.category) {
+    case 'image':
+      return 'resize or recompress it, or send it as a document (PDF)';
+    case 'video':
+      return 'recompress it (H.264 + AAC), e.g. ffmpeg -crf 28, or shorten it';
+    case 'audio':
+      return 'recompress it, e.g. Opus at 32 kb/s';
+    case 'sticker':
+      return 'reduce its colours or frames';
+    default:
+      return 'split or compress it';
+  }
+}

@@ -1,0 +1,354 @@
+// Settings: flags + environment + config file (cosmiconfig) merged and validated into one Config.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { CONFIG_SEARCH_PLACES } from './config-places.js';
+import { isLoopbackHost } from './loopback.js';
+
+/** The Graph API version used when none is set: the newest Meta's changelog names (media-api.md 1). */
+export const DEFAULT_API_VERSION = 'v26.0';
+export const DEFAULT_BASE_URL = 'https://graph.facebook.com';
+
+export { isLoopbackHost };
+
+/** Defaults that apply after the merge, so that a default can never beat the config file. */
+export const DEFAULTS = {
+  apiVersion: DEFAULT_API_VERSION,
+  baseUrl: DEFAULT_BASE_URL,
+  concurrency: 4,
+  retries: 3,
+  timeout: 60,
+  retryDelay: 1,
+  maxRetryWait: 300,
+} as const;
+
+/** Environment variables per setting, first found wins (other SDKs' names included so an existing .env works). */
+export const ENV_NAMES = {
+  token: ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN'],
+  phoneNumberId: ['WA_PHONE_NUMBER_ID', 'WHATSAPP_PHONE_NUMBER_ID'],
+  apiVersion: ['WA_API_VERSION', 'CLOUD_API_VERSION'],
+  baseUrl: ['WA_BASE_URL'],
+} as const;
+
+/** Keys a config file may hold. */
+export const CONFIG_KEYS = [
+  'token',
+  'phoneNumberId',
+  'apiVersion',
+  'baseUrl',
+  'concurrency',
+  'retries',
+  'timeout',
+  'retryDelay',
+  'maxRetryWait',
+] as const;
+
+/** Settings as they come from one source, each possibly missing. */
+export interface PartialSettings {
+  token?: string | undefined;
+  phoneNumberId?: string | undefined;
+  apiVersion?: string | undefined;
+  baseUrl?: string | undefined;
+  concurrency?: number | undefined;
+  retries?: number | undefined;
+  timeout?: number | undefined;
+  retryDelay?: number | undefined;
+  maxRetryWait?: number | undefined;
+}
+
+/** The validated settings an upload runs with. */
+export interface Config {
+  token: string;
+  phoneNumberId: string;
+  apiVersion: string;
+  /** Origin (and optional path prefix) without a trailing slash. */
+  baseUrl: string;
+  concurrency: number;
+  retries: number;
+  /** Per-try limit in milliseconds. */
+  timeoutMs: number;
+  /** First backoff step in milliseconds (doubles each try, full jitter). */
+  retryDelayMs: number;
+  /** Longest wait a server may ask for before wa-upload gives up instead of sleeping, in milliseconds. */
+  maxRetryWaitMs: number;
+  /** Where each setting came from, for --verbose: e.g. { token: 'env WA_TOKEN' }. */
+  sources: Record<string, string>;
+}
+
+/** A config file as found on disk. */
+export interface LoadedConfigFile {
+  path: string;
+  settings: PartialSettings;
+  /** Warnings to show (unknown keys, a token readable by other users). */
+  warnings: string[];
+}
+
+/** What the command line says, before any merging. */
+export interface FlagSettings extends PartialSettings {
+  tokenFile?: string | undefined;
+  config?: string | undefined;
+}
+
+/** Reads the settings that the environment holds, first name found wins. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): { settings: PartialSettings; sources: Record<string, string> } {
+  const settings: PartialSettings = {};
+  const sources: Record<string, string> = {};
+  for (const [key, names] of Object.entries(ENV_NAMES) as [keyof typeof ENV_NAMES, readonly string[]][]) {
+    for (const name of names) {
+      const value = env[name]?.trim();
+      if (value) {
+        settings[key] = value;
+        sources[key] = `environment ${name}`;
+        break;
+      }
+    }
+  }
+  return { settings, sources };
+}
+
+/** Checks a parsed config file's content and turns it into settings; throws ConfigError naming the file. */
+export function settingsFromConfigObject(
+  value: unknown,
+  filePath: string,
+): { settings: PartialSettings; warnings: string[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`config file ${filePath} must hold an object of settings`, 'see .waupload.example.json');
+  }
+  const settings: PartialSettings = {};
+  const warnings: string[] = [];
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (key === '$schema' || key.startsWith('//')) continue;
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      warnings.push(`unknown key "${key}" in ${filePath} is ignored (known keys: ${CONFIG_KEYS.join(', ')})`);
+      continue;
+    }
+    const k = key as (typeof CONFIG_KEYS)[number];
+    if (k === 'token' || k === 'phoneNumberId' || k === 'apiVersion' || k === 'baseUrl') {
+      // A phone number ID written as a JSON number is a common slip: take it when it is a safe integer.
+      if (k === 'phoneNumberId' && typeof raw === 'number' && Number.isSafeInteger(raw)) {
+        settings[k] = String(raw);
+        continue;
+      }
+      if (typeof raw !== 'string') {
+        throw new ConfigError(`"${k}" in ${filePath} must be a string`, k === 'phoneNumberId' ? 'write it in quotes' : undefined);
+      }
+      settings[k] = raw.trim();
+    } else {
+      if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+        throw new ConfigError(`"${k}" in ${filePath} must be a number`);
+      }
+      settings[k] = raw;
+    }
+  }
+  return { settings, warnings };
+}
+
+/** Drops undefined values so that spreading a source never erases a lower one. */
+function defined(settings: PartialSettings): PartialSettings {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as PartialSettings;
+}
+
+/** Merges flag > environment > config file > default and validates; pure, throws ConfigError. */
+export function mergeSettings(sources: {
+  flags: PartialSettings;
+  env: PartialSettings;
+  file: PartialSettings;
+  filePath?: string | undefined;
+  envSources?: Record<string, string>;
+  flagSources?: Record<string, string>;
+}): Config {
+  const origin: Record<string, string> = {};
+  for (const key of Object.keys(defined(sources.file))) origin[key] = `config file ${sources.filePath ?? ''}`.trim();
+  for (const key of Object.keys(defined(sources.env))) origin[key] = sources.envSources?.[key] ?? 'environment';
+  for (const key of Object.keys(defined(sources.flags))) origin[key] = sources.flagSources?.[key] ?? 'command line';
+  const merged = { ...defined(sources.file), ...defined(sources.env), ...defined(sources.flags) };
+  const where = (key: string): string => origin[key] ?? 'default';
+
+  const token = merged.token;
+  if (!token) {
+    throw new ConfigError(
+      'no access token',
+      `set ${ENV_NAMES.token[0]} (or ${ENV_NAMES.token.slice(1).join(', ')}), pass --token-file PATH, or put "token" in .waupload.json; try --sandbox to see it work without an account`,
+    );
+  }
+  if (/\s/.test(token)) {
+    throw new ConfigError(`the access token from ${where('token')} contains white space`, 'copy the token again, without spaces or line breaks');
+  }
+  const phoneNumberId = merged.phoneNumberId;
+  if (!phoneNumberId) {
+    throw new ConfigError(
+      'no phone number ID',
+      `set ${ENV_NAMES.phoneNumberId.join(' or ')}, pass --phone-number-id, or put "phoneNumberId" in .waupload.json (find it in Meta's WhatsApp Manager > API Setup)`,
+    );
+  }
+  if (!/^\d+$/.test(phoneNumberId)) {
+    throw new ConfigError(
+      `phone number ID "${phoneNumberId}" from ${where('phoneNumberId')} is not all digits`,
+      'use the numeric phone number ID from API Setup, not the phone number itself',
+    );
+  }
+  const apiVersion = normaliseApiVersion(merged.apiVersion ?? DEFAULTS.apiVersion, where('apiVersion'));
+  const baseUrl = validateBaseUrl(merged.baseUrl ?? DEFAULTS.baseUrl, where('baseUrl'));
+  const concurrency = integerInRange(merged.concurrency ?? DEFAULTS.concurrency, 'concurrency', 1, 64, where);
+  const retries = integerInRange(merged.retries ?? DEFAULTS.retries, 'retries', 0, 20, where);
+  const timeout = positiveNumber(merged.timeout ?? DEFAULTS.timeout, 'timeout', where);
+  const retryDelay = nonNegativeNumber(merged.retryDelay ?? DEFAULTS.retryDelay, 'retryDelay', where);
+  const maxRetryWait = nonNegativeNumber(merged.maxRetryWait ?? DEFAULTS.maxRetryWait, 'maxRetryWait', where);
+  return {
+    token,
+    phoneNumberId,
+    apiVersion,
+    baseUrl,
+    concurrency,
+    retries,
+    timeoutMs: Math.round(timeout * 1000),
+    retryDelayMs: Math.round(retryDelay * 1000),
+    maxRetryWaitMs: Math.round(maxRetryWait * 1000),
+    sources: origin,
+  };
+}
+
+/** `v26.0`, `26.0` and `V26.0` all mean v26.0; anything else is refused. */
+export function normaliseApiVersion(value: string, where = 'settings'): string {
+  const match = /^v?(\d+\.\d+)$/i.exec(value.trim());
+  if (!match) throw new ConfigError(`API version "${value}" from ${where} is not of the form v26.0`);
+  return `v${match[1]}`;
+}
+
+/** An https URL, or http to a loopback host only: the token must never cross a network in clear text. */
+export function validateBaseUrl(value: string, where = 'settings'): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`base URL "${value}" from ${where} is not a URL`, 'use e.g. https://graph.facebook.com');
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(`base URL from ${where} must not carry credentials`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      `base URL ${url.origin} from ${where} is plain http to a host that is not loopback`,
+      'use https://: the access token must never cross a network in clear text',
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`base URL "${value}" from ${where} must start with https://`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`base URL "${value}" from ${where} must not have a query or fragment`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function integerInRange(value: number, key: string, min: number, max: number, where: (k: string) => string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} ${value} from ${where(key)} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positiveNumber(value: number, key: string, where: (k: string) => string): number {
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds above 0`);
+  return value;
+}
+
+function nonNegativeNumber(value: number, key: string, where: (k: string) => string): number {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds, 0 or more`);
+  return value;
+}
+
+/**
+ * Finds and reads the config file: the one named by --config (which must exist), or the first found searching upward
+ * from `cwd` to the home folder, then the user's config folder. Undefined when none. cosmiconfig (and its YAML and
+ * JSON parsers) loads only when a candidate file exists: most runs have none, and it is a tenth of a start-up.
+ */
+export async function loadConfigFile(options: { explicitPath?: string | undefined; cwd: string; env?: NodeJS.ProcessEnv }): Promise<LoadedConfigFile | undefined> {
+  if (!options.explicitPath && !(await configCandidateExists(options.cwd, options.env ?? process.env))) return undefined;
+  const { readConfigFile } = await import('./config-file.js');
+  const result = await readConfigFile(options);
+  if (!result) return undefined;
+  const { settings, warnings } = settingsFromConfigObject(result.config, result.filepath);
+  if (settings.token) {
+    const warning = await otherUsersCanRead(result.filepath);
+    if (warning) warnings.push(`config file ${result.filepath} holds the access token and ${warning}`);
+  }
+  return { path: result.filepath, settings, warnings };
+}
+
+/** Whether any place cosmiconfig would search holds a candidate (a package.json only when it mentions "waupload"). */
+export async function configCandidateExists(cwd: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const home = resolve(env.HOME || homedir());
+  const names = new Set(CONFIG_SEARCH_PLACES.filter((p) => !p.includes('/')));
+  const nested = CONFIG_SEARCH_PLACES.filter((p) => p.includes('/'));
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      // An unreadable folder holds nothing we can use.
+    }
+    for (const entry of entries) {
+      if (!names.has(entry)) continue;
+      if (entry !== 'package.json') return true;
+      try {
+        if ((await readFile(join(dir, entry), 'utf8')).includes('"waupload"')) return true;
+      } catch {
+        // Unreadable package.json: cosmiconfig would fail on it too; not a candidate.
+      }
+    }
+    if (entries.includes('.config')) {
+      for (const place of nested) if (await isFile(join(dir, place))) return true;
+    }
+    if (dir === home || dir === dirname(dir)) break;
+  }
+  const globalDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'waupload');
+  for (const name of ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs']) {
+    if (await isFile(join(globalDir, name))) return true;
+  }
+  return false;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the token from a file, or from stdin when the path is `-`. */
+export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream): Promise<{ token: string; warnings: string[] }> {
+  const warnings: string[] = [];
+  let text: string;
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    text = Buffer.concat(chunks).toString('utf8');
+  } else {
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'cannot be read';
+      throw new ConfigError(`token file ${path} ${why}`, 'check the path given to --token-file');
+    }
+    const warning = await otherUsersCanRead(path);
+    if (warning) warnings.push(`token file ${path} ${warning}`);
+  }
+  const token = text.trim();
+  if (!token) throw new ConfigError(`token file ${path === '-' ? '(stdin)' : path} is empty`);
+  return { token, warnings };
+}
+
+/** Says why a secret file is exposed ("can be read by other users: chmod 600 it"), or undefined. */
+export async function otherUsersCanRead(path: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  try {
+    const info = await stat(path);
+    if ((info.mode & 0o044) !== 0) return `can be read by other users of this machine (run: chmod 600 ${path})`;
+  } catch {
+    // Unreadable now but read before: nothing useful to add.
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+// The published package as a new user gets it: packed, installed from the tarball into an empty project, run and imported.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { FIXTURES, REPO_ROOT, TEST_TOKEN } from '../helpers/run-cli.js';
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command asynchronously (the sandbox answers from this process) with a clean environment. */
+function sh(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      // npm's cache and HOME live in the test's own temp folder, never in the repository.
+      env: { PATH: process.env.PATH ?? '', HOME: work, npm_config_cache: join(work, '.npm-cache'), npm_config_update_notifier: 'false', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let work: string;
+let project: string;
+let tarball: string;
+let packedFiles: string[];
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'wa-pack-'));
+  project = join(work, 'project');
+  // dist/ is already built by `npm test`; --ignore-scripts keeps pack from rebuilding it under the other test files.
+  const packed = await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO_ROOT);
+  expect(packed.code, packed.stderr).toBe(0);
+  const info = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  tarball = join(work, info[0]!.filename);
+  packedFiles = info[0]!.files.map((f) => f.path);
+  await sh('mkdir', ['-p', project], work);
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  // A zero-dependency package installs from the tarball alone: no registry needed.
+  const installed = await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
+  expect(installed.code, installed.stderr).toBe(0);
+  sandbox = await startSandbox({ token: TEST_TOKEN });
+}, 120_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('ships dist/, bin/, README, LICENSE, the notices and the example config, and nothing else', () => {
+    for (const path of ['bin/wa-upload.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD_PARTY_NOTICES', 'README.md', 'LICENSE', '.waupload.example.json', 'package.json']) {
+      expect(packedFiles).toContain(path);
+    }
+    const outside = packedFiles.filter((p) => !/^(bin|dist)\//.test(p) && !['README.md', 'LICENSE', '.waupload.example.json', 'package.json'].includes(p));
+    expect(outside).toEqual([]);
+    expect(packedFiles.some((p) => /^(test|fixtures|src|bench|scripts)\//.test(p))).toBe(false);
+  });
+
+  it('says Node >= 20 and has no runtime dependencies (everything is bundled)', async () => {
+    const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'wa-upload', 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.engines).toEqual({ node: '>=20' });
+    expect(manifest.dependencies).toBeUndefined();
+    const notices = await readFile(join(project, 'node_modules', 'wa-upload', 'dist', 'THIRD_PARTY_NOTICES'), 'utf8');
+    for (const name of ['got@', 'commander@', 'form-data@', 'cosmiconfig@', 'chalk@', 'ora@', 'mime-types@']) expect(notices).toContain(name);
+  });
+});
+
+describe('installed from the tarball into an empty project', () => {
+  it('npx wa-upload --sandbox uploads a file and prints its ID', async () => {
+    const result = await sh('npx', ['--offline', 'wa-upload', '--sandbox', join(FIXTURES, 'valid/photo.jpg')], project);
+    expect(result.stderr).toContain('sandbox: uploading to a local stand-in');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\n$/);
+  });
+
+  it('npx wa-upload --version and --help work', async () => {
+    const version = await sh('npx', ['--offline', 'wa-upload', '--version'], project);
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const help = await sh('npx', ['--offline', 'wa-upload', '--help'], project);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes');
+  });
+
+  it('import { uploadMedia, getMediaInfo, downloadMedia, deleteMedia } works, with typed errors', async () => {
+    const script = `
+      import { uploadMedia, getMediaInfo, downloadMedia, deleteMedia, InputError, ApiError, ExitCode } from 'wa-upload';
+      import { readFile } from 'node:fs/promises';
+      const options = { token: ${JSON.stringify(TEST_TOKEN)}, phoneNumberId: '100000000000001', baseUrl: ${JSON.stringify(sandbox.url)}, configFile: false, env: {} };
+      const uploaded = await uploadMedia(${JSON.stringify(join(FIXTURES, 'valid/document.pdf'))}, options);
+      const info = await getMediaInfo(uploaded.id, options);
+      const saved = await downloadMedia(uploaded.id, 'copy.pdf', options);
+      const same = (await readFile('copy.pdf')).length === uploaded.bytes;
+      await deleteMedia(uploaded.id, options);
+      let missing, gone;
+      try { await uploadMedia('missing.pdf', options); } catch (error) { missing = error; }
+      try { await getMediaInfo(uploaded.id, options); } catch (error) { gone = error; }
+      console.log(JSON.stringify({
+        id: uploaded.id, mimeType: uploaded.mimeType, sha256: uploaded.sha256, infoSha: info.sha256, savedSha: saved.sha256, same,
+        missing: [missing instanceof InputError, missing.exitCode, missing.kind],
+        gone: [gone instanceof ApiError, gone.exitCode, gone.graph.code, gone.graph.subcode],
+        exitCodes: ExitCode,
+      }));
+    `;
+    const result = await sh(process.execPath, ['--input-type=module', '-e', script], project);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(out.id).toMatch(/^\d+$/);
+    expect(out.mimeType).toBe('application/pdf');
+    expect(out.infoSha).toBe(out.sha256);
+    expect(out.savedSha).toBe(out.sha256);
+    expect(out.same).toBe(true);
+    expect(out.missing).toEqual([true, 4, 'input']);
+    expect(out.gone).toEqual([true, 5, 100, 33]);
+    expect(out.exitCodes).toMatchObject({ ok: 0, config: 3, input: 4, temporary: 7 });
+    // The upload, the info, the download's own info and bytes, the delete, and the info that failed.
+    expect(sandbox.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'GET', 'GET', 'DELETE', 'GET']);
+  });
+
+  it('ships TypeScript types a strict consumer compiles against', async () => {
+    await writeFile(
+      join(project, 'consumer.ts'),
+      `import { uploadMedia, type UploadedMedia, type ClientOptions, WaUploadError } from 'wa-upload';
+const options: ClientOptions = { phoneNumberId: '1', retries: 2 };
+export async function send(path: string): Promise<string> {
+  try {
+    const media: UploadedMedia = await uploadMedia(path, options);
+    return media.id;
+  } catch (error) {
+    if (error instanceof WaUploadError) return String(error.exitCode);
+    throw error;
+  }
+}
+`,
+    );
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await sh(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', join(REPO_ROOT, 'node_modules', '@types'), 'consumer.ts'],
+      project,
+    );
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
