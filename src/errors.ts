@@ -127,12 +127,45 @@ export function rememberSecret(secret: string | undefined): void {
   if (secret && secret.length >= 4) knownSecrets.add(secret);
 }
 
-/** Removes every known secret, and these, from a text (used on anything that may reach a person). */
+/** No run of this many characters of a secret is ever printed, even when the rest of it was cut off. */
+export const SECRET_RUN_LENGTH = 10;
+
+/** A secret's runs of SECRET_RUN_LENGTH characters, computed once per secret. */
+const runsBySecret = new Map<string, Set<string>>();
+
+/**
+ * Removes every known secret, and these, from a text (used on anything that may reach a person): the whole secret, and
+ * any run of 10 or more of its characters (a cut-off token's prefix, a token split by a line break).
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
   for (const secret of [...knownSecrets, ...secrets]) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[REDACTED]');
+    if (!secret || secret.length < 4) continue;
+    out = secret.length <= SECRET_RUN_LENGTH ? out.split(secret).join('[REDACTED]') : redactRuns(out, secret);
   }
   // Bearer headers from any source, even a token we were not told about.
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]');
+}
+
+/** Replaces every stretch of the text covered by runs of the secret with one [REDACTED]. */
+function redactRuns(text: string, secret: string): string {
+  if (text.length < SECRET_RUN_LENGTH) return text;
+  let runs = runsBySecret.get(secret);
+  if (!runs) {
+    runs = new Set<string>();
+    for (let i = 0; i + SECRET_RUN_LENGTH <= secret.length; i++) runs.add(secret.slice(i, i + SECRET_RUN_LENGTH));
+    runsBySecret.set(secret, runs);
+  }
+  let out = '';
+  let copiedUpTo = 0;
+  let coveredUpTo = -1;
+  for (let i = 0; i + SECRET_RUN_LENGTH <= text.length; i++) {
+    if (!runs.has(text.slice(i, i + SECRET_RUN_LENGTH))) continue;
+    if (i > coveredUpTo) {
+      out += `${text.slice(copiedUpTo, i)}[REDACTED]`;
+    }
+    coveredUpTo = i + SECRET_RUN_LENGTH;
+    copiedUpTo = coveredUpTo;
+  }
+  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }

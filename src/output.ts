@@ -69,7 +69,7 @@ export class Reporter {
     // An interrupted file gets no error line of its own: the run's summary names every file not sent.
     const errorLine = !outcome.ok && outcome.error.kind !== 'interrupted';
     if (this.options.json) {
-      this.writeOut(JSON.stringify(jsonOutcome(outcome)));
+      this.writeOut(JSON.stringify(this.redactMessages(jsonOutcome(outcome))));
       if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
@@ -84,7 +84,7 @@ export class Reporter {
     this.writeOut(this.options.multiple ? `${outcome.id}\t${outcome.file}` : outcome.id);
   }
 
-  /** A line of data on stdout (text mode) or one JSON object (--json). */
+  /** A line of data on stdout (text mode) or one JSON object (--json), written as is: callers redact server-supplied text. */
   data(text: string, json: Record<string, unknown>): void {
     this.writeOut(this.options.json ? JSON.stringify(json) : text);
   }
@@ -92,7 +92,7 @@ export class Reporter {
   /** A failure that belongs to no file (configuration, usage, a crash). */
   fatal(error: WaUploadError, subject?: string): void {
     if (this.options.json) {
-      this.writeOut(JSON.stringify({ error: jsonError(error) }));
+      this.writeOut(JSON.stringify(this.redactMessages({ error: jsonError(error) })));
     }
     this.errorLines(error, subject);
   }
@@ -152,8 +152,22 @@ export class Reporter {
     if (this.options.verbose && error.kind === 'internal' && error.stack) this.writeErr(this.color.dim(error.stack));
   }
 
+  /** Data is written as is (IDs, file names: redaction must never alter them); messages in it were redacted before. */
   private writeOut(line: string): void {
-    this.options.stdout.write(`${this.redact(line)}\n`);
+    this.options.stdout.write(`${line}\n`);
+  }
+
+  /** Redacts the message parts of a JSON object (`error`, `warnings`), leaving its data alone. */
+  private redactMessages(json: Record<string, unknown>): Record<string, unknown> {
+    const deep = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? this.redact(value)
+        : Array.isArray(value)
+          ? value.map(deep)
+          : value && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deep(v)]))
+            : value;
+    return Object.fromEntries(Object.entries(json).map(([key, value]) => [key, key === 'error' || key === 'warnings' ? deep(value) : value]));
   }
 
   private writeErr(line: string): void {

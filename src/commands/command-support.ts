@@ -14,6 +14,9 @@ import type { GraphEvent } from '../graph/graph-client.js';
 export { graphSettingsFor } from '../graph/graph-client.js';
 import { Reporter, colorLevelFor, progressAllowed } from '../output.js';
 
+/** Real access tokens run to 100 characters and more: one shorter than this is a slip, and it would redact common text. */
+export const SHORT_TOKEN_LENGTH = 16;
+
 /** The reporter for these flags and this terminal. */
 export function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean): Reporter {
   const json = Boolean(flags.json);
@@ -71,6 +74,11 @@ export async function loadSettings(
     filePath: file?.path,
   });
   reporter.addSecret(config.token);
+  if (config.token.length < SHORT_TOKEN_LENGTH && overrides.token === undefined) {
+    reporter.warning(
+      `the access token from ${config.sources.token ?? 'the command line'} is only ${config.token.length} characters long, too short to be a real one (they run to 100 and more): check that it was copied whole`,
+    );
+  }
   reporter.verbose(
     `settings: token from ${config.sources.token ?? 'command line'} (redacted), phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, ` +
       `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s` +

@@ -6,7 +6,7 @@ import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DownloadFlags, ProcessContext } from './context.js';
 import { createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
 import { downloadToFile } from '../graph/download-to-file.js';
-import { ExitCode, InputError, UsageError, WaUploadError } from '../errors.js';
+import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
 import type { Reporter } from '../output.js';
@@ -42,9 +42,12 @@ async function runMediaCommand(
 export function runInfoCommand(mediaId: string, flags: ConnectionFlags, context: ProcessContext): Promise<number> {
   return runMediaCommand(mediaId, flags, context, async (graph, reporter) => {
     const info = await getMediaInfo(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
+    // The server's text is redacted like any message; the ID and size are data.
+    const mimeType = redactSecrets(info.mimeType);
+    const url = redactSecrets(info.url);
     reporter.data(
-      [`id         ${info.id}`, `mime type  ${info.mimeType}`, `bytes      ${info.bytes}`, `sha256     ${info.sha256}`, `url        ${info.url}`].join('\n'),
-      { id: info.id, mimeType: info.mimeType, bytes: info.bytes, sha256: info.sha256, url: info.url },
+      [`id         ${info.id}`, `mime type  ${mimeType}`, `bytes      ${info.bytes}`, `sha256     ${info.sha256}`, `url        ${url}`].join('\n'),
+      { id: info.id, mimeType, bytes: info.bytes, sha256: info.sha256, url },
     );
   });
 }

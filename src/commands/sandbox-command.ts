@@ -1,7 +1,7 @@
 // The sandbox command: runs the local stand-in of the media API until Ctrl-C and prints how to point wa-upload at it.
 
 import type { ProcessContext } from './context.js';
-import { isLoopbackHost } from '../settings/config.js';
+import { isLoopbackHost, resolveLoopback } from '../settings/loopback.js';
 import { ExitCode } from '../errors.js';
 import { SANDBOX_PHONE_NUMBER_ID } from './upload-command.js';
 
@@ -15,10 +15,18 @@ export async function runSandboxCommand(
     context.stderr.write(`error: the sandbox listens on loopback only, not ${host} (--host)\n`);
     return ExitCode.usage;
   }
+  // A name is resolved and checked, and the sandbox listens on the very address checked.
+  let address: string;
+  try {
+    address = await resolveLoopback(host);
+  } catch (error) {
+    context.stderr.write(`error: the sandbox listens on loopback only: ${(error as Error).message.split(':')[0]} (--host)\n`);
+    return ExitCode.usage;
+  }
   const { startSandbox } = await import('../sandbox/server.js');
   let sandbox;
   try {
-    sandbox = await startSandbox({ host, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
+    sandbox = await startSandbox({ host: address, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     context.stderr.write(`error: cannot listen on ${host}:${flags.port ?? 0} (${code ?? String(error)})\nhint: pick another --port\n`);

@@ -6,7 +6,7 @@ import got, { type Response } from 'got';
 import type { Config } from '../settings/config.js';
 import { ApiError, InputError, InterruptedError, TemporaryError } from '../errors.js';
 import { describeFailure, describeRequestError, graphOf, parseJson, readGraphError, snippet, toWaError } from './graph-errors.js';
-import { isLoopbackHost } from '../settings/loopback.js';
+import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 import { FileChangedError, multipartUpload } from './multipart-body.js';
 import { proxyAgentsFor } from './proxy.js';
 import {
@@ -256,6 +256,7 @@ async function streamOnce(
     throwHttpErrors: false,
     retry: { limit: 0 },
     timeout: phaseTimeouts(settings.timeoutMs),
+    ...plainHttpLookup(url),
     ...(settings.signal ? { signal: settings.signal } : {}),
     ...(agent ? { agent: agent as never } : {}),
   });
@@ -303,6 +304,11 @@ function authHeaders(settings: GraphSettings): Record<string, string> {
   return { authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
 }
 
+/** Plain http goes only to an address checked to be loopback, and the connection is pinned to it (https needs no such check). */
+function plainHttpLookup(url: string): { dnsLookup?: typeof loopbackOnlyLookup } {
+  return new URL(url).protocol === 'http:' ? { dnsLookup: loopbackOnlyLookup } : {};
+}
+
 /** Per-phase limits: connect, idle socket while sending or receiving, and the wait for an answer. A slow link moving bytes is never cut. */
 function phaseTimeouts(ms: number): { lookup: number; connect: number; secureConnect: number; socket: number; response: number } {
   return { lookup: ms, connect: ms, secureConnect: ms, socket: ms, response: ms };
@@ -329,6 +335,7 @@ async function sendOnce<T>(
       throwHttpErrors: false,
       responseType: 'text',
       timeout: phaseTimeouts(settings.timeoutMs),
+      ...plainHttpLookup(url),
       ...(settings.signal ? { signal: settings.signal } : {}),
       ...(settings.agent ? { agent: settings.agent as never } : {}),
     });

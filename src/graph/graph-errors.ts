@@ -1,7 +1,7 @@
 // Graph failures in words: got's errors and Graph's error envelope turned into one-line descriptions and our errors with hints.
 
 import { RequestError, TimeoutError } from 'got';
-import { ApiError, AuthError, ConfigError, TemporaryError, type GraphErrorDetails, type WaUploadError } from '../errors.js';
+import { ApiError, AuthError, ConfigError, TemporaryError, redactSecrets, type GraphErrorDetails, type WaUploadError } from '../errors.js';
 import type { FailureVerdict, TryFailure } from './retry-policy.js';
 
 export function graphOf(failure: TryFailure): GraphErrorDetails | undefined {
@@ -46,8 +46,8 @@ export function describeFailure(failure: TryFailure): string {
   if (failure.redirect !== undefined) return `HTTP ${status} redirect to ${safeOrigin(failure.redirect)}`;
   if (graph) {
     const code = graph.code !== undefined ? `, code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ''}` : '';
-    const details = graph.details && !graph.message?.includes(graph.details) ? `: ${graph.details}` : '';
-    return `${graph.message ?? 'Graph error'}${details} (HTTP ${status}${code})`;
+    const details = graph.details && !graph.message?.includes(graph.details) ? `: ${clip(graph.details)}` : '';
+    return `${graph.message ? clip(graph.message) : 'Graph error'}${details} (HTTP ${status}${code})`;
   }
   return `HTTP ${status} with a body that is not Graph JSON${failure.bodySnippet ? `: ${failure.bodySnippet}` : ''}`;
 }
@@ -70,6 +70,9 @@ export function toWaError(
 ): WaUploadError {
   const description = describeFailure(failure);
   const graph = graphOf(failure);
+  if (permanentKind === 'config' && failure.kind === 'network' && failure.code === 'ENOTLOOPBACK') {
+    return new ConfigError(`refusing to connect: ${description}`, 'use https://, or a literal loopback address such as http://127.0.0.1:PORT');
+  }
   if (permanentKind === 'config') {
     return new ConfigError(
       `the TLS certificate of ${new URL(settings.baseUrl).host} is not trusted: ${description}`,
@@ -139,7 +142,16 @@ export function readGraphError(body: unknown, status: number): GraphErrorDetails
   return graph;
 }
 
+/** Longest piece of server-supplied text a message shows. */
+export const SERVER_TEXT_LIMIT = 300;
+
+/** Server-supplied text fit for a message: secrets redacted first, then cut (a cut must never leave part of a token). */
+export function clip(text: string, limit: number = SERVER_TEXT_LIMIT): string {
+  const redacted = redactSecrets(text);
+  return redacted.length > limit ? `${redacted.slice(0, limit)}…` : redacted;
+}
+
 /** A short, tag-free excerpt of a body that is not Graph JSON (a proxy's HTML page), for messages. */
 export function snippet(text: string): string {
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  return clip(redactSecrets(text).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim(), 120);
 }

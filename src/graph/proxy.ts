@@ -4,7 +4,7 @@
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { ConfigError } from '../errors.js';
-import { isLoopbackHost } from '../settings/loopback.js';
+import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 
 /** got's agent option for requests to `targetUrl`, or undefined when no proxy applies. */
 export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknown; https?: unknown } | undefined> {
@@ -19,7 +19,15 @@ export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknow
   const target = new URL(targetUrl);
   // Plain http goes only to loopback; a proxy elsewhere would see the token in clear text, so it is not used.
   if (target.protocol === 'http:' && !isLoopbackHost(proxyUrl.hostname)) return undefined;
-  const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, maxFreeSockets: 8, proxy: proxyUrl };
+  const options = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets: 64,
+    maxFreeSockets: 8,
+    proxy: proxyUrl,
+    // A plain-http target through a plain-http proxy: the proxy sees the token, so it must provably be this machine.
+    ...(target.protocol === 'http:' && proxyUrl.protocol === 'http:' ? { proxyRequestOptions: { lookup: loopbackOnlyLookup } as never } : {}),
+  };
   return target.protocol === 'https:' ? { https: new HttpsProxyAgent(options) } : { http: new HttpProxyAgent(options) };
 }
 

@@ -20,6 +20,8 @@ export interface SandboxFault {
   estimatedTimeToRegainAccess?: number;
   /** Answer with an HTML error page (text/html), like a proxy in front of Graph would. */
   html?: boolean;
+  /** Answer with this text as the body instead (status from `status`, default 502): a hostile or broken server's own words. */
+  body?: string;
   /** Destroy the socket once this many body bytes arrived (0: as soon as the headers arrived). */
   dropAfterBytes?: number;
   /** Read the body, then never answer (until the sandbox closes). */
@@ -35,7 +37,7 @@ export interface SandboxFault {
 }
 
 const NUMBER_KEYS = ['status', 'graphCode', 'graphSubcode', 'estimatedTimeToRegainAccess', 'dropAfterBytes', 'delayMs', 'times'] as const;
-const STRING_KEYS = ['message', 'details', 'retryAfter', 'redirectTo'] as const;
+const STRING_KEYS = ['message', 'details', 'retryAfter', 'redirectTo', 'body'] as const;
 const BOOLEAN_KEYS = ['isTransient', 'html', 'hang'] as const;
 const KNOWN_KEYS = new Set<string>([...NUMBER_KEYS, ...STRING_KEYS, ...BOOLEAN_KEYS, 'match']);
 
@@ -110,6 +112,7 @@ export function faultTakesOver(fault: SandboxFault): boolean {
   return (
     faultAnswersWithError(fault) ||
     fault.html === true ||
+    fault.body !== undefined ||
     fault.hang === true ||
     fault.dropAfterBytes !== undefined ||
     fault.redirectTo !== undefined

@@ -190,6 +190,7 @@ function faultAnswer(fault: SandboxFault): Answer {
     const status = fault.status !== undefined && fault.status >= 300 && fault.status < 400 ? fault.status : 307;
     return { kind: 'redirect', status, location: fault.redirectTo };
   }
+  if (fault.body !== undefined) return { kind: 'html', status: fault.status ?? 502, body: fault.body };
   if (fault.html === true && !faultAnswersWithError(fault)) return { kind: 'html', status: 502, body: htmlPage(502) };
   const status = fault.status ?? 500;
   if (fault.html === true) return { kind: 'html', status, body: htmlPage(status) };

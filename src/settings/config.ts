@@ -176,6 +176,13 @@ export function mergeSettings(sources: {
   if (/\s/.test(token)) {
     throw new ConfigError(`the access token from ${where('token')} contains white space`, 'copy the token again, without spaces or line breaks');
   }
+  // got would refuse it as a header only when sending, and that looked like a network failure worth retrying.
+  if (/[\u0000-\u001f\u007f-\u009f]|[^\u0000-\u00ff]/.test(token)) {
+    throw new ConfigError(
+      `the access token from ${where('token')} contains a control character or one outside Latin-1, which cannot be sent in a header`,
+      'copy the token again from Meta\'s API Setup page (it holds only letters and digits)',
+    );
+  }
   const phoneNumberId = merged.phoneNumberId;
   if (!phoneNumberId) {
     throw new ConfigError(
