@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { startTestProxy } from '../helpers/test-proxy.js';
-import { BIN, FIXTURES, REPO_ROOT, TEST_TOKEN, leaksToken, runCli } from '../helpers/run-cli.js';
+import { BIN, FIXTURES, REPO_ROOT, TEST_TOKEN, leaksToken } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
