@@ -8,6 +8,10 @@
 #   apt-get install -y ffmpeg imagemagick webp libreoffice-writer libreoffice-calc libreoffice-impress \
 #     python3-openpyxl gcc libopencore-amrnb-dev
 # Encoder output varies a little between versions; the checks only look at headers, so any version does.
+#
+# Usage: scripts/make-fixtures.sh [section...]   (sections: images stickers audio amr video documents; default all)
+# A section rewrites only its own files, so one can be remade with only its tools installed, e.g. `audio video`
+# needs nothing but ffmpeg.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,15 +28,16 @@ tone() { echo "sine=frequency=${2:-440}:sample_rate=${3:-48000}:duration=$1"; }
 # LibreOffice with a throwaway profile, so it never touches ~/.config and runs even as root.
 office() { soffice -env:UserInstallation="file://$work/lo-profile" --headless "$@" >/dev/null 2>&1; }
 
-echo "images"
+images() {
 convert -size 320x240 -seed 1 plasma:fuchsia-navy -depth 8 -quality 80 -strip "$valid/photo.jpg"
 convert -size 240x180 gradient:orange-teal -depth 8 -quality 85 -strip "$valid/photo.jpeg"
 convert -size 200x150 gradient:white-royalblue -depth 8 -strip "PNG24:$valid/image.png"
 convert -size 200x150 gradient:white-royalblue -depth 16 -strip "PNG48:$problem/image-16bit.png"
 cp "$valid/image.png" "$problem/png-named.jpg"
 convert -size 120x90 gradient:yellow-red -strip "GIF:$problem/gif-named.jpg"
+}
 
-echo "stickers"
+stickers() {
 # A 512x512 drawing with a transparent background, as stickers are made.
 sticker_png() { # size colour output
   convert -size "$1" xc:none -fill "$2" -stroke black -strokewidth 8 \
@@ -62,18 +67,28 @@ for i in 0 1; do
   noise_frames+=("$work/noise-$i.png")
 done
 img2webp -loop 0 -lossy -q 25 -d 200 "${noise_frames[@]}" -o "$problem/sticker-animated-big.webp" >/dev/null
+}
 
-echo "audio"
+audio() {
 ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k -f adts "${bitexact[@]}" "$valid/audio.aac"
 ff -f lavfi -i "$(tone 2)" -c:a libmp3lame -b:a 32k "${bitexact[@]}" "$valid/audio.mp3"
-ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k "${bitexact[@]}" "$valid/audio.m4a"
+# M4A with its index (moov) first, as WhatsApp wants; ffmpeg writes moov after mdat unless told +faststart.
+ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$valid/audio.m4a"
+ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k "${bitexact[@]}" "$problem/audio-moov-at-end.m4a"
+# Voice notes: mono Opus (the sine source is one channel); WhatsApp plays nothing else.
 ff -f lavfi -i "$(tone 2)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.ogg"
 ff -f lavfi -i "$(tone 2 330)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.opus"
+# Stereo Opus: a different tone on each side, so the encoder cannot fold it to one channel.
+ff -f lavfi -i "$(tone 2)" -f lavfi -i "$(tone 2 660)" -filter_complex "[0:a][1:a]join=inputs=2:channel_layout=stereo" \
+  -c:a libopus -b:a 24k "${bitexact[@]}" "$problem/voice-stereo.ogg"
 ff -f lavfi -i "$(tone 2)" -c:a libvorbis -q:a 0 "${bitexact[@]}" "$problem/vorbis.ogg"
 cp "$valid/voice.ogg" "$problem/ogg-named.mp4"
 # Opus with a Theora video stream beside it: an Ogg file, but not a voice note.
 ff -f lavfi -i "testsrc=size=64x48:rate=5:duration=1" -f lavfi -i "$(tone 1)" -c:v libtheora -q:v 1 \
   -c:a libopus -b:a 16k "${bitexact[@]}" "$problem/opus-with-video.ogg"
+}
+
+amr() {
 # AMR-NB: 8 kHz mono 16-bit PCM through the opencore encoder at 12.2 kbit/s.
 cat > "$work/amrenc.c" <<'C'
 #include <stdio.h>
@@ -93,14 +108,29 @@ int main(void) {
 C
 gcc -O2 -o "$work/amrenc" "$work/amrenc.c" -lopencore-amrnb
 ff -f lavfi -i "$(tone 2 440 8000)" -f s16le -ac 1 -ar 8000 - | "$work/amrenc" > "$valid/audio.amr"
+}
 
-echo "video"
+video() {
 video_in=(-f lavfi -i "testsrc=size=160x120:rate=10:duration=1" -f lavfi -i "$(tone 1)")
-h264=(-c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p)
+# What plays on every WhatsApp: H.264 Main without B-frames (x264's default is High with 3 B-frames, which Android
+# WhatsApp does not play), or Baseline (which has no B-frames), with the index first.
+h264=(-c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v main -bf 0)
+baseline=(-c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v baseline)
 ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$valid/video.mp4"
+ff "${video_in[@]}" "${baseline[@]}" -c:a aac -b:a 32k -ar 16000 -ac 1 -movflags +faststart -f 3gp "${bitexact[@]}" \
+  "$valid/video.3gp"
+# High without B-frames plays (only the two together fail on Android); High with x264's default B-frames does not.
+ff "${video_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v high -bf 0 -c:a aac -b:a 32k \
+  -movflags +faststart "${bitexact[@]}" "$valid/video-high-no-bframes.mp4"
+ff "${video_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v high -bf 3 -c:a aac -b:a 32k \
+  -movflags +faststart "${bitexact[@]}" "$problem/video-high-bframes.mp4"
 # ffmpeg writes moov after mdat unless told +faststart.
-ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k "${bitexact[@]}" "$valid/video-moov-at-end.mp4"
-ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k -ar 16000 -ac 1 -f 3gp "${bitexact[@]}" "$valid/video.3gp"
+ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k "${bitexact[@]}" "$problem/video-moov-at-end.mp4"
+ff "${video_in[@]}" "${baseline[@]}" -c:a aac -b:a 32k -ar 16000 -ac 1 -f 3gp "${bitexact[@]}" \
+  "$problem/video-moov-at-end.3gp"
+# An MP4 whose only track is timed text (mov_text): no audio or video to confirm.
+printf '1\n00:00:00,000 --> 00:00:01,000\nno picture, no sound\n' > "$work/caption.srt"
+ff -i "$work/caption.srt" -c:s mov_text -movflags +faststart "${bitexact[@]}" "$problem/subtitles-only.mp4"
 ff "${video_in[@]}" -c:v libx265 -preset ultrafast -crf 40 -pix_fmt yuv420p -tag:v hvc1 -x265-params log-level=none \
   -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$problem/video-hevc.mp4"
 ff "${video_in[@]}" -f lavfi -i "$(tone 1 660)" -map 0:v -map 1:a -map 2:a "${h264[@]}" -c:a aac -b:a 32k \
@@ -108,8 +138,9 @@ ff "${video_in[@]}" -f lavfi -i "$(tone 1 660)" -map 0:v -map 1:a -map 2:a "${h2
 ff "${video_in[@]}" "${h264[@]}" -c:a libmp3lame -b:a 32k -movflags +faststart "${bitexact[@]}" \
   "$problem/video-mp3-audio.mp4"
 ff -f lavfi -i "$(tone 1)" -c:a aac -b:a 32k -f mp4 -movflags +faststart "${bitexact[@]}" "$problem/audio-only.mp4"
+}
 
-echo "documents"
+documents() {
 printf 'Notes for wa-upload\n\nPlain UTF-8 text: café, naïve, 日本語, ✓.\n' > "$valid/notes.txt"
 cp "$valid/notes.txt" "$work/document.txt"
 printf 'item,count\napples,3\npears,5\n' > "$work/sheet.csv"
@@ -155,6 +186,16 @@ for i in range(1, 2201):
 book.save(sys.argv[1])
 PY
 printf 'This is plain text, not a PDF.\n' > "$problem/text-named.pdf"
+}
+
+sections=("$@")
+[ ${#sections[@]} -gt 0 ] || sections=(images stickers audio amr video documents)
+for section in "${sections[@]}"; do
+  case "$section" in
+    images | stickers | audio | amr | video | documents) echo "$section"; "$section" ;;
+    *) echo "unknown section: $section (images stickers audio amr video documents)" >&2; exit 2 ;;
+  esac
+done
 
 echo "sizes"
 ( cd "$root/fixtures" && find valid problem -type f -printf '%8s  %p\n' | sort -k2 && du -sh . )

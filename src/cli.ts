@@ -109,7 +109,7 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--filename <name>', 'part filename for stdin uploads')
     .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
     .option('--dry-run', 'check settings and every file, print what would be sent; no network')
-    .option('--strict', 'refuse files with any content warning')
+    .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind, sticker size)')
     .option('--reuse', 'print the remembered media ID of a file uploaded in the last 29 days instead of uploading it again')
     .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
     .action(async (files: string[], flags: UploadFlags) => {

@@ -53,7 +53,7 @@ export interface ClientOptions {
 export interface UploadOptions extends ClientOptions {
   /** Send this MIME type instead of the one detected from the extension and content. */
   type?: string;
-  /** Refuse the file when any content check warns. */
+  /** Refuse the file when a content check warns, except advice (a type corrected within its kind, sticker size). */
   strict?: boolean;
 }
 

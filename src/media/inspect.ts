@@ -33,7 +33,7 @@ export interface PreparedFile {
 export interface PrepareOptions {
   /** From --type: send this type whatever the extension says. */
   typeOverride?: MediaType | undefined;
-  /** --strict: any content warning refuses the file. */
+  /** --strict: any content warning refuses the file, except advice (ContentVerdict.advisories). */
   strict?: boolean | undefined;
 }
 
@@ -62,15 +62,19 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   let type = options.typeOverride ?? (await detectMediaType(name));
 
   // stat succeeds on files we may not read: the content check opens the file, which proves it before anything is sent.
-  const verdict = await examineContent(path, size, type).catch((error: unknown) => {
-    throw inputErrorFor(error);
-  });
+  const verdict = await examineContent(path, size, type, { typeForced: options.typeOverride !== undefined }).catch(
+    (error: unknown) => {
+      throw inputErrorFor(error);
+    },
+  );
   const warnings = [...verdict.warnings];
   if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
   if (verdict.detected && !options.typeOverride) type = verdict.detected;
-  if (options.strict && warnings.length > 0) {
+  // --strict refuses on any warning but advice: a mismatch corrected by sending the true type, the sticker size rule.
+  const refusing = warnings.find((warning) => !verdict.advisories?.includes(warning));
+  if (options.strict && refusing !== undefined) {
     throw new InputError(
-      `refused under --strict: ${warnings[0]}`,
+      `refused under --strict: ${refusing}`,
       warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway',
       warnings,
     );

@@ -1,8 +1,9 @@
 // Preflight content checks of one file: is it what its extension says, and will WhatsApp deliver it (issue 5)?
 //
 // Signatures come from file-type on the first 64 KB of the file. The hand-written readers under preflight/ cover
-// what no library reads without decoding or buffering the file: Ogg stream codecs, PNG/JPEG depth, WebP size and
-// animation flag, MP4 track codecs, and the zip central directory. Every read is positional and bounded
+// what no library reads without decoding or buffering the file: Ogg stream codecs and Opus channels, PNG/JPEG depth,
+// WebP size and animation flag, MP4 box order, track codecs and H.264 profile and B-frames, and the zip central
+// directory. Every read is positional and bounded
 // (preflight/reader.ts), so a 95 MB file costs no more than a small one.
 import { open } from 'node:fs/promises';
 import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
@@ -12,11 +13,18 @@ import {
   STATIC_STICKER_MAX_BYTES,
   type MediaType,
 } from './media-types.js';
-import { describeCodec, examineIsoBmff, isAac, isH264, type IsoInfo } from './preflight/isobmff.js';
+import {
+  avcProfileName,
+  describeCodec,
+  examineIsoBmff,
+  isAac,
+  isH264,
+  type IsoInfo,
+} from './preflight/isobmff.js';
 import { jpegFrame, pngHeader, webpHeader } from './preflight/images.js';
 import { confirmsFrameSync, hasId3v2Header } from './preflight/mpeg.js';
 import { oggStreams } from './preflight/ogg.js';
-import { ascii, BoundedReader } from './preflight/reader.js';
+import { ascii, BoundedReader, printableFourcc } from './preflight/reader.js';
 import { ooxmlTypeFromCentralDirectory } from './preflight/zip.js';
 
 // The read bounds, for callers and tests that want to state them.
@@ -38,6 +46,11 @@ export interface ContentVerdict {
    */
   warnings: string[];
   /**
+   * The warnings (each also in `warnings`) that `--strict` lets through: a mismatch the caller corrects by sending the
+   * type the content has, and a rule that comes from outside Meta's API reference (stickers of 512x512).
+   */
+  advisories?: string[];
+  /**
    * Set when the file must not be sent at all (exit 4), e.g. "static sticker is 123.4 KB, over the 100 KB limit for
    * static stickers". Only sticker-size violations refuse; the rest warn.
    */
@@ -46,9 +59,15 @@ export interface ContentVerdict {
 
 const UNDELIVERABLE = 'WhatsApp accepts the upload but fails to deliver it: error 131053';
 const MISLABELLED = 'a mislabelled file uploads but fails to send: error 131053';
+const CORRECTED = (type: MediaType) => `sent as ${type.mimeType}, the type its content has`;
 const UNSUPPORTED = 'WhatsApp does not deliver this type: the upload passes on the declared type, sending fails';
 const EIGHT_BIT = 'WhatsApp takes 8-bit RGB or RGBA images; others can fail to send';
 const DAMAGED = 'WhatsApp may fail to deliver it';
+const STEREO_OPUS = 'WhatsApp plays mono Opus only; mix down to one channel';
+const HIGH_WITH_B_FRAMES = 'does not play on Android WhatsApp; re-encode as Main without B-frames or Baseline';
+const INDEX_LAST = 'WhatsApp wants the index first: move the index to the front (ffmpeg -movflags +faststart)';
+const STICKER_RULE =
+  "the size Meta's official SDK docs ask for; the Cloud API reference does not state it, but sending may fail";
 
 /** Stickers must be exactly this many pixels wide and high. */
 const STICKER_SIDE = 512;
@@ -75,6 +94,24 @@ const LABELS: Readonly<Record<string, string>> = {
   'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint presentation (.pptx)',
 };
 
+/**
+ * What a recipient gets, for deciding whether a mismatch is corrected by sending the true type: the category, and for
+ * documents the kind of document (plain text in a .pdf is not the document its name promises; a .docx in a .doc is).
+ */
+const DOCUMENT_KINDS: Readonly<Record<string, string>> = {
+  'application/pdf': 'PDF',
+  'text/plain': 'text',
+  'application/msword': 'Word',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word',
+  'application/vnd.ms-excel': 'Excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel',
+  'application/vnd.ms-powerpoint': 'PowerPoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint',
+};
+
+/** The types an ISO base media file may be declared as, which its brand alone cannot overrule. */
+const ISO_BMFF_TYPES = new Set(['video/mp4', 'video/3gpp', 'audio/mp4']);
+
 /** The three legacy Office types: all OLE2 compound files, which the header alone cannot tell apart. */
 const OLE2_TYPES = new Set(['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint']);
 
@@ -94,6 +131,15 @@ type Content =
   | { kind: 'unknown' }
   | { kind: 'empty' };
 
+/** How the caller sends the file. */
+export interface ExamineOptions {
+  /**
+   * The caller sends `declared` whatever the content (--type): a mismatch is then not corrected by sending the
+   * detected type, and its warning says what that costs.
+   */
+  typeForced?: boolean;
+}
+
 /**
  * Reads a bounded number of bytes of the file (never the whole file: MP4 walks boxes with positional reads and never
  * reads mdat; no decoding) and judges it against the declared type. `size` is the file size from stat.
@@ -101,12 +147,17 @@ type Content =
  * Never throws for what the bytes are (truncated or garbage files give warnings); only I/O errors such as EACCES
  * from opening or reading the file are thrown.
  */
-export async function examineContent(path: string, size: number, declared: MediaType): Promise<ContentVerdict> {
+export async function examineContent(
+  path: string,
+  size: number,
+  declared: MediaType,
+  options: ExamineOptions = {},
+): Promise<ContentVerdict> {
   const handle = await open(path, 'r');
   try {
     const reader = new BoundedReader(handle, size);
     try {
-      return await judge(reader, declared);
+      return await judge(reader, declared, options);
     } catch (error) {
       if (reader.ioError !== undefined && error === reader.ioError) throw error;
       // A bug or a file shape no check foresaw: say so rather than stop the upload for it.
@@ -118,7 +169,7 @@ export async function examineContent(path: string, size: number, declared: Media
   }
 }
 
-async function judge(reader: BoundedReader, declared: MediaType): Promise<ContentVerdict> {
+async function judge(reader: BoundedReader, declared: MediaType, options: ExamineOptions): Promise<ContentVerdict> {
   const verdict: ContentVerdict = { warnings: [] };
   const head = await reader.loadHead();
   const content = await classify(reader, head);
@@ -130,9 +181,17 @@ async function judge(reader: BoundedReader, declared: MediaType): Promise<Conten
     case 'supported':
       effective = content.type;
       iso = content.iso;
-      if (content.type.mimeType !== declared.mimeType) {
-        verdict.detected = content.type;
-        verdict.warnings.push(`content is ${label(content.type)}, not ${declaredLabel} (${MISLABELLED})`);
+      if (iso && !iso.tracks.some(isMediaTrack) && ISO_BMFF_TYPES.has(declared.mimeType)) {
+        effective = declared; // without an audio or video track, a brand alone does not prove the name wrong
+      }
+      if (effective.mimeType !== declared.mimeType) {
+        verdict.detected = effective;
+        const what = `content is ${label(effective)}, not ${declaredLabel}`;
+        if (!options.typeForced && kindOf(effective) === kindOf(declared)) {
+          advise(verdict, `${what} (${CORRECTED(effective)})`);
+        } else {
+          verdict.warnings.push(`${what} (${MISLABELLED})`);
+        }
       }
       break;
     case 'ole2':
@@ -170,10 +229,10 @@ async function judge(reader: BoundedReader, declared: MediaType): Promise<Conten
       break;
     case 'video/mp4':
     case 'video/3gpp':
-      if (iso && checkIsoStructure(iso, verdict)) checkVideoCodecs(iso, verdict);
+      if (iso && checkIsoStructure(iso, effective, verdict)) checkVideoCodecs(iso, verdict);
       break;
     case 'audio/mp4':
-      if (iso) checkIsoStructure(iso, verdict);
+      if (iso) checkIsoStructure(iso, effective, verdict);
       break;
     default:
       break;
@@ -284,9 +343,8 @@ function checkSticker(head: Buffer, size: number, verdict: ContentVerdict): void
   }
   verdict.animated = header.animated;
   if (header.width !== STICKER_SIDE || header.height !== STICKER_SIDE) {
-    verdict.warnings.push(
-      `sticker is ${header.width}x${header.height}, not ${STICKER_SIDE}x${STICKER_SIDE} (${UNDELIVERABLE})`,
-    );
+    // Advice only, never a refusal: the rule is not in the API reference (media-api.md section 2).
+    advise(verdict, `sticker is ${header.width}x${header.height}, not ${STICKER_SIDE}x${STICKER_SIDE} (${STICKER_RULE})`);
   }
   const kind = header.animated ? 'animated' : 'static';
   const limit = header.animated ? typeFor('image/webp').maxBytes : STATIC_STICKER_MAX_BYTES;
@@ -307,15 +365,20 @@ function checkOgg(head: Buffer, verdict: ContentVerdict): void {
   if (streams.length === 0) {
     verdict.warnings.push(`Ogg file has no readable stream header (${DAMAGED})`);
   } else if (streams.length > 1) {
-    const found = streams.join(' and ');
+    const found = streams.map((stream) => stream.codec).join(' and ');
     verdict.warnings.push(`Ogg file holds ${streams.length} streams, ${found}, not one Opus stream (${UNDELIVERABLE})`);
-  } else if (streams[0] !== 'Opus') {
-    verdict.warnings.push(`Ogg audio is ${streams[0]}, not Opus (${UNDELIVERABLE})`);
+  } else if (streams[0]!.codec !== 'Opus') {
+    verdict.warnings.push(`Ogg audio is ${streams[0]!.codec}, not Opus (${UNDELIVERABLE})`);
+  } else if (streams[0]!.channels !== undefined && streams[0]!.channels !== 1) {
+    verdict.warnings.push(`Opus audio has ${streams[0]!.channels} channels, not 1 (${STEREO_OPUS})`);
   }
 }
 
-/** Warns about an MP4/M4A/3GP that cannot play: no moov, or cut short. True when its tracks can be judged. */
-function checkIsoStructure(iso: IsoInfo, verdict: ContentVerdict): boolean {
+/**
+ * Warns about an MP4/M4A/3GP that cannot play or not as WhatsApp wants: no moov, cut short, the index (moov) after
+ * the media data, no audio or video track whose codec could be read. True when its tracks can be judged.
+ */
+function checkIsoStructure(iso: IsoInfo, type: MediaType, verdict: ContentVerdict): boolean {
   if (!iso.moovFound) {
     if (!iso.incomplete) {
       verdict.warnings.push(`MP4 has no moov box: the file is cut short or was never finished (${DAMAGED})`);
@@ -325,7 +388,27 @@ function checkIsoStructure(iso: IsoInfo, verdict: ContentVerdict): boolean {
   if (iso.truncatedBox !== undefined) {
     verdict.warnings.push(`MP4 is cut short: its ${iso.truncatedBox} box runs past the end of the file (${DAMAGED})`);
   }
-  return true;
+  if (iso.moovAfterMdat) {
+    verdict.warnings.push(`${label(type)} has its index (moov) after the media data (mdat) (${INDEX_LAST})`);
+  }
+  const media = iso.tracks.filter(isMediaTrack);
+  if (media.some((track) => track.codec !== undefined)) return true;
+  let what: string;
+  if (iso.tracks.length === 0) {
+    what = 'holds no track';
+  } else if (media.length === 0) {
+    const others = [...new Set(iso.tracks.map((track) => `'${printableFourcc(track.handler)}'`))].join(', ');
+    what = `holds no audio or video track, only ${others}`;
+  } else {
+    what = 'names no codec for its tracks (no sample description)';
+  }
+  verdict.warnings.push(`${label(type)} ${what}: its content could not be confirmed (${DAMAGED})`);
+  return false;
+}
+
+/** An audio or video track: the only kinds WhatsApp plays. */
+function isMediaTrack(track: IsoInfo['tracks'][number]): boolean {
+  return track.handler === 'vide' || track.handler === 'soun';
 }
 
 function checkVideoCodecs(iso: IsoInfo, verdict: ContentVerdict): void {
@@ -333,6 +416,11 @@ function checkVideoCodecs(iso: IsoInfo, verdict: ContentVerdict): void {
   const audio = iso.tracks.filter((track) => track.handler === 'soun');
   for (const track of iso.tracks) {
     if (track.handler === 'vide' && !isH264(track)) problems.add(`video is ${describeCodec(track)}, not H.264`);
+    // reordersFrames is only looked for in the High family, where B-frames do not play on Android.
+    if (track.handler === 'vide' && track.reordersFrames && track.avcProfile !== undefined) {
+      const profile = avcProfileName(track.avcProfile);
+      verdict.warnings.push(`video is H.264 ${profile} profile with B-frames (${HIGH_WITH_B_FRAMES})`);
+    }
     if (track.handler === 'soun' && !isAac(track)) problems.add(`audio is ${describeCodec(track)}, not AAC`);
   }
   if (audio.length > 1) problems.add(`video has ${audio.length} audio tracks, not at most one`);
@@ -348,6 +436,17 @@ function typeFor(mimeType: string): MediaType {
   const type = mediaTypeForMime(mimeType);
   if (!type) throw new Error(`${mimeType} is not in the media table`);
   return type;
+}
+
+/** Records a warning that --strict lets through (see ContentVerdict.advisories). */
+function advise(verdict: ContentVerdict, warning: string): void {
+  verdict.warnings.push(warning);
+  (verdict.advisories ??= []).push(warning);
+}
+
+/** The category, or for documents the kind of document (see DOCUMENT_KINDS). */
+function kindOf(type: MediaType): string {
+  return DOCUMENT_KINDS[type.mimeType] ?? type.category;
 }
 
 function label(type: MediaType): string {

@@ -1,10 +1,11 @@
 // The content checks (issue 5) as users meet them: the built CLI against the sandbox on loopback. Each verdict of
 // src/media/preflight.ts is pinned through what the CLI prints, its exit code, and what the server received (or not).
 
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
+import { readFixture, withEmptySampleDescription, withoutTracks } from '../helpers/iso-boxes.js';
 import { paddedWebp } from '../helpers/padded-webp.js';
 import { FIXTURES, TEST_PHONE_NUMBER_ID } from '../helpers/run-cli.js';
 
@@ -32,6 +33,12 @@ const UNDELIVERABLE = '(WhatsApp accepts the upload but fails to deliver it: err
 const MISLABELLED = '(a mislabelled file uploads but fails to send: error 131053)';
 const UNSUPPORTED = '(WhatsApp does not deliver this type: the upload passes on the declared type, sending fails)';
 const EIGHT_BIT = '(WhatsApp takes 8-bit RGB or RGBA images; others can fail to send)';
+const MONO_OPUS = '(WhatsApp plays mono Opus only; mix down to one channel)';
+const ANDROID = '(does not play on Android WhatsApp; re-encode as Main without B-frames or Baseline)';
+const FASTSTART = '(WhatsApp wants the index first: move the index to the front (ffmpeg -movflags +faststart))';
+const STICKER_RULE = "(the size Meta's official SDK docs ask for; the Cloud API reference does not state it, but sending may fail)";
+const UNCONFIRMED = ': its content could not be confirmed (WhatsApp may fail to deliver it)';
+const CORRECTED = (mimeType: string) => `(sent as ${mimeType}, the type its content has)`;
 
 describe('well-formed files: no warning, even under --strict', () => {
   const table: [file: string, mimeType: string, filename: string][] = [
@@ -48,7 +55,7 @@ describe('well-formed files: no warning, even under --strict', () => {
     ['voice.ogg', 'audio/ogg', 'voice.ogg'],
     ['voice.opus', 'audio/ogg', 'voice.ogg'],
     ['video.mp4', 'video/mp4', 'video.mp4'],
-    ['video-moov-at-end.mp4', 'video/mp4', 'video-moov-at-end.mp4'],
+    ['video-high-no-bframes.mp4', 'video/mp4', 'video-high-no-bframes.mp4'],
     ['video.3gp', 'video/3gpp', 'video.3gp'],
     ['document.pdf', 'application/pdf', 'document.pdf'],
     ['notes.txt', 'text/plain', 'notes.txt'],
@@ -93,26 +100,64 @@ describe('well-formed files: no warning, even under --strict', () => {
   });
 });
 
+// Problem fixtures whose warning is advice: shown, never a refusal, not even under --strict.
+const ADVICE: [file: string, warning: string, mimeType: string, filename: string][] = [
+  ['sticker-600x600.webp', `sticker is 600x600, not 512x512 ${STICKER_RULE}`, 'image/webp', 'sticker-600x600.webp'],
+  ['png-named.jpg', `content is PNG, not JPEG ${CORRECTED('image/png')}`, 'image/png', 'png-named.png'],
+  ['docx-named.doc', `content is Word document (.docx), not Word 97-2003 document (.doc) ${CORRECTED(DOCX)}`, DOCX, 'docx-named.docx'],
+];
+
+describe('advice: a warning that --strict lets through (a mismatch corrected in its own kind, the sticker size rule)', () => {
+  it.each(ADVICE)('problem/%s warns and is sent, exit 0, with and without --strict', async (file, warning, mimeType, filename) => {
+    const path = join(FIXTURES, 'problem', file);
+    for (const args of [[path], ['--strict', path]]) {
+      const result = await run(args);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`warning: ${path}: ${warning}\n`);
+      expect(result.stdout).toBe(`${(cli.sandbox.requests.at(-1)!.responseBody as { id: string }).id}\n`);
+    }
+    expect(cli.sandbox.requests).toHaveLength(2);
+    for (const request of cli.sandbox.requests) {
+      expect(request.fields.type).toBe(mimeType);
+      expect(request.file?.contentType).toBe(mimeType);
+      expect(request.file?.filename).toBe(filename);
+      expect(request.file?.sha256).toBe(await sha256(path));
+    }
+  });
+
+  it('--strict --json: the advice is in warnings, the file is sent', async () => {
+    const path = join(FIXTURES, 'problem/sticker-600x600.webp');
+    const result = await run(['--strict', '--json', path]);
+    expect(result.code).toBe(0);
+    const [line] = jsonLines(result.stdout);
+    expect(line).toMatchObject({ file: path, mimeType: 'image/webp', warnings: [`sticker is 600x600, not 512x512 ${STICKER_RULE}`] });
+    expect(cli.sandbox.requests).toHaveLength(1);
+  });
+});
+
 describe('problem fixtures: a warning by default, a refusal under --strict', () => {
   // fixture, the warning text, and what is sent without --strict (the true type and a filename to match it)
   const table: [file: string, warning: string, mimeType: string, filename: string][] = [
     ['vorbis.ogg', `Ogg audio is Vorbis, not Opus ${UNDELIVERABLE}`, 'audio/ogg', 'vorbis.ogg'],
     ['opus-with-video.ogg', `Ogg file holds 2 streams, Theora video and Opus, not one Opus stream ${UNDELIVERABLE}`, 'audio/ogg', 'opus-with-video.ogg'],
-    ['sticker-600x600.webp', `sticker is 600x600, not 512x512 ${UNDELIVERABLE}`, 'image/webp', 'sticker-600x600.webp'],
+    ['voice-stereo.ogg', `Opus audio has 2 channels, not 1 ${MONO_OPUS}`, 'audio/ogg', 'voice-stereo.ogg'],
     ['image-16bit.png', `PNG is 16-bit, not 8-bit ${EIGHT_BIT}`, 'image/png', 'image-16bit.png'],
     ['video-hevc.mp4', `video is HEVC (hvc1), not H.264 ${UNDELIVERABLE}`, 'video/mp4', 'video-hevc.mp4'],
+    ['video-high-bframes.mp4', `video is H.264 High profile with B-frames ${ANDROID}`, 'video/mp4', 'video-high-bframes.mp4'],
+    ['video-moov-at-end.mp4', `MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`, 'video/mp4', 'video-moov-at-end.mp4'],
+    ['video-moov-at-end.3gp', `3GP video has its index (moov) after the media data (mdat) ${FASTSTART}`, 'video/3gpp', 'video-moov-at-end.3gp'],
+    ['audio-moov-at-end.m4a', `MP4 audio (M4A) has its index (moov) after the media data (mdat) ${FASTSTART}`, 'audio/mp4', 'audio-moov-at-end.m4a'],
+    ['subtitles-only.mp4', `MP4 video holds no audio or video track, only 'sbtl'${UNCONFIRMED}`, 'video/mp4', 'subtitles-only.mp4'],
     ['video-two-audio.mp4', `video has 2 audio tracks, not at most one ${UNDELIVERABLE}`, 'video/mp4', 'video-two-audio.mp4'],
     ['video-mp3-audio.mp4', `audio is MP3 (mp4a, object type 0x6B), not AAC ${UNDELIVERABLE}`, 'video/mp4', 'video-mp3-audio.mp4'],
     ['audio-only.mp4', `content is MP4 audio (M4A), not MP4 video ${MISLABELLED}`, 'audio/mp4', 'audio-only.m4a'],
-    ['png-named.jpg', `content is PNG, not JPEG ${MISLABELLED}`, 'image/png', 'png-named.png'],
     ['webp-named.png', `content is WebP, not PNG ${MISLABELLED}`, 'image/webp', 'webp-named.webp'],
     ['ogg-named.mp4', `content is Ogg audio, not MP4 video ${MISLABELLED}`, 'audio/ogg', 'ogg-named.ogg'],
-    ['docx-named.doc', `content is Word document (.docx), not Word 97-2003 document (.doc) ${MISLABELLED}`, DOCX, 'docx-named.docx'],
     ['text-named.pdf', `content is plain text, not PDF ${MISLABELLED}`, 'text/plain', 'text-named.txt'],
     ['gif-named.jpg', `content is GIF (image/gif), not JPEG ${UNSUPPORTED}`, 'image/jpeg', 'gif-named.jpg'],
   ];
-  // Problem fixtures whose verdict is not a warning: pinned in the sticker section below.
-  const notWarnings = ['sticker-static-big.webp', 'sticker-animated-big.webp'];
+  // Problem fixtures whose verdict is not a refusing warning: pinned in the advice and sticker sections below.
+  const notWarnings = ['sticker-static-big.webp', 'sticker-animated-big.webp', ...ADVICE.map(([file]) => file)];
 
   it('the table names every file in fixtures/problem', async () => {
     expect([...table.map(([file]) => file), ...notWarnings].sort()).toEqual((await readdir(join(FIXTURES, 'problem'))).sort());
@@ -144,18 +189,18 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 
-  it('--strict with two warnings names the first and counts the rest', async () => {
+  it('--strict with two warnings names the first that refuses (not the advice before it) and counts the rest', async () => {
     const path = await copyAs('problem/image-16bit.png', 'deep.jpg'); // PNG bytes (16-bit) named .jpg
     const result = await run(['--strict', path]);
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain(`error: refused under --strict: content is PNG, not JPEG ${MISLABELLED} (${path})`);
+    expect(result.stderr).toContain(`error: refused under --strict: PNG is 16-bit, not 8-bit ${EIGHT_BIT} (${path})`);
     expect(result.stderr).toContain('hint: 1 more warning(s); drop --strict to send anyway');
     expect(cli.sandbox.requests).toHaveLength(0);
     // Without --strict both warnings are shown, in order, and the true type is sent.
     const relaxed = await run([path]);
     expect(relaxed.code).toBe(0);
     expect(warningLines(relaxed.stderr)).toEqual([
-      `warning: ${path}: content is PNG, not JPEG ${MISLABELLED}`,
+      `warning: ${path}: content is PNG, not JPEG ${CORRECTED('image/png')}`,
       `warning: ${path}: PNG is 16-bit, not 8-bit ${EIGHT_BIT}`,
     ]);
     expect(cli.sandbox.requests).toHaveLength(1);
@@ -173,26 +218,31 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
 });
 
 describe('content of another supported type is sent as what it is, with a filename to match', () => {
-  // fixture, name it is given, the true type, the part filename, the warning's "<what>"
-  const table: [fixture: string, name: string, mimeType: string, category: string, filename: string, what: string][] = [
-    ['problem/png-named.jpg', 'png-named.jpg', 'image/png', 'image', 'png-named.png', 'content is PNG, not JPEG'],
-    ['problem/webp-named.png', 'webp-named.png', 'image/webp', 'sticker', 'webp-named.webp', 'content is WebP, not PNG'],
-    ['problem/ogg-named.mp4', 'ogg-named.mp4', 'audio/ogg', 'audio', 'ogg-named.ogg', 'content is Ogg audio, not MP4 video'],
-    ['problem/docx-named.doc', 'docx-named.doc', DOCX, 'document', 'docx-named.docx', 'content is Word document (.docx), not Word 97-2003 document (.doc)'],
-    ['problem/text-named.pdf', 'text-named.pdf', 'text/plain', 'document', 'text-named.txt', 'content is plain text, not PDF'],
-    ['problem/audio-only.mp4', 'audio-only.mp4', 'audio/mp4', 'audio', 'audio-only.m4a', 'content is MP4 audio (M4A), not MP4 video'],
-    ['valid/image.png', 'HOLIDAY.JPG', 'image/png', 'image', 'HOLIDAY.png', 'content is PNG, not JPEG'],
-    ['valid/photo.jpg', 'scan.png', 'image/jpeg', 'image', 'scan.jpg', 'content is JPEG, not PNG'],
-    ['valid/document.pdf', 'report.docx', 'application/pdf', 'document', 'report.pdf', 'content is PDF, not Word document (.docx)'],
-    ['valid/sheet.xlsx', 'deck.pptx', XLSX, 'document', 'deck.xlsx', 'content is Excel workbook (.xlsx), not PowerPoint presentation (.pptx)'],
-    ['valid/audio.mp3', 'song.aac', 'audio/mpeg', 'audio', 'song.mp3', 'content is MP3 audio, not ADTS AAC audio'],
-    ['valid/voice.ogg', 'memo.m4a', 'audio/ogg', 'audio', 'memo.ogg', 'content is Ogg audio, not MP4 audio (M4A)'],
+  // fixture, name it is given, the true type, the part filename, the warning's "<what>", and whether the true type is
+  // of the same kind as the name's (an image for an image, a Word document for a Word document): then wa-upload's
+  // correction is the whole story and --strict lets it through; across kinds the message that sends it will not fit.
+  const table: [fixture: string, name: string, mimeType: string, category: string, filename: string, what: string, sameKind: boolean][] = [
+    ['problem/png-named.jpg', 'png-named.jpg', 'image/png', 'image', 'png-named.png', 'content is PNG, not JPEG', true],
+    ['problem/webp-named.png', 'webp-named.png', 'image/webp', 'sticker', 'webp-named.webp', 'content is WebP, not PNG', false],
+    ['problem/ogg-named.mp4', 'ogg-named.mp4', 'audio/ogg', 'audio', 'ogg-named.ogg', 'content is Ogg audio, not MP4 video', false],
+    ['problem/docx-named.doc', 'docx-named.doc', DOCX, 'document', 'docx-named.docx', 'content is Word document (.docx), not Word 97-2003 document (.doc)', true],
+    ['problem/text-named.pdf', 'text-named.pdf', 'text/plain', 'document', 'text-named.txt', 'content is plain text, not PDF', false],
+    ['problem/audio-only.mp4', 'audio-only.mp4', 'audio/mp4', 'audio', 'audio-only.m4a', 'content is MP4 audio (M4A), not MP4 video', false],
+    ['valid/image.png', 'HOLIDAY.JPG', 'image/png', 'image', 'HOLIDAY.png', 'content is PNG, not JPEG', true],
+    ['valid/photo.jpg', 'scan.png', 'image/jpeg', 'image', 'scan.jpg', 'content is JPEG, not PNG', true],
+    ['valid/document.pdf', 'report.docx', 'application/pdf', 'document', 'report.pdf', 'content is PDF, not Word document (.docx)', false],
+    ['valid/sheet.xlsx', 'deck.pptx', XLSX, 'document', 'deck.xlsx', 'content is Excel workbook (.xlsx), not PowerPoint presentation (.pptx)', false],
+    ['valid/audio.mp3', 'song.aac', 'audio/mpeg', 'audio', 'song.mp3', 'content is MP3 audio, not ADTS AAC audio', true],
+    ['valid/voice.ogg', 'memo.m4a', 'audio/ogg', 'audio', 'memo.ogg', 'content is Ogg audio, not MP4 audio (M4A)', true],
+    ['valid/video.3gp', 'clip.mp4', 'video/3gpp', 'video', 'clip.3gp', 'content is 3GP video, not MP4 video', true],
   ];
-  it.each(table)('%s named %s goes up as %s', async (fixture, name, mimeType, category, filename, what) => {
+  const warningOf = (what: string, mimeType: string, sameKind: boolean) => `${what} ${sameKind ? CORRECTED(mimeType) : MISLABELLED}`;
+
+  it.each(table)('%s named %s goes up as %s', async (fixture, name, mimeType, category, filename, what, sameKind) => {
     const path = await copyAs(fixture, name);
     const result = await run(['--json', path]);
     expect(result.code).toBe(0);
-    const warning = `${what} ${MISLABELLED}`;
+    const warning = warningOf(what, mimeType, sameKind);
     expect(warningLines(result.stderr)).toEqual([`warning: ${path}: ${warning}`]);
     expect(cli.sandbox.requests).toHaveLength(1);
     const request = cli.sandbox.requests[0]!;
@@ -213,6 +263,34 @@ describe('content of another supported type is sent as what it is, with a filena
     });
   });
 
+  it.each(table)('%s named %s under --strict: sent when of the same kind, refused otherwise', async (fixture, name, mimeType, _category, filename, what, sameKind) => {
+    const path = await copyAs(fixture, name);
+    const result = await run(['--strict', path]);
+    const warning = warningOf(what, mimeType, sameKind);
+    if (sameKind) {
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`warning: ${path}: ${warning}\n`);
+      expect(cli.sandbox.requests).toHaveLength(1);
+      expect(cli.sandbox.requests[0]?.file?.contentType).toBe(mimeType);
+      expect(cli.sandbox.requests[0]?.file?.filename).toBe(filename);
+      expect(result.stdout).toBe(`${(cli.sandbox.requests[0]!.responseBody as { id: string }).id}\n`);
+    } else {
+      expect(result.code).toBe(4);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`error: refused under --strict: ${warning} (${path})`);
+      expect(cli.sandbox.requests).toHaveLength(0);
+    }
+  });
+
+  it('--type image/jpeg on PNG bytes under --strict: not corrected, so refused as a mislabelled file, nothing sent', async () => {
+    const path = join(FIXTURES, 'problem/png-named.jpg');
+    const result = await run(['--strict', '--type', 'image/jpeg', path]);
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`error: refused under --strict: content is PNG, not JPEG ${MISLABELLED} (${path})`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
   it('--type wins over the detected type: sent as asked, with the warning', async () => {
     const path = join(FIXTURES, 'problem/png-named.jpg');
     const result = await run(['--type', 'image/jpeg', path]);
@@ -220,6 +298,29 @@ describe('content of another supported type is sent as what it is, with a filena
     expect(warningLines(result.stderr)).toEqual([`warning: ${path}: content is PNG, not JPEG ${MISLABELLED}`]);
     expect(cli.sandbox.requests[0]?.file?.contentType).toBe('image/jpeg');
     expect(cli.sandbox.requests[0]?.file?.filename).toBe('png-named.jpg');
+  });
+});
+
+describe('a movie whose tracks cannot be confirmed (issue 10.19): a warning, a refusal under --strict', () => {
+  const table: [fixture: string, name: string, edit: (file: Buffer) => Buffer, warning: string][] = [
+    ['valid/video.mp4', 'no-tracks.mp4', withoutTracks, `MP4 video holds no track${UNCONFIRMED}`],
+    ['valid/video.3gp', 'no-tracks.3gp', withoutTracks, `3GP video holds no track${UNCONFIRMED}`],
+    ['valid/audio.m4a', 'no-tracks.m4a', withoutTracks, `MP4 audio (M4A) holds no track${UNCONFIRMED}`],
+    ['valid/audio.m4a', 'no-codec.m4a', withEmptySampleDescription, `MP4 audio (M4A) names no codec for its tracks (no sample description)${UNCONFIRMED}`],
+  ];
+  it.each(table)('%s made into %s', async (fixture, name, edit, warning) => {
+    const path = join(cli.dirs.cwd, name);
+    await writeFile(path, edit(await readFixture(fixture)));
+    const strict = await run(['--strict', path]);
+    expect(strict.code).toBe(4);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toContain(`error: refused under --strict: ${warning} (${path})`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+    const relaxed = await run([path]);
+    expect(relaxed.code).toBe(0);
+    expect(relaxed.stderr).toBe(`warning: ${path}: ${warning}\n`);
+    expect(cli.sandbox.requests).toHaveLength(1);
+    expect(cli.sandbox.requests[0]?.file?.sha256).toBe(await sha256(path));
   });
 });
 
@@ -292,7 +393,7 @@ describe('reporting: --json, --dry-run, and batches', () => {
   const photo = join(FIXTURES, 'valid/photo.jpg');
   const pdf = join(FIXTURES, 'valid/document.pdf');
   const vorbisWarning = `Ogg audio is Vorbis, not Opus ${UNDELIVERABLE}`;
-  const pngWarning = `content is PNG, not JPEG ${MISLABELLED}`;
+  const pngWarning = `content is PNG, not JPEG ${CORRECTED('image/png')}`;
 
   it('--json: a problem file carries its warnings, a good one an empty array', async () => {
     const result = await run(['--json', vorbis, photo]);

@@ -7,10 +7,19 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaTypeForExtension, mediaTypeForMime, type MediaType } from '../../src/media/media-types.js';
 import { examineContent, HEAD_BYTES, READ_BUDGET_BYTES, type ContentVerdict } from '../../src/media/preflight.js';
 import { paddedWebp } from '../helpers/padded-webp.js';
+import {
+  boxesIn,
+  readFixture,
+  withCompositionOffsets,
+  withEmptySampleDescription,
+  withoutTracks,
+} from '../helpers/iso-boxes.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const PPTX = 'application/vnd.openxmlformats-officedocument.presentationml.presentation';
 
 function typeOf(file: string): MediaType {
   const type = mediaTypeForExtension(extname(file));
@@ -55,8 +64,19 @@ interface Expected {
   animated?: boolean;
   /** Substrings, one per expected warning, in order; [] for none. */
   warnings: string[];
+  /** Every warning is advice that --strict lets through (ContentVerdict.advisories); otherwise none is. */
+  advisory?: true;
   refusal?: RegExp;
 }
+
+// Why each kind of problem matters, as src/media/preflight.ts words it.
+const MONO_OPUS = '(WhatsApp plays mono Opus only; mix down to one channel)';
+const ANDROID = '(does not play on Android WhatsApp; re-encode as Main without B-frames or Baseline)';
+const FASTSTART = '(WhatsApp wants the index first: move the index to the front (ffmpeg -movflags +faststart))';
+const STICKER_RULE =
+  "(the size Meta's official SDK docs ask for; the Cloud API reference does not state it, but sending may fail)";
+const UNCONFIRMED = ': its content could not be confirmed (WhatsApp may fail to deliver it)';
+const MISLABELLED = '(a mislabelled file uploads but fails to send: error 131053)';
 
 const VALID: Expected[] = [
   { file: 'photo.jpg', warnings: [] },
@@ -72,7 +92,7 @@ const VALID: Expected[] = [
   { file: 'voice.ogg', warnings: [] },
   { file: 'voice.opus', warnings: [] },
   { file: 'video.mp4', warnings: [] },
-  { file: 'video-moov-at-end.mp4', warnings: [] },
+  { file: 'video-high-no-bframes.mp4', warnings: [] },
   { file: 'video.3gp', warnings: [] },
   { file: 'document.pdf', warnings: [] },
   { file: 'notes.txt', warnings: [] },
@@ -91,7 +111,13 @@ const PROBLEM: Expected[] = [
     warnings: ['Ogg audio is Vorbis, not Opus (WhatsApp accepts the upload but fails to deliver it: error 131053)'],
   },
   { file: 'opus-with-video.ogg', warnings: ['Ogg file holds 2 streams, Theora video and Opus, not one Opus stream ('] },
-  { file: 'sticker-600x600.webp', animated: false, warnings: ['sticker is 600x600, not 512x512 ('] },
+  { file: 'voice-stereo.ogg', warnings: [`Opus audio has 2 channels, not 1 ${MONO_OPUS}`] },
+  {
+    file: 'sticker-600x600.webp',
+    animated: false,
+    warnings: [`sticker is 600x600, not 512x512 ${STICKER_RULE}`],
+    advisory: true,
+  },
   {
     file: 'sticker-static-big.webp',
     animated: false,
@@ -101,14 +127,43 @@ const PROBLEM: Expected[] = [
   { file: 'sticker-animated-big.webp', animated: true, warnings: [] },
   { file: 'image-16bit.png', warnings: ['PNG is 16-bit, not 8-bit ('] },
   { file: 'video-hevc.mp4', warnings: ['video is HEVC (hvc1), not H.264 ('] },
+  { file: 'video-high-bframes.mp4', warnings: [`video is H.264 High profile with B-frames ${ANDROID}`] },
+  {
+    file: 'video-moov-at-end.mp4',
+    warnings: [`MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`],
+  },
+  {
+    file: 'video-moov-at-end.3gp',
+    warnings: [`3GP video has its index (moov) after the media data (mdat) ${FASTSTART}`],
+  },
+  {
+    file: 'audio-moov-at-end.m4a',
+    warnings: [`MP4 audio (M4A) has its index (moov) after the media data (mdat) ${FASTSTART}`],
+  },
+  { file: 'subtitles-only.mp4', warnings: [`MP4 video holds no audio or video track, only 'sbtl'${UNCONFIRMED}`] },
   { file: 'video-two-audio.mp4', warnings: ['video has 2 audio tracks, not at most one ('] },
   { file: 'video-mp3-audio.mp4', warnings: ['audio is MP3 (mp4a, object type 0x6B), not AAC ('] },
   { file: 'audio-only.mp4', detected: 'audio/mp4', warnings: ['content is MP4 audio (M4A), not MP4 video ('] },
-  { file: 'png-named.jpg', detected: 'image/png', warnings: ['content is PNG, not JPEG (a mislabelled file'] },
-  { file: 'webp-named.png', detected: 'image/webp', animated: false, warnings: ['content is WebP, not PNG ('] },
-  { file: 'ogg-named.mp4', detected: 'audio/ogg', warnings: ['content is Ogg audio, not MP4 video ('] },
-  { file: 'docx-named.doc', detected: DOCX, warnings: ['content is Word document (.docx), not Word 97-2003'] },
-  { file: 'text-named.pdf', detected: 'text/plain', warnings: ['content is plain text, not PDF ('] },
+  {
+    file: 'png-named.jpg',
+    detected: 'image/png',
+    warnings: ['content is PNG, not JPEG (sent as image/png, the type its content has)'],
+    advisory: true,
+  },
+  {
+    file: 'webp-named.png',
+    detected: 'image/webp',
+    animated: false,
+    warnings: [`content is WebP, not PNG ${MISLABELLED}`],
+  },
+  { file: 'ogg-named.mp4', detected: 'audio/ogg', warnings: [`content is Ogg audio, not MP4 video ${MISLABELLED}`] },
+  {
+    file: 'docx-named.doc',
+    detected: DOCX,
+    warnings: [`content is Word document (.docx), not Word 97-2003 document (.doc) (sent as ${DOCX}, the type`],
+    advisory: true,
+  },
+  { file: 'text-named.pdf', detected: 'text/plain', warnings: [`content is plain text, not PDF ${MISLABELLED}`] },
   { file: 'gif-named.jpg', warnings: ['content is GIF (image/gif), not JPEG ('] },
 ];
 
@@ -119,6 +174,7 @@ function expectVerdict(verdict: ContentVerdict, expected: Expected): void {
   else expect(verdict.refusal).toBeUndefined();
   expect(verdict.warnings).toHaveLength(expected.warnings.length);
   expected.warnings.forEach((text, index) => expect(verdict.warnings[index]).toContain(text));
+  expect(verdict.advisories ?? []).toEqual(expected.advisory ? verdict.warnings : []);
   for (const warning of verdict.warnings) {
     // "<what> (<why it matters>)", one line.
     expect(warning).toMatch(/^[^\n]+ \([^\n]+\)$/);
@@ -186,18 +242,12 @@ describe('examineContent on files built on the fly', () => {
 
   /** The top-level boxes of an MP4 fixture, by type. */
   async function mp4Boxes(fixture: string): Promise<Map<string, Buffer>> {
-    const file = await readFile(join(FIXTURES, fixture));
-    const boxes = new Map<string, Buffer>();
-    for (let position = 0; position + 8 <= file.length; ) {
-      const size = file.readUInt32BE(position);
-      boxes.set(file.toString('latin1', position + 4, position + 8), file.subarray(position, position + size));
-      position += size;
-    }
-    return boxes;
+    const file = await readFixture(fixture);
+    return new Map(boxesIn(file).map((box) => [box.type, file.subarray(box.start, box.end)]));
   }
 
   it('walks past a 4.5 GB sparse mdat with a 64-bit largesize to the moov after it, reading a few KB', async () => {
-    const boxes = await mp4Boxes('valid/video-moov-at-end.mp4');
+    const boxes = await mp4Boxes('problem/video-moov-at-end.mp4');
     const ftyp = boxes.get('ftyp')!;
     const moov = boxes.get('moov')!;
     const mdatSize = 4_500_000_000; // over 2^32: needs the largesize form
@@ -220,7 +270,8 @@ describe('examineContent on files built on the fly', () => {
     const bytes = await countBytesRead(async () => {
       verdict = await examineContent(path, size, typeOf(path));
     });
-    expect(verdict).toEqual({ warnings: [] });
+    // Found beyond the 4.5 GB: moov comes after mdat.
+    expect(verdict).toEqual({ warnings: [`MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`] });
     // The 64 KB head (ftyp and zeros here), then 16-byte box headers and the few small boxes inside moov.
     expect(bytes).toBeLessThan(HEAD_BYTES + 4096);
   });
@@ -235,20 +286,90 @@ describe('examineContent on files built on the fly', () => {
   });
 
   it('warns when an MP4 was cut short: before its moov, inside it, or inside mdat', async () => {
-    const atEnd = await readFile(join(FIXTURES, 'valid/video-moov-at-end.mp4'));
-    const moovSize = (await mp4Boxes('valid/video-moov-at-end.mp4')).get('moov')!.length;
+    const atEnd = await readFixture('problem/video-moov-at-end.mp4');
+    const moovSize = (await mp4Boxes('problem/video-moov-at-end.mp4')).get('moov')!.length;
     const path = join(dir, 'cut.mp4');
     await writeFile(path, atEnd.subarray(0, atEnd.length - moovSize));
     expect((await examine(path)).warnings).toEqual([expect.stringContaining('MP4 has no moov box')]);
     await writeFile(path, atEnd.subarray(0, atEnd.length - 100));
     expect((await examine(path)).warnings).toEqual([
       expect.stringContaining('MP4 is cut short: its moov box runs past the end of the file'),
+      expect.stringContaining('has its index (moov) after the media data (mdat)'),
     ]);
     const first = await readFile(join(FIXTURES, 'valid/video.mp4'));
     await writeFile(path, first.subarray(0, first.length - 100));
     expect((await examine(path)).warnings).toEqual([
       expect.stringContaining('MP4 is cut short: its mdat box runs past the end of the file'),
     ]);
+  });
+
+  // Issue 10.19: a movie whose tracks say nothing about its content passed --strict.
+  it.each([
+    ['valid/video.mp4', 'no-tracks.mp4', withoutTracks, `MP4 video holds no track${UNCONFIRMED}`],
+    ['valid/video.3gp', 'no-tracks.3gp', withoutTracks, `3GP video holds no track${UNCONFIRMED}`],
+    ['valid/audio.m4a', 'no-tracks.m4a', withoutTracks, `MP4 audio (M4A) holds no track${UNCONFIRMED}`],
+    ['valid/audio.m4a', 'no-codec.m4a', withEmptySampleDescription, `MP4 audio (M4A) names no codec for its tracks (no sample description)${UNCONFIRMED}`],
+  ] as const)('%s made into %s: the content could not be confirmed', async (fixture, name, edit, warning) => {
+    const path = join(dir, name);
+    await writeFile(path, edit(await readFixture(fixture)));
+    expect(await examine(path)).toEqual({ warnings: [warning] });
+  });
+
+  it('a video track without a sample description is named as such beside a good audio track', async () => {
+    const path = join(dir, 'no-video-codec.mp4');
+    await writeFile(path, withEmptySampleDescription(await readFixture('valid/video.mp4'))); // the first track is video
+    expect((await examine(path)).warnings).toEqual([
+      expect.stringMatching(/^video is an unreadable codec \(no sample description\), not H\.264 \(/),
+    ]);
+  });
+
+  describe('B-frames from the composition offsets (ctts), reading at most 2 KB of it', () => {
+    const runs = 1_000_000; // an 8 MB ctts, as a long film has
+    it.each([
+      ['a High-profile ctts whose first run reorders', 'valid/video-high-no-bframes.mp4', () => 1024, true],
+      ['the B-frames fixture with its ctts all zero', 'problem/video-high-bframes.mp4', () => 0, false],
+      ['a ctts that reorders only after its first 254 runs (not conclusive: nothing said)', 'problem/video-high-bframes.mp4', (i: number) => (i < 300 ? 0 : 512), false],
+      ['a Main-profile file given reordering offsets (the rule is High with B-frames)', 'valid/video.mp4', () => 1024, false],
+    ] as const)('%s', async (_name, fixture, offsetOf, warns) => {
+      const path = join(dir, 'ctts.mp4');
+      await writeFile(path, withCompositionOffsets(await readFixture(fixture), runs, offsetOf));
+      let verdict: ContentVerdict | undefined;
+      const bytes = await countBytesRead(async () => {
+        verdict = await examine(path);
+      });
+      expect(verdict).toEqual({ warnings: warns ? [`video is H.264 High profile with B-frames ${ANDROID}`] : [] });
+      expect(bytes).toBeLessThanOrEqual(HEAD_BYTES + 4096);
+    });
+  });
+
+  describe('a mismatch inside one kind is sent as the true type (advice); across kinds it stays a warning', () => {
+    // fixture, declared type, the warning, whether --strict lets it through
+    const table: [fixture: string, declared: string, warning: string, advisory: boolean][] = [
+      ['valid/image.png', 'image/jpeg', 'content is PNG, not JPEG (sent as image/png, the type its content has)', true],
+      ['valid/photo.jpg', 'image/png', 'content is JPEG, not PNG (sent as image/jpeg, the type its content has)', true],
+      ['valid/audio.mp3', 'audio/aac', 'content is MP3 audio, not ADTS AAC audio (sent as audio/mpeg, the type its content has)', true],
+      ['valid/voice.ogg', 'audio/mp4', 'content is Ogg audio, not MP4 audio (M4A) (sent as audio/ogg, the type its content has)', true],
+      ['valid/video.3gp', 'video/mp4', 'content is 3GP video, not MP4 video (sent as video/3gpp, the type its content has)', true],
+      ['valid/sheet.xlsx', 'application/vnd.ms-excel', `content is Excel workbook (.xlsx), not Excel 97-2003 workbook (.xls) (sent as ${XLSX}, the type its content has)`, true],
+      ['valid/sticker.webp', 'image/png', `content is WebP, not PNG ${MISLABELLED}`, false],
+      ['valid/voice.ogg', 'video/mp4', `content is Ogg audio, not MP4 video ${MISLABELLED}`, false],
+      ['problem/audio-only.mp4', 'video/mp4', `content is MP4 audio (M4A), not MP4 video ${MISLABELLED}`, false],
+      ['valid/document.pdf', DOCX, `content is PDF, not Word document (.docx) ${MISLABELLED}`, false],
+      ['valid/sheet.xlsx', PPTX, `content is Excel workbook (.xlsx), not PowerPoint presentation (.pptx) ${MISLABELLED}`, false],
+      ['problem/text-named.pdf', 'application/pdf', `content is plain text, not PDF ${MISLABELLED}`, false],
+    ];
+    it.each(table)('%s declared %s', async (fixture, declared, warning, advisory) => {
+      const verdict = await examine(join(FIXTURES, fixture), mimeType(declared));
+      expect(verdict.warnings).toEqual([warning]);
+      expect(verdict.advisories).toEqual(advisory ? [warning] : undefined);
+    });
+
+    it('under --type (typeForced) nothing is corrected: the mismatch says what it costs and is no advice', async () => {
+      const path = join(FIXTURES, 'problem/png-named.jpg');
+      const verdict = await examineContent(path, (await stat(path)).size, mimeType('image/jpeg'), { typeForced: true });
+      expect(verdict.warnings).toEqual([`content is PNG, not JPEG ${MISLABELLED}`]);
+      expect(verdict.advisories).toBeUndefined();
+    });
   });
 
   it('warns about an empty file', async () => {

@@ -2,7 +2,8 @@
 //
 // Hand-written: file-type only reads the ftyp brand, and no maintained library reads sample entries without parsing
 // (or buffering) the whole moov. This walker reads box headers with positional reads, jumps over everything it does
-// not need (mdat above all, wherever it is), and reads only hdlr, the start of stsd and the ftyp payload.
+// not need (mdat above all, wherever it is), and reads only hdlr, the start of stsd (with avcC), the start of a video
+// track's ctts and the ftyp payload.
 import { ascii, printableFourcc, type BoundedReader } from './reader.js';
 
 /** One track of the movie: its handler (`vide`, `soun`, ...) and the four-character code of its first sample entry. */
@@ -12,6 +13,13 @@ export interface IsoTrack {
   codec?: string;
   /** For `mp4a`: the esds objectTypeIndication (0x40 = MPEG-4 audio, 0x6B = MP3...), when it could be read. */
   objectType?: number;
+  /** For H.264 (`avc1`/`avc3`): the avcC AVCProfileIndication (66 Baseline, 77 Main, 100 High...), when readable. */
+  avcProfile?: number;
+  /**
+   * For H.264 in a High-family profile: true when the ctts box gives a sample a non-zero composition offset (frames
+   * are reordered: B-frames), false when it has none or no ctts. Undefined when not looked at or not conclusive.
+   */
+  reordersFrames?: boolean;
 }
 
 /** What the box walk found. */
@@ -19,6 +27,8 @@ export interface IsoInfo {
   majorBrand: string;
   compatibleBrands: string[];
   moovFound: boolean;
+  /** moov comes after an mdat box: a player must fetch the whole file before it can start (no faststart). */
+  moovAfterMdat: boolean;
   tracks: IsoTrack[];
   /** The walk stopped at its box-count or byte limit: a missing moov proves nothing then. */
   incomplete: boolean;
@@ -37,8 +47,23 @@ interface BoxHeader {
 
 /** Boxes one examination may visit, top level and inside moov together. Real files need a few dozen. */
 const MAX_BOXES = 4096;
-/** Bytes of stsd read: its header and the first sample entry with its esds, which sit at its start. */
+/** Bytes of stsd read: its header and the first sample entry with its esds or avcC, which sit at its start. */
 const STSD_READ_BYTES = 4096;
+/**
+ * Bytes of ctts read: its header and the first 254 runs of (sample_count, sample_offset). A long video's ctts runs to
+ * megabytes; an encoder that reorders frames shows it in the first group of pictures, so the start is enough.
+ */
+const CTTS_READ_BYTES = 2048;
+
+/** avcC profile_idc values of the High family (High, High 10, High 4:2:2, High 4:4:4 and their intra variants). */
+const HIGH_PROFILES: Readonly<Record<number, string>> = {
+  100: 'High',
+  110: 'High 10',
+  122: 'High 4:2:2',
+  244: 'High 4:4:4 Predictive',
+  44: 'CAVLC 4:4:4 Intra',
+};
+const OTHER_PROFILES: Readonly<Record<number, string>> = { 66: 'Baseline', 77: 'Main', 88: 'Extended' };
 
 interface Walk {
   reader: BoundedReader;
@@ -51,11 +76,21 @@ interface Walk {
  * notes a box that runs past the end of the file.
  */
 export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
-  const info: IsoInfo = { majorBrand: '', compatibleBrands: [], moovFound: false, tracks: [], incomplete: false };
+  const info: IsoInfo = {
+    majorBrand: '',
+    compatibleBrands: [],
+    moovFound: false,
+    moovAfterMdat: false,
+    tracks: [],
+    incomplete: false,
+  };
   const walk: Walk = { reader, boxesLeft: MAX_BOXES, incomplete: false };
+  let mdatSeen = false;
   for await (const box of children(walk, 0, reader.size)) {
     if (box.end > reader.size && info.truncatedBox === undefined) info.truncatedBox = box.type;
-    if (box.type === 'ftyp') {
+    if (box.type === 'mdat') {
+      mdatSeen = true;
+    } else if (box.type === 'ftyp') {
       // major_brand (4), minor_version (4), compatible_brands (4 each).
       const length = Math.min(box.end - box.start - box.headerSize, 256);
       const payload = await reader.read(box.start + box.headerSize, length);
@@ -65,6 +100,7 @@ export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
       }
     } else if (box.type === 'moov' && !info.moovFound) {
       info.moovFound = true;
+      info.moovAfterMdat = mdatSeen;
       for await (const trak of children(walk, box.start + box.headerSize, box.end)) {
         if (trak.type === 'trak') info.tracks.push(await readTrack(walk, trak));
       }
@@ -86,22 +122,64 @@ async function readTrack(walk: Walk, trak: BoxHeader): Promise<IsoTrack> {
   }
   const minf = await child(walk, mdia, 'minf');
   const stbl = minf && (await child(walk, minf, 'stbl'));
-  const stsd = stbl && (await child(walk, stbl, 'stsd'));
+  if (!stbl) return track;
+  let stsd: BoxHeader | undefined;
+  let ctts: BoxHeader | undefined;
+  for await (const box of children(walk, stbl.start + stbl.headerSize, stbl.end)) {
+    if (box.type === 'stsd') stsd ??= box;
+    else if (box.type === 'ctts') ctts ??= box;
+  }
   if (!stsd) return track;
-  const payload = await walk.reader.read(
-    stsd.start + stsd.headerSize,
-    Math.min(stsd.end - stsd.start - stsd.headerSize, STSD_READ_BYTES),
-  );
+  const payload = await readPayload(walk.reader, stsd, STSD_READ_BYTES);
   // FullBox: version+flags (4), entry_count (4), then sample entries, each a box whose type is the codec.
   if (payload.length < 16 || payload.readUInt32BE(4) === 0) return track;
   track.codec = ascii(payload, 12, 4);
+  const entrySize = payload.readUInt32BE(8);
+  const entry = payload.subarray(8, 8 + Math.max(entrySize, 8));
   if (track.codec === 'mp4a') {
-    const entrySize = payload.readUInt32BE(8);
-    const entry = payload.subarray(8, 8 + Math.max(entrySize, 8));
     const objectType = esdsObjectType(entry);
     if (objectType !== undefined) track.objectType = objectType;
+  } else if (isH264(track)) {
+    const profile = avcProfile(entry);
+    if (profile !== undefined) track.avcProfile = profile;
+    if (track.handler === 'vide' && profile !== undefined && isHighProfile(profile)) {
+      const reorders = ctts ? await hasCompositionOffsets(walk.reader, ctts) : false;
+      if (reorders !== undefined) track.reordersFrames = reorders;
+    }
   }
   return track;
+}
+
+/** The first `limit` bytes of a box's payload (fewer at the end of the file or of the budget). */
+function readPayload(reader: BoundedReader, box: BoxHeader, limit: number): Promise<Buffer> {
+  return reader.read(box.start + box.headerSize, Math.min(box.end - box.start - box.headerSize, limit));
+}
+
+/** The AVCProfileIndication of the avcC box inside an `avc1`/`avc3` sample entry, or undefined if unreadable. */
+function avcProfile(entry: Buffer): number | undefined {
+  // avcC is one of the boxes after the 8-byte header and 78 bytes of VisualSampleEntry fields, not always the first
+  // (some writers put `pasp` or `colr` before it): look for it there, as esds is looked for.
+  // Its payload: configurationVersion (1, always 1), AVCProfileIndication (1).
+  const at = entry.indexOf('avcC', 8 + 78, 'latin1');
+  if (at < 0 || entry[at + 4] !== 1) return undefined;
+  return entry[at + 5];
+}
+
+/**
+ * True when one of the first runs of a ctts box has a non-zero sample_offset (composition differs from decoding
+ * order: the stream has B-frames); false when every run is zero; undefined when the runs read were all zero but more
+ * lay beyond the read bound (not conclusive). Reads at most CTTS_READ_BYTES, however large the box.
+ */
+async function hasCompositionOffsets(reader: BoundedReader, ctts: BoxHeader): Promise<boolean | undefined> {
+  const payload = await readPayload(reader, ctts, CTTS_READ_BYTES);
+  // FullBox: version+flags (4), entry_count (4), then entries of sample_count (4) and sample_offset (4).
+  if (payload.length < 8) return undefined;
+  const entries = payload.readUInt32BE(4);
+  const readable = Math.min(entries, Math.floor((payload.length - 8) / 8));
+  for (let i = 0; i < readable; i += 1) {
+    if (payload.readUInt32BE(8 + i * 8) !== 0 && payload.readUInt32BE(12 + i * 8) !== 0) return true;
+  }
+  return readable === entries ? false : undefined;
 }
 
 /** The objectTypeIndication of the esds box inside an `mp4a` sample entry, or undefined if it cannot be read. */
@@ -251,6 +329,16 @@ export function isH264(track: IsoTrack): boolean {
 /** True for an AAC sample entry (mp4a whose esds, when readable, names an AAC object type). */
 export function isAac(track: IsoTrack): boolean {
   return track.codec === 'mp4a' && (track.objectType === undefined || AAC_OBJECT_TYPES.has(track.objectType));
+}
+
+/** The name of an H.264 profile_idc: "High", "Main", "Baseline", or "profile 83". */
+export function avcProfileName(profile: number): string {
+  return HIGH_PROFILES[profile] ?? OTHER_PROFILES[profile] ?? `profile ${profile}`;
+}
+
+/** True for an H.264 profile of the High family, where B-frames do not play on Android WhatsApp. */
+export function isHighProfile(profile: number): boolean {
+  return HIGH_PROFILES[profile] !== undefined;
 }
 
 /** "HEVC (hvc1)": the codec's name and the sample entry type, for messages. */

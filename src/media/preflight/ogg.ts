@@ -1,4 +1,5 @@
-// Which codecs an Ogg file carries, from the identification packets of its first (BOS) pages.
+// Which codecs an Ogg file carries, and an Opus stream's channel count, from the identification packets of its first
+// (BOS) pages.
 //
 // Hand-written: file-type looks at a fixed offset of the first page only (right for one stream with a one-segment
 // header); this reads each beginning-of-stream page properly, so a skeleton track or a second stream is seen too.
@@ -18,16 +19,25 @@ const OGG_CODECS: ReadonlyArray<readonly [magic: string, name: string]> = [
   ['fishead\0', 'skeleton'],
 ];
 
+/** One logical stream: its codec's name, and for Opus the OpusHead channel count. */
+export interface OggStream {
+  codec: string;
+  channels?: number;
+}
+
+/** Offset of the channel count in an OpusHead packet: 'OpusHead' (8), version (1), channel count (1). */
+const OPUS_HEAD_CHANNELS = 9;
+
 /** Beginning-of-stream pages read; real files have one per stream, and a handful of streams at most. */
 const MAX_BOS_PAGES = 16;
 
 /**
- * The codec of each logical stream in the BOS pages at the start of `head` (all BOS pages precede any other page),
- * or `an unknown codec 'xxxx'` for magic it does not know; the Ogg skeleton is left out. Empty when no page could be
- * read.
+ * Each logical stream in the BOS pages at the start of `head` (all BOS pages precede any other page): its codec, or
+ * `an unknown codec 'xxxx'` for magic it does not know, and an Opus stream's channel count; the Ogg skeleton is left
+ * out. Empty when no page could be read.
  */
-export function oggStreams(head: Buffer): string[] {
-  const codecs: string[] = [];
+export function oggStreams(head: Buffer): OggStream[] {
+  const streams: OggStream[] = [];
   let position = 0;
   for (let page = 0; page < MAX_BOS_PAGES; page += 1) {
     // Page header: 'OggS', version, header_type (0x02 = BOS), granule (8), serial (4), sequence (4), CRC (4),
@@ -42,9 +52,14 @@ export function oggStreams(head: Buffer): string[] {
     const body = head.subarray(table + segments, table + segments + Math.min(bodyLength, 16));
     const magic = body.toString('latin1');
     const known = OGG_CODECS.find(([prefix]) => magic.startsWith(prefix));
-    if (!known) codecs.push(`an unknown codec '${magic.slice(0, 8).replace(/[^\x20-\x7e]/g, '?')}'`);
-    else if (known[1] !== 'skeleton') codecs.push(known[1]);
+    if (!known) {
+      streams.push({ codec: `an unknown codec '${magic.slice(0, 8).replace(/[^\x20-\x7e]/g, '?')}'` });
+    } else if (known[1] === 'Opus' && body.length > OPUS_HEAD_CHANNELS) {
+      streams.push({ codec: known[1], channels: body.readUInt8(OPUS_HEAD_CHANNELS) });
+    } else if (known[1] !== 'skeleton') {
+      streams.push({ codec: known[1] });
+    }
     position = table + segments + bodyLength;
   }
-  return codecs;
+  return streams;
 }
