@@ -38,7 +38,7 @@ try {
       contents: `import got from 'got'; import FormData from 'form-data'; import { readFileSync } from 'node:fs';
 const form = new FormData(); form.append('messaging_product', 'whatsapp'); form.append('type', 'application/pdf');
 form.append('file', readFileSync(${JSON.stringify(file)}), { filename: 'small.pdf', contentType: 'application/pdf' });
-const answer = await got.post(${JSON.stringify(`${url}/v26.0/100000000000001/media`)}, { body: form.getBuffer(), headers: { ...form.getHeaders(), authorization: 'Bearer x' }, retry: { limit: 0 } }).json();
+const answer = await got.post(${JSON.stringify(`${url}/v27.0/100000000000001/media`)}, { body: form.getBuffer(), headers: { ...form.getHeaders(), authorization: 'Bearer x' }, retry: { limit: 0 } }).json();
 if (!answer.id) process.exit(1);`,
       resolveDir: root,
       loader: 'js',

@@ -11,7 +11,7 @@ const HELP_FOOTER = `
 Environment (first found wins; a flag beats the environment, which beats the config file):
   WA_TOKEN, WHATSAPP_TOKEN, WHATSAPP_ACCESS_TOKEN, CLOUD_API_ACCESS_TOKEN   access token
   WA_PHONE_NUMBER_ID, WHATSAPP_PHONE_NUMBER_ID                             phone number ID
-  WA_API_VERSION, CLOUD_API_VERSION                                        Graph API version (default v26.0)
+  WA_API_VERSION, CLOUD_API_VERSION                                        Graph API version (default v27.0, pinned)
   WA_BASE_URL                                                              API origin (default https://graph.facebook.com)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY                                        proxy for every request
   NO_COLOR, FORCE_COLOR                                                    colours on stderr
@@ -66,7 +66,7 @@ function addConnectionOptions(command: Command): Command {
   return command
     .option('--phone-number-id <id>', 'the business phone number ID (digits)', parsePhoneNumberId)
     .option('--token-file <path>', 'read the access token from a file (- reads stdin)')
-    .option('--api-version <version>', 'Graph API version (default v26.0)')
+    .option('--api-version <version>', 'Graph API version (default v27.0, pinned)')
     .option('--base-url <url>', 'API origin (default https://graph.facebook.com)')
     .option('-c, --config <path>', 'use this config file instead of searching')
     .option('--retries <n>', 'extra tries for temporary failures (default 3; 0 = one try)', parseWholeNumber(0, 20))

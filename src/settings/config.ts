@@ -7,8 +7,11 @@ import { ConfigError } from '../errors.js';
 import { CONFIG_SEARCH_PLACES } from './config-places.js';
 import { isLoopbackHost } from './loopback.js';
 
-/** The Graph API version used when none is set: the newest Meta's changelog names (media-api.md 1). */
-export const DEFAULT_API_VERSION = 'v26.0';
+/**
+ * The Graph API version used when none is set, pinned: the newest one released (v27.0, 2026-11-04; media-api.md 1).
+ * Pinned so a run today and a run next year send the same calls; `--api-version` and WA_API_VERSION choose another.
+ */
+export const DEFAULT_API_VERSION = 'v27.0';
 export const DEFAULT_BASE_URL = 'https://graph.facebook.com';
 
 export { isLoopbackHost };
@@ -217,10 +220,10 @@ export function mergeSettings(sources: {
   };
 }
 
-/** `v26.0`, `26.0` and `V26.0` all mean v26.0; anything else is refused. */
+/** `v27.0`, `27.0` and `V27.0` all mean v27.0; anything else is refused. */
 export function normaliseApiVersion(value: string, where = 'settings'): string {
   const match = /^v?(\d+\.\d+)$/i.exec(value.trim());
-  if (!match) throw new ConfigError(`API version "${value}" from ${where} is not of the form v26.0`);
+  if (!match) throw new ConfigError(`API version "${value}" from ${where} is not of the form ${DEFAULT_API_VERSION}`);
   return `v${match[1]}`;
 }
 

@@ -53,7 +53,7 @@ describe('every supported type uploads with the right part type, filename and by
     expect(result.stdout).toBe(`${(request.responseBody as { id: string }).id}\n`);
     expect(result.stdout).toMatch(/^\d+\n$/);
     expect(request.method).toBe('POST');
-    expect(request.path).toBe(`/v26.0/${TEST_PHONE_NUMBER_ID}/media`);
+    expect(request.path).toBe(`/v27.0/${TEST_PHONE_NUMBER_ID}/media`);
     expect(request.bearerToken).toBe(TEST_TOKEN);
     expect(request.fields).toEqual({ messaging_product: 'whatsapp', type: mimeType });
     expect(request.file?.fieldName).toBe('file');
@@ -112,19 +112,19 @@ describe('settings: flag > environment > config file > default, each seen by the
     expect((await run([photo], { WA_PHONE_NUMBER_ID: other })).code).toBe(0);
     expect((await run(['--phone-number-id', TEST_PHONE_NUMBER_ID, photo], { WA_PHONE_NUMBER_ID: other })).code).toBe(0);
     expect(cli.sandbox.requests.map((r) => r.path)).toEqual([
-      `/v26.0/${third}/media`,
-      `/v26.0/${other}/media`,
-      `/v26.0/${TEST_PHONE_NUMBER_ID}/media`,
+      `/v27.0/${third}/media`,
+      `/v27.0/${other}/media`,
+      `/v27.0/${TEST_PHONE_NUMBER_ID}/media`,
     ]);
   });
 
-  it('API version: default v26.0, then config file, then environment, then flag', async () => {
+  it('API version: default v27.0, then config file, then environment, then flag', async () => {
     expect((await run([photo])).code).toBe(0);
     await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ apiVersion: 'v24.0' }));
     expect((await run([photo])).code).toBe(0);
     expect((await run([photo], { CLOUD_API_VERSION: 'v25.0' })).code).toBe(0);
     expect((await run(['--api-version', '23.0', photo], { WA_API_VERSION: 'v25.0' })).code).toBe(0);
-    expect(cli.sandbox.requests.map((r) => r.path.split('/')[1])).toEqual(['v26.0', 'v24.0', 'v25.0', 'v23.0']);
+    expect(cli.sandbox.requests.map((r) => r.path.split('/')[1])).toEqual(['v27.0', 'v24.0', 'v25.0', 'v23.0']);
   });
 
   it('token: config file, then environment (every SDK name), then --token-file, then stdin', async () => {
@@ -176,14 +176,14 @@ describe('settings: flag > environment > config file > default, each seen by the
     await mkdir(join(cli.dirs.home, '.config', 'waupload'), { recursive: true });
     await writeFile(join(cli.dirs.home, '.config', 'waupload', 'config.json'), JSON.stringify({ phoneNumberId: other }));
     expect((await run([photo], { WA_PHONE_NUMBER_ID: undefined })).code).toBe(0);
-    expect(cli.sandbox.requests[0]?.path).toBe(`/v26.0/${other}/media`);
+    expect(cli.sandbox.requests[0]?.path).toBe(`/v27.0/${other}/media`);
   });
 
   it('--config names the file to use', async () => {
     const file = join(cli.dirs.home, 'elsewhere.json');
     await writeFile(file, JSON.stringify({ phoneNumberId: other }));
     expect((await run(['--config', file, photo], { WA_PHONE_NUMBER_ID: undefined })).code).toBe(0);
-    expect(cli.sandbox.requests[0]?.path).toBe(`/v26.0/${other}/media`);
+    expect(cli.sandbox.requests[0]?.path).toBe(`/v27.0/${other}/media`);
   });
 
   it('warns about an unknown config key, naming it, and still uploads', async () => {
@@ -330,7 +330,7 @@ describe('output formats', () => {
   it('--verbose shows the requests with the token redacted', async () => {
     const result = await run(['--verbose', photo]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`POST ${cli.sandbox.url}/v26.0/${TEST_PHONE_NUMBER_ID}/media`);
+    expect(result.stderr).toContain(`POST ${cli.sandbox.url}/v27.0/${TEST_PHONE_NUMBER_ID}/media`);
     expect(result.stderr).toContain('Bearer [REDACTED]');
     expect(result.stderr).toContain('HTTP 200');
     expect(leaksToken(result)).toBe(false);

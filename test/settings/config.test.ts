@@ -30,7 +30,7 @@ describe('settings', () => {
     [{ ...base, timeout: 0 }, /timeout 0/],
     [{ ...base, token: 'two words' }, /white space/],
     [{ ...base, baseUrl: 'http://10.0.0.5:8080' }, /not loopback/],
-    [{ ...base, apiVersion: 'latest' }, /not of the form v26.0/],
+    [{ ...base, apiVersion: 'latest' }, /not of the form v27.0/],
   ])('refuses %j', (file, message) => {
     expect(() => mergeSettings({ flags: {}, env: {}, file })).toThrow(ConfigError);
     expect(() => mergeSettings({ flags: {}, env: {}, file })).toThrow(message);
