@@ -3,8 +3,7 @@
 // Signatures come from file-type on the first 64 KB of the file. The hand-written readers under preflight/ cover
 // what no library reads without decoding or buffering the file: Ogg stream codecs and Opus channels, PNG/JPEG depth,
 // WebP size and animation flag, MP4 box order, track codecs and H.264 profile and B-frames, and the zip central
-// directory. Every read is positional and bounded
-// (preflight/reader.ts), so a 95 MB file costs no more than a small one.
+// directory. Every read is positional and bounded (preflight/reader.ts), so a 95 MB file costs no more than a small one.
 import { open } from 'node:fs/promises';
 import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
 import {

@@ -208,6 +208,14 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     expect(cli.sandbox.requests[0]?.file?.filename).toBe('deep.png');
   });
 
+  it('the index-last rule holds whatever the extension\'s case: CLIP.3GP under --strict is refused, nothing sent', async () => {
+    const path = await copyAs('problem/video-moov-at-end.3gp', 'CLIP.3GP');
+    const result = await run(['--strict', path]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`error: refused under --strict: 3GP video has its index (moov) after the media data (mdat) ${FASTSTART} (${path})`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
   it('warnings stay on stderr under --quiet', async () => {
     const path = join(FIXTURES, 'problem/vorbis.ogg');
     const result = await run(['--quiet', path]);
@@ -330,6 +338,7 @@ describe('.opus goes up as audio/ogg named .ogg, never audio/opus', () => {
     ['VOICE.OPUS (upper case)', async () => copyAs('valid/voice.opus', 'VOICE.OPUS'), ['--strict'], 'VOICE.ogg', undefined],
     ['--type audio/opus', async () => join(FIXTURES, 'valid/voice.opus'), ['--strict', '--type', 'audio/opus'], 'voice.ogg', undefined],
     ['Vorbis named .opus (warns, still audio/ogg)', async () => copyAs('problem/vorbis.ogg', 'old.opus'), [], 'old.ogg', `Ogg audio is Vorbis, not Opus ${UNDELIVERABLE}`],
+    ['stereo Opus named .opus (warns, still audio/ogg)', async () => copyAs('problem/voice-stereo.ogg', 'duet.opus'), [], 'duet.ogg', `Opus audio has 2 channels, not 1 ${MONO_OPUS}`],
   ];
   it.each(table)('%s', async (_name, make, extraArgs, filename, warning) => {
     const path = await make();
