@@ -1,10 +1,12 @@
 // The command line: the commander program, and the only place that knows argv, the process, signals and exit codes.
 
+import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { firstOperandIndex, nearMissOf, placeOptionsAfterCommand } from './command-line.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './commands/completion.js';
-import { ExitCode, WaUploadError, redactSecrets } from './errors.js';
+import { ExitCode, UsageError, WaUploadError, redactSecrets } from './errors.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media/media-types.js';
-import type { ConnectionFlags, DownloadFlags, ProcessContext, SandboxFlags, UploadFlags } from './commands/context.js';
+import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext, SandboxFlags, UploadFlags } from './commands/context.js';
 import { VERSION } from './version.js';
 
 const HELP_FOOTER = `
@@ -61,7 +63,7 @@ function parsePhoneNumberId(value: string): string {
   return value.trim();
 }
 
-/** The options shared by every command that talks to the API. */
+/** The options shared by every command that talks to the API: defined once, added to the upload and to each API command. */
 function addConnectionOptions(command: Command): Command {
   return command
     .option('--phone-number-id <id>', 'the business phone number ID (digits)', parsePhoneNumberId)
@@ -79,13 +81,26 @@ function addConnectionOptions(command: Command): Command {
     .option('--no-color', 'no colours (also NO_COLOR)');
 }
 
+/** Help and version, on every command: `wa-upload info --help` and `wa-upload delete --version` work like the root's. */
+function addStandardOptions(command: Command): Command {
+  return command.version(VERSION, '-V, --version', 'print the version').helpOption('-h, --help', 'show this help');
+}
+
+/**
+ * A command that talks to the API about media IDs (`info`, `download`, `delete`, …): the connection options, help and
+ * version, and one or more IDs. Add the command's own options and its action to what this returns.
+ */
+export function addApiCommand(program: Command, name: string, description: string): Command {
+  return addConnectionOptions(addStandardOptions(program.command(name).argument('<media-id>').description(description)));
+}
+
 /** What each command runs once commander has parsed its flags; resolves with the exit code. */
 export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
   sandbox: (flags: SandboxFlags) => Promise<number>;
   info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
   download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
-  delete: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
+  delete: (mediaId: string, flags: DeleteFlags) => Promise<number>;
   completion: (shell: CompletionShell, program: Command) => Promise<number>;
 }
 
@@ -95,16 +110,15 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
   const program = new Command('wa-upload');
   program
     .description('Upload files to the WhatsApp Cloud API and print their media IDs.')
-    .usage('[options] <file...>')
-    .version(VERSION, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show this help')
+    .usage('[options] <file...>\n       wa-upload <command> [options] <media-id>')
     .argument('[files...]', 'files to upload (- reads stdin; needs --type)')
-    .showHelpAfterError('(run wa-upload --help for usage)')
-    // Root options belong to the upload; each subcommand parses its own (`wa-upload info --json ID`).
+    // Each command parses its own options; main() first moves options typed before a command after it.
     .enablePositionalOptions()
+    // Errors are reported by main() in wa-upload's own form (error: … / hint: …), not by commander.
     .exitOverride()
+    .configureOutput({ outputError: () => undefined })
     .addHelpText('after', HELP_FOOTER);
-  addConnectionOptions(program)
+  addConnectionOptions(addStandardOptions(program))
     .addOption(new Option('--type <mime>', 'send this MIME type instead of the detected one').argParser(parseMediaType))
     .option('--filename <name>', 'part filename for stdin uploads')
     .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
@@ -116,8 +130,7 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
       result.exitCode = await handlers.upload(files, flags);
     });
 
-  program
-    .command('sandbox')
+  addStandardOptions(program.command('sandbox'))
     .description('run the local stand-in of the media API and print the settings that point wa-upload at it')
     .option('--port <n>', 'port to listen on (default: a free one)', parseWholeNumber(0, 65535))
     .option('--host <host>', 'loopback address to listen on (default 127.0.0.1)')
@@ -128,34 +141,141 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
       result.exitCode = await handlers.sandbox(flags);
     });
 
-  addConnectionOptions(program.command('info').argument('<media-id>').description('show a media ID\'s URL, MIME type, sha256 and size')).action(
-    async (mediaId: string, flags: ConnectionFlags) => {
-      result.exitCode = await handlers.info(mediaId, flags);
-    },
-  );
-  addConnectionOptions(
-    program
-      .command('download')
-      .argument('<media-id>')
-      .description('download a media ID\'s bytes, checked against its sha256 (no partial file is left behind)')
-      .option('-o, --output <path>', 'where to write (- for stdout; default <media-id>.<ext> here)')
-      .option('-f, --force', 'replace an existing file'),
-  ).action(async (mediaId: string, flags: DownloadFlags) => {
-    result.exitCode = await handlers.download(mediaId, flags);
+  addApiCommand(program, 'info', 'show a media ID\'s URL, MIME type, sha256 and size').action(async (mediaId: string, flags: ConnectionFlags) => {
+    result.exitCode = await handlers.info(mediaId, flags);
   });
-  addConnectionOptions(program.command('delete').argument('<media-id>').description('delete a media ID')).action(
-    async (mediaId: string, flags: ConnectionFlags) => {
+  addApiCommand(program, 'download', 'download a media ID\'s bytes, checked against its sha256 (no partial file is left behind)')
+    .option('-o, --output <path>', 'where to write (- for stdout; default <media-id>.<ext> here)')
+    .option('-f, --force', 'replace an existing file')
+    .action(async (mediaId: string, flags: DownloadFlags) => {
+      result.exitCode = await handlers.download(mediaId, flags);
+    });
+  addApiCommand(program, 'delete', 'delete a media ID')
+    .option('--dry-run', 'check the settings and say what would be deleted; delete nothing (no network)')
+    .action(async (mediaId: string, flags: DeleteFlags) => {
       result.exitCode = await handlers.delete(mediaId, flags);
-    },
-  );
-  program
-    .command('completion')
+    });
+  addStandardOptions(program.command('completion'))
     .description('print a shell completion script (bash, zsh or fish)')
     .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
     .action(async (shell: CompletionShell) => {
       result.exitCode = await handlers.completion(shell, program);
     });
+  // `wa-upload help [command]`: help with exit 0 and no settings needed (last, so that no command inherits it).
+  program.helpCommand('help [command]', 'show help for wa-upload or one of its commands');
   return { program, result };
+}
+
+/** Every option flag of the program and its commands that reads a value (`-o`, `--output`, `--port`, …). */
+function valueFlagsOf(program: Command): Set<string> {
+  const flags = new Set<string>();
+  for (const command of [program, ...program.commands]) {
+    for (const option of command.options) {
+      if (!option.required && !option.optional) continue;
+      if (option.short) flags.add(option.short);
+      if (option.long) flags.add(option.long);
+    }
+  }
+  return flags;
+}
+
+/** The names people may type as the first word: the commands and `help`. */
+function commandNamesOf(program: Command): string[] {
+  return [...program.commands.map((c) => c.name()), 'help'];
+}
+
+/**
+ * The arguments commander should parse: options typed before a command moved after it (so the command honours or
+ * refuses them), and a first word that is a near-miss of a command refused as a usage error, unless it is a file
+ * that exists and is not a near-miss (see the README: "Commands and files").
+ */
+export function commandLineFor(args: readonly string[], program: Command, fileExists: (path: string) => boolean): { args: string[]; command: string | undefined } {
+  const valueFlags = valueFlagsOf(program);
+  const names = commandNamesOf(program);
+  const index = firstOperandIndex(args, (flag) => valueFlags.has(flag));
+  const word = index >= 0 ? args[index]! : undefined;
+  if (word !== undefined && names.includes(word)) {
+    if (word === 'help') {
+      const topic = args[index + 1];
+      if (topic !== undefined && !topic.startsWith('-') && !names.includes(topic)) {
+        throw new UsageError(`there is no command ${topic}`, `commands: ${names.join(', ')}; run wa-upload --help`);
+      }
+      return { args: ['help', ...(topic !== undefined && !topic.startsWith('-') ? [topic] : [])], command: 'help' };
+    }
+    return { args: placeOptionsAfterCommand(args, (flag) => valueFlags.has(flag), (w) => names.includes(w)), command: word };
+  }
+  if (word !== undefined) {
+    const near = nearMissOf(word, names);
+    if (near !== undefined && !word.includes('/') && !word.includes('.')) {
+      if (fileExists(word)) {
+        throw new UsageError(
+          `${word} is a file here and also looks like the command ${near}`,
+          `to upload the file write ./${word}; for the command spell it ${near}`,
+        );
+      }
+      throw new UsageError(`unknown command ${word}`, `did you mean ${near}? (run wa-upload --help for the commands)`);
+    }
+  }
+  return { args: [...args], command: undefined };
+}
+
+/** Flags people try that wa-upload leaves out on purpose, and what to do instead. */
+const MISSING_FLAG_HINTS: Record<string, string> = {
+  '--token':
+    'there is no --token flag by design (a command line is visible to every user of the machine): set WA_TOKEN, or pass --token-file PATH (- reads stdin)',
+  '--access-token': 'there is no --access-token flag by design: set WA_TOKEN, or pass --token-file PATH (- reads stdin)',
+  '--phone': 'the flag is --phone-number-id (the ID of the business phone number, not the number itself; or set WA_PHONE_NUMBER_ID)',
+  '--phone-number': 'the flag is --phone-number-id (the ID of the business phone number, not the number itself; or set WA_PHONE_NUMBER_ID)',
+  '--app-id': 'wa-upload needs no app ID: only an access token (WA_TOKEN or --token-file) and --phone-number-id',
+  '--app-secret': 'wa-upload needs no app secret: only an access token (WA_TOKEN or --token-file) and --phone-number-id',
+};
+
+/** A commander parse error in wa-upload's own form: `error: <what>` and a `hint:`, naming the command it concerns. */
+export function usageErrorFor(error: CommanderError, program: Command, command: string | undefined): UsageError {
+  const where = command ? `wa-upload ${command}` : 'wa-upload';
+  const helpHint = `run ${where} --help`;
+  const text = error.message.replace(/^error: /, '');
+  switch (error.code) {
+    case 'commander.unknownOption': {
+      const flag = /unknown option '([^']+)'/.exec(text)?.[1] ?? text;
+      const name = flag.split('=')[0]!;
+      const suggestion = /\(Did you mean (\S+)\?\)/.exec(text)?.[1];
+      const owners = [program, ...program.commands].filter((c) => c.options.some((o) => o.long === name || o.short === name));
+      const missing = MISSING_FLAG_HINTS[name];
+      const subject = command ? `${command} does not take ${name}` : `unknown option ${name}`;
+      if (missing) return new UsageError(command ? subject : `there is no option ${name}`, missing);
+      if (suggestion) return new UsageError(subject, `did you mean ${suggestion}? (${helpHint})`);
+      if (owners.length > 0) {
+        const names = owners.map((c) => (c === program ? 'uploads (wa-upload [options] <file...>)' : `wa-upload ${c.name()}`));
+        return new UsageError(subject, `${name} belongs to ${names.join(' and ')}; ${helpHint}`);
+      }
+      return new UsageError(subject, helpHint);
+    }
+    case 'commander.invalidArgument': {
+      const option = /^option '([^']+)' argument '([^']*)' is invalid\. (.*)$/s.exec(text);
+      if (option) return new UsageError(`${option[2]} is not a valid value for ${longFlagOf(option[1]!)}: ${option[3]}`, helpHint);
+      const argument = /^command-argument value '([^']*)' is invalid for argument '([^']+)'\. (.*)$/s.exec(text);
+      if (argument) return new UsageError(`${argument[1]} is not a valid ${argument[2]}`, argument[3]);
+      return new UsageError(text, helpHint);
+    }
+    case 'commander.optionMissingArgument': {
+      const flags = /^option '([^']+)' argument missing/.exec(text)?.[1] ?? '';
+      return new UsageError(`${longFlagOf(flags)} needs a value`, `write ${flags.replace(/^-\w, /, '')}; ${helpHint}`);
+    }
+    case 'commander.missingArgument': {
+      const name = /missing required argument '([^']+)'/.exec(text)?.[1] ?? 'argument';
+      return new UsageError(`no ${name} given`, `write ${where} <${name}>; ${helpHint}`);
+    }
+    case 'commander.excessArguments':
+      return new UsageError(text.replace(/ for '[^']+'/, command ? ` for ${command}` : ''), helpHint);
+    default:
+      return new UsageError(text.split('\n')[0]!, helpHint);
+  }
+}
+
+/** `--retries` from `--retries <n>` or `-c, --config <path>`. */
+function longFlagOf(flags: string): string {
+  return /--[\w-]+/.exec(flags)?.[0] ?? flags;
 }
 
 /** Runs the CLI with these arguments; sets process.exitCode (never process.exit, so output flushes). */
@@ -183,13 +303,20 @@ export async function main(argv: string[]): Promise<void> {
       return ExitCode.ok;
     },
   });
+  let command: string | undefined;
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const line = commandLineFor(argv, program, (path) => existsSync(path));
+    command = line.command;
+    await program.parseAsync(line.args, { from: 'user' });
     process.exitCode = result.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
-      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (error.exitCode === 0) {
+        process.exitCode = ExitCode.ok;
+        return;
+      }
+      process.exitCode = reportCrash(usageErrorFor(error, program, command));
       return;
     }
     process.exitCode = reportCrash(error);
@@ -202,7 +329,7 @@ function completionSpecOf(program: Command): CompletionSpec {
     [...command.options.map((o) => o.long).filter((l): l is string => Boolean(l)), '--help'];
   return {
     program: 'wa-upload',
-    rootOptions: [...longs(program), '--version'],
+    rootOptions: longs(program),
     commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), options: longs(c) })),
   };
 }

@@ -78,10 +78,17 @@ export class Reporter {
       return;
     }
     if ('dryRun' in outcome) {
-      this.writeOut(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
+      // Not data: a dry run uploads nothing, so stdout stays empty for scripts (--json gets the object above).
+      this.info(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
       return;
     }
     this.writeOut(this.options.multiple ? `${outcome.id}\t${outcome.file}` : outcome.id);
+  }
+
+  /** What a command did or would do, for people (stderr, not under --quiet) or as one JSON object on stdout (--json). */
+  notice(text: string, json: Record<string, unknown>): void {
+    if (this.options.json) this.writeOut(JSON.stringify(json));
+    else this.info(text);
   }
 
   /** A line of data on stdout (text mode) or one JSON object (--json), written as is: callers redact server-supplied text. */

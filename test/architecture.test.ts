@@ -56,7 +56,8 @@ function layerOf(file: string): string {
  * cli → commands → (upload, settings, media, graph, output, sandbox) → errors, version.
  */
 const ALLOWED: Record<string, string[]> = {
-  cli: ['commands', 'media', 'errors', 'version'],
+  cli: ['command-line', 'commands', 'media', 'errors', 'version'],
+  'command-line': [],
   index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
   commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version'],
   upload: ['graph', 'media', 'settings', 'errors'],

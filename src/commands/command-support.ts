@@ -81,7 +81,8 @@ export async function loadSettings(
   }
   reporter.verbose(
     `settings: token from ${config.sources.token ?? 'command line'} (redacted), phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, ` +
-      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s` +
+      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s, ` +
+      `retry delay ${config.retryDelayMs / 1000} s, max retry wait ${config.maxRetryWaitMs / 1000} s` +
       (file ? `, config file ${file.path}` : ', no config file'),
   );
   return config;

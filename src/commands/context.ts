@@ -50,6 +50,11 @@ export interface DownloadFlags extends ConnectionFlags {
   force?: boolean;
 }
 
+/** Flags of `delete`. */
+export interface DeleteFlags extends ConnectionFlags {
+  dryRun?: boolean;
+}
+
 /** What the sandbox command's flags hold. */
 export interface SandboxFlags {
   port?: number;

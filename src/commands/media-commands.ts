@@ -3,7 +3,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
-import type { ConnectionFlags, DownloadFlags, ProcessContext } from './context.js';
+import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
 import { createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
 import { downloadToFile } from '../graph/download-to-file.js';
 import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
@@ -52,11 +52,15 @@ export function runInfoCommand(mediaId: string, flags: ConnectionFlags, context:
   });
 }
 
-/** `wa-upload delete <media-id>`. */
-export function runDeleteCommand(mediaId: string, flags: ConnectionFlags, context: ProcessContext): Promise<number> {
+/** `wa-upload delete <media-id>`; with --dry-run the settings are checked and nothing is sent. */
+export function runDeleteCommand(mediaId: string, flags: DeleteFlags, context: ProcessContext): Promise<number> {
   return runMediaCommand(mediaId, flags, context, async (graph, reporter) => {
+    if (flags.dryRun) {
+      reporter.notice(`would delete ${mediaId}`, { id: mediaId, dryRun: true });
+      return;
+    }
     await deleteMedia(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
-    reporter.data(`deleted ${mediaId}`, { id: mediaId, deleted: true });
+    reporter.notice(`deleted ${mediaId}`, { id: mediaId, deleted: true });
   });
 }
 

@@ -100,7 +100,9 @@ describe('info, download and delete', () => {
     const id = await upload(photo);
     const deleted = await run(['delete', id]);
     expect(deleted.code).toBe(0);
-    expect(deleted.stdout.trim()).toBe(`deleted ${id}`);
+    // The confirmation is for people (stderr); stdout carries data only.
+    expect(deleted.stdout).toBe('');
+    expect(deleted.stderr.trim()).toBe(`deleted ${id}`);
     expect(cli.sandbox.requests.at(-1)?.method).toBe('DELETE');
     const after = await run(['info', id]);
     expect(after.code).toBe(5);

@@ -419,9 +419,9 @@ describe('reporting: --json, --dry-run, and batches', () => {
     const result = await run(['--dry-run', vorbis, pngNamedJpg, photo]);
     expect(result.code).toBe(0);
     expect(warningLines(result.stderr).sort()).toEqual([`warning: ${pngNamedJpg}: ${pngWarning}`, `warning: ${vorbis}: ${vorbisWarning}`].sort());
-    expect(result.stdout).toContain(`would upload ${vorbis} as audio/ogg (audio, `);
-    expect(result.stdout).toContain(`would upload ${pngNamedJpg} as image/png (image, 520 bytes, filename png-named.png)`);
-    expect(result.stdout).toContain(`would upload ${photo} as image/jpeg (image, `);
+    expect(result.stderr).toContain(`would upload ${vorbis} as audio/ogg (audio, `);
+    expect(result.stderr).toContain(`would upload ${pngNamedJpg} as image/png (image, 520 bytes, filename png-named.png)`);
+    expect(result.stderr).toContain(`would upload ${photo} as image/jpeg (image, `);
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 

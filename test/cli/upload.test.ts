@@ -317,8 +317,8 @@ describe('output formats', () => {
   it('--dry-run checks every file, says what it would send, and sends nothing', async () => {
     const ok = await run(['--dry-run', photo, pdf]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain(`would upload ${photo} as image/jpeg`);
-    expect(ok.stdout).toContain(`would upload ${pdf} as application/pdf`);
+    expect(ok.stderr).toContain(`would upload ${photo} as image/jpeg`);
+    expect(ok.stderr).toContain(`would upload ${pdf} as application/pdf`);
     const bad = await run(['--dry-run', '--json', photo, 'gone.png']);
     expect(bad.code).toBe(4);
     const lines = bad.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -352,9 +352,9 @@ describe('output formats', () => {
   });
 
   it.each([
-    [['--frobnicate', 'x.jpg'], /unknown option '--frobnicate'/],
+    [['--frobnicate', 'x.jpg'], /^error: unknown option --frobnicate\nhint: run wa-upload --help/],
     [[], /no file given/],
-    [['--concurrency', 'lots', 'x.jpg'], /--concurrency <n>' argument 'lots' is invalid/],
+    [['--concurrency', 'lots', 'x.jpg'], /^error: lots is not a valid value for --concurrency: expected a whole number from 1 to 64\n/],
     [['--timeout', '0', 'x.jpg'], /above 0/],
   ])('usage errors exit 2: %j', async (args, message) => {
     const result = await run(args as string[]);
@@ -433,8 +433,8 @@ describe('the built-in sandbox', () => {
     await copyFile(join(FIXTURES, 'valid/photo.jpg'), path);
     const result = await runCli(['--sandbox', '--dry-run', path], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`would upload ${path} as image/jpeg (image, 11.5 KB, filename sandbox-token.jpg)\n`);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(`would upload ${path} as image/jpeg (image, 11.5 KB, filename sandbox-token.jpg)\n`);
+    expect(result.stdout).toBe('');
   });
 
   it('`wa-upload sandbox` runs alone and prints the settings that point wa-upload at it', async () => {

@@ -1,0 +1,335 @@
+// The command line as people type it: every option in every position is honoured or refused by name (exit 2), never ignored.
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES, TEST_PHONE_NUMBER_ID, TEST_TOKEN, runCli, type CliRun } from '../helpers/run-cli.js';
+import type { RecordedRequest } from '../../src/sandbox/server.js';
+
+const cli = useCliSandbox();
+const photo = join(FIXTURES, 'valid/photo.jpg');
+const VERSION = (JSON.parse(await readFile(join(FIXTURES, '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+type CommandName = 'upload' | 'info' | 'download' | 'delete';
+const API_COMMANDS: CommandName[] = ['info', 'download', 'delete'];
+const ALL_COMMANDS: CommandName[] = ['upload', ...API_COMMANDS];
+
+/** Puts a media ID into the sandbox the way an upload would, without spawning the CLI. */
+async function seedMedia(): Promise<string> {
+  const form = new FormData();
+  form.append('messaging_product', 'whatsapp');
+  form.append('type', 'image/jpeg');
+  form.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+  const response = await fetch(`${cli.sandbox.url}/v26.0/${TEST_PHONE_NUMBER_ID}/media`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+  });
+  const { id } = (await response.json()) as { id: string };
+  cli.sandbox.reset();
+  return id;
+}
+
+/** The command's words around the options: [before the command word, the command word, its operand]. */
+function commandWords(command: CommandName, id: string): string[] {
+  return command === 'upload' ? [photo] : [command, id];
+}
+
+/** Every place an option can stand for this command. */
+function positions(command: CommandName): { name: string; place: (words: string[], options: string[]) => string[] }[] {
+  if (command === 'upload') {
+    return [
+      { name: 'before the file', place: (w, o) => [...o, ...w] },
+      { name: 'after the file', place: (w, o) => [...w, ...o] },
+    ];
+  }
+  return [
+    { name: 'before the command', place: (w, o) => [...o, ...w] },
+    { name: 'between the command and the ID', place: (w, o) => [w[0]!, ...o, ...w.slice(1)] },
+    { name: 'after the ID', place: (w, o) => [...w, ...o] },
+  ];
+}
+
+interface ProbeContext {
+  id: string;
+  command: CommandName;
+  cwd: string;
+}
+
+/** An option, what the run needs for its effect to show, and how to see that it was honoured. */
+interface Probe {
+  option: string;
+  args: string[];
+  commands: CommandName[];
+  env?: Record<string, string | undefined>;
+  setup?: (context: ProbeContext) => Promise<void>;
+  check: (run: CliRun, requests: RecordedRequest[], context: ProbeContext) => Promise<void> | void;
+}
+
+const OTHER_PHONE = '106540352240001';
+const settingsLine = (run: CliRun): string => run.stderr.split('\n').find((l) => l.startsWith('verbose: settings:')) ?? '';
+const phoneOf = (request: RecordedRequest): string | undefined => request.query.phone_number_id ?? /^\/v[\d.]+\/(\d+)\/media$/.exec(request.path)?.[1];
+
+const PROBES: Probe[] = [
+  {
+    option: '--phone-number-id',
+    args: ['--phone-number-id', OTHER_PHONE],
+    commands: ALL_COMMANDS,
+    env: { WA_PHONE_NUMBER_ID: undefined },
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
+    },
+  },
+  {
+    option: '--token-file',
+    args: ['--token-file', 'token.txt'],
+    commands: ALL_COMMANDS,
+    env: { WA_TOKEN: 'EAAnotTheRightTokenAtAll0000' },
+    setup: async ({ cwd }) => writeFile(join(cwd, 'token.txt'), `${TEST_TOKEN}\n`, { mode: 0o600 }),
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.every((r) => r.bearerToken === TEST_TOKEN)).toBe(true);
+    },
+  },
+  {
+    option: '--api-version',
+    args: ['--api-version', 'v99.0'],
+    commands: ALL_COMMANDS,
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(requests[0]!.path).toMatch(/^\/v99\.0\//);
+    },
+  },
+  {
+    option: '--base-url',
+    args: ['--base-url', 'SANDBOX'],
+    commands: ALL_COMMANDS,
+    // The environment points at a closed port: only the flag reaches the sandbox (and carries the token there).
+    env: { WA_BASE_URL: 'http://127.0.0.1:9' },
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(requests.length).toBeGreaterThan(0);
+    },
+  },
+  ...(['-c', '--config'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag, 'settings.json'],
+      commands: ALL_COMMANDS,
+      env: { WA_PHONE_NUMBER_ID: undefined },
+      setup: async ({ cwd }) => writeFile(join(cwd, 'settings.json'), JSON.stringify({ phoneNumberId: OTHER_PHONE })),
+      check: (run, requests) => {
+        expect(run.code).toBe(0);
+        expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
+      },
+    }),
+  ),
+  {
+    option: '--retries',
+    args: ['--retries', '0'],
+    commands: ALL_COMMANDS,
+    // One temporary failure: the default (3 retries) would recover, --retries 0 gives up after the one try.
+    setup: async () => cli.sandbox.injectFault({ status: 503, graphCode: 2, isTransient: true, match: 'any' }),
+    check: (run, requests) => {
+      expect(run.code).toBe(7);
+      expect(requests).toHaveLength(1);
+    },
+  },
+  ...(
+    [
+      ['--timeout', '7', 'timeout 7 s'],
+      ['--retry-delay', '0.25', 'retry delay 0.25 s'],
+      ['--max-retry-wait', '9', 'max retry wait 9 s'],
+    ] as const
+  ).map(
+    ([flag, value, shown]): Probe => ({
+      option: flag,
+      args: [flag, value, '--verbose'],
+      commands: ALL_COMMANDS,
+      check: (run) => {
+        expect(run.code).toBe(0);
+        expect(settingsLine(run)).toContain(shown);
+      },
+    }),
+  ),
+  {
+    option: '--json',
+    args: ['--json'],
+    commands: ALL_COMMANDS,
+    check: (run, _requests, { id, command }) => {
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const object = JSON.parse(lines[0]!) as Record<string, unknown>;
+      if (command !== 'upload') expect(object.id).toBe(id);
+      else expect(String(object.id)).toMatch(/^\d+$/);
+    },
+  },
+  ...(['-q', '--quiet'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag],
+      commands: ALL_COMMANDS,
+      check: (run, requests, { command }) => {
+        expect(run.code).toBe(0);
+        expect(run.stderr).toBe('');
+        if (command === 'delete') expect(requests.at(-1)?.method).toBe('DELETE');
+      },
+    }),
+  ),
+  ...(['-v', '--verbose'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag],
+      commands: ALL_COMMANDS,
+      check: (run) => {
+        expect(run.code).toBe(0);
+        expect(run.stderr).toContain('verbose: settings:');
+        expect(run.stderr).toContain('verbose: ');
+      },
+    }),
+  ),
+  {
+    option: '--no-color',
+    args: ['--no-color'],
+    commands: ALL_COMMANDS,
+    env: { FORCE_COLOR: '1' },
+    // An unknown key in the config file: a (yellow, without the flag) warning.
+    setup: async ({ cwd }) => writeFile(join(cwd, '.waupload.json'), JSON.stringify({ colour: 'blue' })),
+    check: (run) => {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain('warning:');
+      expect(run.stderr).not.toContain('\u001b[');
+    },
+  },
+  {
+    option: '--dry-run',
+    args: ['--dry-run'],
+    commands: ['upload', 'delete'],
+    check: (run, requests, { id, command }) => {
+      expect(run.code).toBe(0);
+      expect(requests).toHaveLength(0);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(command === 'delete' ? `would delete ${id}` : `would upload ${photo}`);
+    },
+  },
+  ...(['-o', '--output'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag, 'copy.jpg'],
+      commands: ['download'],
+      check: async (run, _requests, { cwd }) => {
+        expect(run.code).toBe(0);
+        expect(await readFile(join(cwd, 'copy.jpg'))).toEqual(await readFile(photo));
+      },
+    }),
+  ),
+  ...(['-f', '--force'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag],
+      commands: ['download'],
+      setup: async ({ cwd, id }) => writeFile(join(cwd, `${id}.jpg`), 'an older file'),
+      check: async (run, _requests, { cwd, id }) => {
+        expect(run.code).toBe(0);
+        expect(await readFile(join(cwd, `${id}.jpg`))).toEqual(await readFile(photo));
+      },
+    }),
+  ),
+  ...(['-V', '--version'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag],
+      commands: ALL_COMMANDS,
+      check: (run, requests) => {
+        expect(run.code).toBe(0);
+        expect(run.stdout).toBe(`${VERSION}\n`);
+        expect(requests).toHaveLength(0);
+      },
+    }),
+  ),
+  ...(['-h', '--help'] as const).map(
+    (flag): Probe => ({
+      option: flag,
+      args: [flag],
+      commands: ALL_COMMANDS,
+      check: (run, requests, { command }) => {
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(command === 'upload' ? /^Usage: wa-upload \[options\] <file\.\.\.>/ : new RegExp(`^Usage: wa-upload ${command} \\[options\\]`));
+        expect(requests).toHaveLength(0);
+      },
+    }),
+  ),
+];
+
+const HONOURED = PROBES.flatMap((probe) =>
+  probe.commands.flatMap((command) => positions(command).map((position) => ({ probe, command, position, label: `${command}: ${probe.option} ${position.name}` }))),
+);
+
+describe('every option in every position is honoured', () => {
+  it.each(HONOURED)('$label', async ({ probe, command, position }) => {
+    const id = command === 'upload' ? '' : await seedMedia();
+    const context: ProbeContext = { id, command, cwd: cli.dirs.cwd };
+    await probe.setup?.(context);
+    const options = probe.args.map((a) => (a === 'SANDBOX' ? cli.sandbox.url : a));
+    const run = await cli.run(position.place(commandWords(command, id), options), { env: probe.env ?? {} });
+    await probe.check(run, cli.sandbox.requests, context);
+  });
+});
+
+/** Options that mean nothing for some command, with a value when they take one. */
+const FOREIGN: { args: string[]; refusedBy: CommandName[] | 'sandbox' }[] = [
+  { args: ['--type', 'image/jpeg'], refusedBy: API_COMMANDS },
+  { args: ['--filename', 'x.jpg'], refusedBy: API_COMMANDS },
+  { args: ['--concurrency', '2'], refusedBy: API_COMMANDS },
+  { args: ['--strict'], refusedBy: API_COMMANDS },
+  { args: ['--reuse'], refusedBy: API_COMMANDS },
+  { args: ['--sandbox'], refusedBy: API_COMMANDS },
+  { args: ['--dry-run'], refusedBy: ['info', 'download'] },
+  { args: ['-o', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
+  { args: ['--output', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
+  { args: ['-f'], refusedBy: ['upload', 'info', 'delete'] },
+  { args: ['--force'], refusedBy: ['upload', 'info', 'delete'] },
+  { args: ['--port', '8080'], refusedBy: 'sandbox' },
+  { args: ['--host', '127.0.0.1'], refusedBy: 'sandbox' },
+  { args: ['--delay', '10'], refusedBy: 'sandbox' },
+  { args: ['--token', 'abc'], refusedBy: 'sandbox' },
+  { args: ['--no-store'], refusedBy: 'sandbox' },
+];
+
+const REFUSED = FOREIGN.flatMap(({ args, refusedBy }) =>
+  (refusedBy === 'sandbox' ? ALL_COMMANDS : refusedBy).flatMap((command) =>
+    positions(command).map((position) => ({ args, command, position, label: `${command}: ${args[0]} ${position.name}` })),
+  ),
+);
+
+describe('an option that means nothing for a command is refused by name, wherever it stands', () => {
+  it.concurrent.each(REFUSED)('$label', async ({ args, command, position }) => {
+    // No sandbox needed: nothing may be sent. The base URL is a closed port, so a request would also fail loudly.
+    const run = await runCli(position.place(commandWords(command, '123456789'), args), {
+      env: { WA_TOKEN: TEST_TOKEN, WA_PHONE_NUMBER_ID: TEST_PHONE_NUMBER_ID, WA_BASE_URL: 'http://127.0.0.1:9', WA_RETRIES: '0' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`^error: .*${args[0]}`));
+    expect(run.stderr).toMatch(/\nhint: /);
+  });
+});
+
+describe('--dry-run delete never deletes', () => {
+  it('the media is still there after a dry run, and goes with a real delete', async () => {
+    const id = await seedMedia();
+    const dry = await cli.run(['--dry-run', 'delete', id]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toBe(`would delete ${id}\n`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+    const info = await cli.run(['info', id]);
+    expect(info.code).toBe(0);
+    const json = await cli.run(['delete', id, '--dry-run', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({ id, dryRun: true });
+    expect(cli.sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+  });
+});
