@@ -69,9 +69,9 @@ describe('npm pack', () => {
     expect(packedFiles.some((p) => /^(test|fixtures|src|bench|scripts)\//.test(p))).toBe(false);
   });
 
-  it('says Node >= 20 and has no runtime dependencies (everything is bundled)', async () => {
+  it('says Node >= 20.19 and has no runtime dependencies (everything is bundled)', async () => {
     const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'wa-upload', 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest.engines).toEqual({ node: '>=20' });
+    expect(manifest.engines).toEqual({ node: '>=20.19.0' });
     expect(manifest.dependencies).toBeUndefined();
     const notices = await readFile(join(project, 'node_modules', 'wa-upload', 'dist', 'THIRD_PARTY_NOTICES'), 'utf8');
     for (const name of ['got@', 'commander@', 'form-data@', 'cosmiconfig@', 'chalk@', 'ora@', 'mime-types@']) expect(notices).toContain(name);
