@@ -170,6 +170,13 @@ export function mergeSettings(sources: {
   const where = (key: string): string => origin[key] ?? 'default';
 
   const token = merged.token;
+  // Both missing: one run names both, so a new user fixes the setup in one go.
+  if (!token && !merged.phoneNumberId) {
+    throw new ConfigError(
+      'no access token and no phone number ID',
+      `set ${ENV_NAMES.token[0]} and ${ENV_NAMES.phoneNumberId[0]} (or pass --token-file PATH and --phone-number-id ID, or put "token" and "phoneNumberId" in .waupload.json); try --sandbox to see it work without an account`,
+    );
+  }
   if (!token) {
     throw new ConfigError(
       'no access token',

@@ -333,3 +333,80 @@ describe('--dry-run delete never deletes', () => {
     expect(cli.sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
   });
 });
+
+describe('a misspelt command is a usage error with a suggestion', () => {
+  it.each([
+    ['downlaod', 'download'],
+    ['inof', 'info'],
+    ['delet', 'delete'],
+    ['sandbx', 'sandbox'],
+    ['completoin', 'completion'],
+    ['hepl', 'help'],
+    ['INFO', 'info'],
+  ])('%s → did you mean %s?', async (word, command) => {
+    const run = await cli.run([word, '123']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`error: unknown command ${word}\nhint: did you mean ${command}? (run wa-upload --help for the commands)\n`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('a word far from every command is still a file: exit 4, no such file', async () => {
+    const run = await cli.run(['holiday']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('no such file');
+  });
+
+  it('a near-miss that is also a file here is refused as ambiguous; ./name uploads the file', async () => {
+    await writeFile(join(cli.dirs.cwd, 'delte'), await readFile(photo));
+    const ambiguous = await cli.run(['delte']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toBe('error: delte is a file here and also looks like the command delete\nhint: to upload the file write ./delte; for the command spell it delete\n');
+    expect(cli.sandbox.requests).toHaveLength(0);
+    const file = await cli.run(['--type', 'image/jpeg', './delte']);
+    expect(file.code).toBe(0);
+    expect(file.stdout).toMatch(/^\d+\n$/);
+    expect(cli.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('help, help <command> and --help need no settings and exit 0', async () => {
+    const none = { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined };
+    const help = await cli.run(['help'], { env: none });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: wa-upload \[options\] <file\.\.\.>/);
+    const download = await cli.run(['help', 'download'], { env: none });
+    expect(download.code).toBe(0);
+    expect(download.stdout).toMatch(/^Usage: wa-upload download \[options\] <media-id/);
+    expect(download.stdout).toContain('--output');
+    const before = await cli.run(['--json', 'help', 'delete'], { env: none });
+    expect(before.code).toBe(0);
+    expect(before.stdout).toMatch(/^Usage: wa-upload delete/);
+    const unknown = await cli.run(['help', 'uplod'], { env: none });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: there is no command uplod\nhint: commands: sandbox, info, download, delete, completion/);
+  });
+});
+
+describe('flags that do not exist on purpose get a hint', () => {
+  it.each([
+    [['--token', 'EAAsecretvalue123', 'photo.jpg'], /^error: there is no option --token\nhint: there is no --token flag by design.*WA_TOKEN.*--token-file/],
+    [['--token=EAAsecretvalue123', 'photo.jpg'], /^error: there is no option --token\nhint: there is no --token flag by design/],
+    [['info', '--token', 'EAAsecretvalue123', '1'], /^error: info does not take --token\nhint: there is no --token flag by design/],
+    [['--token', 'EAAsecretvalue123', 'delete', '1'], /^error: delete does not take --token\nhint: there is no --token flag by design/],
+    [['--phone', '123', 'photo.jpg'], /^error: there is no option --phone\nhint: the flag is --phone-number-id/],
+    [['--app-id', '123', 'photo.jpg'], /^error: there is no option --app-id\nhint: wa-upload needs no app ID/],
+  ])('%j', async (args, message) => {
+    const run = await cli.run(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    // The value typed after --token is a secret too: never echoed.
+    expect(run.stderr).not.toContain('EAAsecretvalue123');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it.each([['upload', [photo]], ['info', ['info', '1']]] as const)('%s: no token and no phone number ID are named together in one run', async (_name, args) => {
+    const run = await cli.run([...args], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: no access token and no phone number ID.*\nhint: set WA_TOKEN and WA_PHONE_NUMBER_ID/);
+  });
+});
