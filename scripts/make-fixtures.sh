@@ -124,6 +124,9 @@ ff "${video_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -prof
   -movflags +faststart "${bitexact[@]}" "$valid/video-high-no-bframes.mp4"
 ff "${video_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v high -bf 3 -c:a aac -b:a 32k \
   -movflags +faststart "${bitexact[@]}" "$problem/video-high-bframes.mp4"
+# The same in a fragmented MP4 (as browsers and live encoders write): the offsets are in each fragment's trun.
+ff "${video_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v high -bf 3 -c:a aac -b:a 32k \
+  -movflags frag_keyframe+empty_moov "${bitexact[@]}" "$problem/video-fragmented-high-bframes.mp4"
 # ffmpeg writes moov after mdat unless told +faststart.
 ff "${video_in[@]}" "${h264[@]}" -c:a aac -b:a 32k "${bitexact[@]}" "$problem/video-moov-at-end.mp4"
 ff "${video_in[@]}" "${baseline[@]}" -c:a aac -b:a 32k -ar 16000 -ac 1 -f 3gp "${bitexact[@]}" \

@@ -144,6 +144,7 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     ['image-16bit.png', `PNG is 16-bit, not 8-bit ${EIGHT_BIT}`, 'image/png', 'image-16bit.png'],
     ['video-hevc.mp4', `video is HEVC (hvc1), not H.264 ${UNDELIVERABLE}`, 'video/mp4', 'video-hevc.mp4'],
     ['video-high-bframes.mp4', `video is H.264 High profile with B-frames ${ANDROID}`, 'video/mp4', 'video-high-bframes.mp4'],
+    ['video-fragmented-high-bframes.mp4', `video is H.264 High profile with B-frames ${ANDROID}`, 'video/mp4', 'video-fragmented-high-bframes.mp4'],
     ['video-moov-at-end.mp4', `MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`, 'video/mp4', 'video-moov-at-end.mp4'],
     ['video-moov-at-end.3gp', `3GP video has its index (moov) after the media data (mdat) ${FASTSTART}`, 'video/3gpp', 'video-moov-at-end.3gp'],
     ['audio-moov-at-end.m4a', `MP4 audio (M4A) has its index (moov) after the media data (mdat) ${FASTSTART}`, 'audio/mp4', 'audio-moov-at-end.m4a'],

@@ -9,6 +9,7 @@ import { examineContent, HEAD_BYTES, READ_BUDGET_BYTES, type ContentVerdict } fr
 import { paddedWebp } from '../helpers/padded-webp.js';
 import {
   boxesIn,
+  findBox,
   readFixture,
   withCompositionOffsets,
   withEmptySampleDescription,
@@ -128,6 +129,7 @@ const PROBLEM: Expected[] = [
   { file: 'image-16bit.png', warnings: ['PNG is 16-bit, not 8-bit ('] },
   { file: 'video-hevc.mp4', warnings: ['video is HEVC (hvc1), not H.264 ('] },
   { file: 'video-high-bframes.mp4', warnings: [`video is H.264 High profile with B-frames ${ANDROID}`] },
+  { file: 'video-fragmented-high-bframes.mp4', warnings: [`video is H.264 High profile with B-frames ${ANDROID}`] },
   {
     file: 'video-moov-at-end.mp4',
     warnings: [`MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`],
@@ -340,6 +342,21 @@ describe('examineContent on files built on the fly', () => {
       expect(verdict).toEqual({ warnings: warns ? [`video is H.264 High profile with B-frames ${ANDROID}`] : [] });
       expect(bytes).toBeLessThanOrEqual(HEAD_BYTES + 4096);
     });
+  });
+
+  it('a fragmented High-profile MP4 whose first trun has only zero composition offsets: no B-frames, no warning', async () => {
+    const file = Buffer.from(await readFixture('problem/video-fragmented-high-bframes.mp4'));
+    const [, , trun] = findBox(file, ['moof', 'traf', 'trun']); // the first traf is the video track's
+    // trun: header (8), version+flags (4), sample_count (4), then the optional fields its flags name.
+    const flags = file.readUInt32BE(trun!.start + 8) & 0xffffff;
+    expect(flags & 0x800).toBe(0x800); // composition offsets present, as x264 with B-frames writes them
+    const samples = file.readUInt32BE(trun!.start + 12);
+    let offset = trun!.start + 16 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
+    const fields = [0x100, 0x200, 0x400, 0x800].filter((field) => flags & field).length;
+    for (let sample = 0; sample < samples; sample += 1, offset += 4 * fields) file.writeUInt32BE(0, offset + 4 * (fields - 1));
+    const path = join(dir, 'fragmented-no-reordering.mp4');
+    await writeFile(path, file);
+    expect(await examine(path)).toEqual({ warnings: [] });
   });
 
   describe('a mismatch inside one kind is sent as the true type (advice); across kinds it stays a warning', () => {

@@ -9,6 +9,8 @@ import { ascii, printableFourcc, type BoundedReader } from './reader.js';
 /** One track of the movie: its handler (`vide`, `soun`, ...) and the four-character code of its first sample entry. */
 export interface IsoTrack {
   handler: string;
+  /** tkhd track_ID, which movie fragments (moof/traf/tfhd) use to name the track; undefined when unreadable. */
+  id?: number;
   /** Sample entry type from stsd, such as `avc1`, `hvc1`, `mp4a`; undefined when stsd was missing or unreadable. */
   codec?: string;
   /** For `mp4a`: the esds objectTypeIndication (0x40 = MPEG-4 audio, 0x6B = MP3...), when it could be read. */
@@ -16,8 +18,9 @@ export interface IsoTrack {
   /** For H.264 (`avc1`/`avc3`): the avcC AVCProfileIndication (66 Baseline, 77 Main, 100 High...), when readable. */
   avcProfile?: number;
   /**
-   * For H.264 in a High-family profile: true when the ctts box gives a sample a non-zero composition offset (frames
-   * are reordered: B-frames), false when it has none or no ctts. Undefined when not looked at or not conclusive.
+   * For H.264 in a High-family profile: true when the ctts box, or in a fragmented file the first fragment's trun,
+   * gives a sample a non-zero composition offset (frames are reordered: B-frames), false when it has none or no ctts.
+   * Undefined when not looked at or not conclusive.
    */
   reordersFrames?: boolean;
 }
@@ -86,10 +89,16 @@ export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
   };
   const walk: Walk = { reader, boxesLeft: MAX_BOXES, incomplete: false };
   let mdatSeen = false;
+  let fragmentRead = false;
+  const reorderedInFragment = new Set<number>();
   for await (const box of children(walk, 0, reader.size)) {
     if (box.end > reader.size && info.truncatedBox === undefined) info.truncatedBox = box.type;
     if (box.type === 'mdat') {
       mdatSeen = true;
+    } else if (box.type === 'moof' && !fragmentRead) {
+      // A fragmented MP4 keeps its samples' timing in each fragment rather than in moov's ctts: the first will do.
+      fragmentRead = true;
+      await readFragmentReordering(walk, box, reorderedInFragment);
     } else if (box.type === 'ftyp') {
       // major_brand (4), minor_version (4), compatible_brands (4 each).
       const length = Math.min(box.end - box.start - box.headerSize, 256);
@@ -106,12 +115,67 @@ export async function examineIsoBmff(reader: BoundedReader): Promise<IsoInfo> {
       }
     }
   }
+  for (const track of info.tracks) {
+    const high = track.avcProfile !== undefined && isHighProfile(track.avcProfile);
+    if (high && track.id !== undefined && reorderedInFragment.has(track.id)) {
+      track.reordersFrames = true;
+    }
+  }
   info.incomplete = walk.incomplete || reader.exhausted;
   return info;
 }
 
+/** trun flags: which optional fields it carries (ISO/IEC 14496-12 8.8.8). */
+const TRUN_DATA_OFFSET = 0x1;
+const TRUN_FIRST_SAMPLE_FLAGS = 0x4;
+const TRUN_PER_SAMPLE_FIELDS = [0x100, 0x200, 0x400, 0x800] as const; // duration, size, flags, composition offset
+const TRUN_COMPOSITION_OFFSETS = 0x800;
+
+/**
+ * Adds to `reordered` the track_ID of each track fragment in this moof whose trun gives a sample a non-zero
+ * composition offset, reading at most CTTS_READ_BYTES of each trun.
+ */
+async function readFragmentReordering(walk: Walk, moof: BoxHeader, reordered: Set<number>): Promise<void> {
+  for await (const traf of children(walk, moof.start + moof.headerSize, moof.end)) {
+    if (traf.type !== 'traf') continue;
+    let trackId: number | undefined;
+    for await (const box of children(walk, traf.start + traf.headerSize, traf.end)) {
+      if (box.type === 'tfhd') {
+        // FullBox: version+flags (4), track_ID (4).
+        const payload = await readPayload(walk.reader, box, 8);
+        if (payload.length === 8) trackId = payload.readUInt32BE(4);
+      } else if (box.type === 'trun' && trackId !== undefined && !reordered.has(trackId)) {
+        if (trunReorders(await readPayload(walk.reader, box, CTTS_READ_BYTES))) reordered.add(trackId);
+      }
+    }
+  }
+}
+
+/** True when the samples of a trun payload (as far as it was read) include a non-zero composition offset. */
+function trunReorders(payload: Buffer): boolean {
+  if (payload.length < 8) return false;
+  const flags = payload.readUInt32BE(0) & 0xffffff;
+  if (!(flags & TRUN_COMPOSITION_OFFSETS)) return false;
+  const samples = payload.readUInt32BE(4);
+  let offset = 8 + (flags & TRUN_DATA_OFFSET ? 4 : 0) + (flags & TRUN_FIRST_SAMPLE_FLAGS ? 4 : 0);
+  const fields = TRUN_PER_SAMPLE_FIELDS.filter((field) => flags & field).length;
+  const compositionAt = 4 * (fields - 1); // the composition offset is the last per-sample field
+  for (let sample = 0; sample < samples && offset + 4 * fields <= payload.length; sample += 1) {
+    if (payload.readUInt32BE(offset + compositionAt) !== 0) return true;
+    offset += 4 * fields;
+  }
+  return false;
+}
+
 async function readTrack(walk: Walk, trak: BoxHeader): Promise<IsoTrack> {
   const track: IsoTrack = { handler: '' };
+  const tkhd = await child(walk, trak, 'tkhd');
+  if (tkhd) {
+    // FullBox: version (1) + flags (3), creation and modification times (4 each, 8 in version 1), track_ID (4).
+    const payload = await readPayload(walk.reader, tkhd, 24);
+    const at = payload[0] === 1 ? 20 : 12;
+    if (payload.length >= at + 4) track.id = payload.readUInt32BE(at);
+  }
   const mdia = await child(walk, trak, 'mdia');
   if (!mdia) return track;
   const hdlr = await child(walk, mdia, 'hdlr');
