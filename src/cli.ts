@@ -27,7 +27,7 @@ Exit codes:
   1  internal error (a bug)         5  the API refused the request
   2  usage error                    6  token invalid, expired or lacking permission
   3  configuration error            7  temporary failure after retries: retry later
-  130 / 143  interrupted (Ctrl-C / SIGTERM)
+  130 / 143  interrupted (Ctrl-C / SIGTERM)   141  stdout's reader went away (nothing more uploaded)
 
 Examples:
   wa-upload --sandbox photo.jpg              try it with no account (local stand-in API)
@@ -280,11 +280,9 @@ function longFlagOf(flags: string): string {
 
 /** Runs the CLI with these arguments; sets process.exitCode (never process.exit, so output flushes). */
 export async function main(argv: string[]): Promise<void> {
-  // A reader that goes away (`wa-upload --help | head`) is not an error worth a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
-    throw error;
-  });
+  // stdout failing (a reader that went away, a full disk) stops the running command, which reports it; with no command
+  // running (`wa-upload --help | head`) a closed reader is no error, and any other failure is reported here.
+  const stdout = watchStdout();
   // Node's own report of an uncaught error prints the error's properties: got's carry the request headers, token included.
   const crash = (error: unknown): void => {
     process.exitCode = reportCrash(error);
@@ -309,6 +307,7 @@ export async function main(argv: string[]): Promise<void> {
     command = line.command;
     await program.parseAsync(line.args, { from: 'user' });
     process.exitCode = result.exitCode;
+    stdout.commandEnded();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
@@ -334,8 +333,60 @@ function completionSpecOf(program: Command): CompletionSpec {
   };
 }
 
+/** The error a stdout write failure is reported as: exit 141 for a closed reader (like SIGPIPE), else exit 3. */
+export function stdoutFailureError(error: NodeJS.ErrnoException): WaUploadError {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+    return new WaUploadError('config', 'stdout was closed by its reader', {
+      exitCode: ExitCode.stdoutClosed,
+      hint: 'uploads stop when what reads the output (head, a closed pipe) goes away: nothing more is sent that nobody sees',
+    });
+  }
+  const why = error.code === 'ENOSPC' ? 'no space left on the device' : `${error.code ?? 'write error'}: ${error.message.split('\n')[0]}`;
+  return new WaUploadError('config', `cannot write to stdout: ${why}`, {
+    hint: 'uploads stop when stdout fails: free space or send the output elsewhere, then run again',
+  });
+}
+
+const stdoutFailureHandlers = new Set<(failure: WaUploadError) => void>();
+let commandWatchedStdout = false;
+
+/** Listens for stdout's first write failure and hands it to the running command, or reports it when none can. */
+function watchStdout(): { commandEnded: () => void } {
+  let failure: WaUploadError | undefined;
+  let reported = false;
+  const reportOnce = (): void => {
+    if (reported || !failure) return;
+    reported = true;
+    process.exitCode = reportCrash(failure);
+  };
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (failure) return;
+    failure = stdoutFailureError(error);
+    if (stdoutFailureHandlers.size > 0) {
+      // The command stops and reports it (commandEnded() catches one that finished as if all was well).
+      for (const handler of stdoutFailureHandlers) handler(failure);
+      return;
+    }
+    // No command ran (`wa-upload --help | head`): a reader that stopped early is no error.
+    if (!commandWatchedStdout && error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    reportOnce();
+  });
+  return {
+    commandEnded: () => {
+      if (!failure || process.exitCode !== ExitCode.ok) return;
+      reportOnce();
+      process.exitCode = failure.exitCode;
+    },
+  };
+}
+
 function processContext(): ProcessContext {
   return {
+    onStdoutFailure: (handler) => {
+      commandWatchedStdout = true;
+      stdoutFailureHandlers.add(handler);
+      return () => stdoutFailureHandlers.delete(handler);
+    },
     env: process.env,
     cwd: process.cwd(),
     stdin: process.stdin,

@@ -11,6 +11,8 @@ export const ExitCode = {
   auth: 6,
   temporary: 7,
   sigint: 130,
+  /** stdout's reader went away (`| head -1`): what a shell reports for a process ended by SIGPIPE (128 + 13). */
+  stdoutClosed: 141,
   sigterm: 143,
 } as const;
 

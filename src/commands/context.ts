@@ -1,5 +1,6 @@
 // What a command needs from the program: its parsed flags and the process (below both cli.ts and the commands).
 
+import type { WaUploadError } from '../errors.js';
 import type { MediaType } from '../media/media-types.js';
 
 /** What the upload command's flags hold (commander gives them no defaults: defaults apply after the merge). */
@@ -73,4 +74,9 @@ export interface ProcessContext {
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; getColorDepth?: () => number };
   /** Calls back on SIGINT/SIGTERM; returns a function that stops listening. */
   onSignal: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
+  /**
+   * Calls back once when stdout cannot be written (its reader went away, the disk is full) with the error to report;
+   * returns a function that stops listening. A command stops its work: nothing more is sent that nobody can see.
+   */
+  onStdoutFailure?: (handler: (failure: WaUploadError) => void) => () => void;
 }

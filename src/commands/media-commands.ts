@@ -22,6 +22,7 @@ async function runMediaCommand(
   const reporter = createReporterFor(flags, reporterStdout ? { ...context, stdout: reporterStdout } : context, false);
   const controller = new AbortController();
   const stopListening = context.onSignal((signal) => controller.abort(signal));
+  const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
   try {
     if (!/^\d+$/.test(mediaId)) throw new UsageError(`media ID "${mediaId}" is not all digits`, 'pass the ID that wa-upload printed');
     const config = await loadSettings(flags, context, reporter);
@@ -29,12 +30,15 @@ async function runMediaCommand(
     await body(graph, reporter);
     return ExitCode.ok;
   } catch (error) {
-    const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
+    const reason: unknown = controller.signal.reason;
+    // Stopped because stdout failed: that failure is the error to report, not the interruption it caused.
+    const wrapped = reason instanceof WaUploadError ? reason : error instanceof WaUploadError ? error : asWaUploadError(error);
     reporter.fatal(wrapped, mediaId);
-    if (controller.signal.aborted) return controller.signal.reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    if (controller.signal.aborted && !(reason instanceof WaUploadError)) return reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
     return wrapped.exitCode;
   } finally {
     stopListening();
+    stopWatchingStdout?.();
   }
 }
 

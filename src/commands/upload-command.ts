@@ -24,6 +24,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
 
   const controller = new AbortController();
   const stopListening = context.onSignal((signal) => controller.abort(signal));
+  // stdout gone (closed reader, full disk): stop, since nothing more that is uploaded could be reported.
+  const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
   let sandbox: { url: string; close: () => Promise<void> } | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   try {
@@ -106,9 +108,10 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
     await reporter.stopProgress();
     const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
     reporter.fatal(wrapped);
-    return controller.signal.aborted ? signalExitCode(controller.signal) : wrapped.exitCode;
+    return controller.signal.aborted ? stopExitCode(controller.signal) : wrapped.exitCode;
   } finally {
     stopListening();
+    stopWatchingStdout?.();
     await sandbox?.close();
     for (const cleanup of cleanups) await cleanup();
   }
@@ -128,24 +131,36 @@ export function usageProblem(files: string[], flags: UploadFlags): UsageError | 
   return undefined;
 }
 
-/** The first failed file's exit code in input order; the signal's code when interrupted. */
+/** The first failed file's exit code in input order; the signal's (or the stdout failure's) code when stopped. */
 function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: ReturnType<typeof createReporterFor>): number {
   if (signal.aborted) {
     const finished = outcomes.filter((o) => o.ok).length;
     const stopped = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted').map((o) => o.file);
+    const reason: unknown = signal.reason;
+    const cause = reason instanceof WaUploadError ? reason.message : `interrupted by ${String(reason)}`;
     reporter.fatal(
-      new WaUploadError('interrupted', `interrupted by ${String(signal.reason)}: ${finished} of ${outcomes.length} file(s) finished${stopped.length ? `; not sent: ${stopped.join(', ')}` : ''}`, {
-        exitCode: signalExitCode(signal),
-      }),
+      new WaUploadError(
+        reason instanceof WaUploadError ? reason.kind : 'interrupted',
+        `${cause}: ${finished} of ${outcomes.length} file(s) finished${stopped.length ? `; not sent: ${someOf(stopped)}` : ''}`,
+        { exitCode: stopExitCode(signal), ...(reason instanceof WaUploadError && reason.hint ? { hint: reason.hint } : {}) },
+      ),
     );
-    return signalExitCode(signal);
+    return stopExitCode(signal);
   }
   const failed = outcomes.find((o) => !o.ok);
   return failed && !failed.ok ? failed.error.exitCode : ExitCode.ok;
 }
 
-function signalExitCode(signal: AbortSignal): number {
-  return signal.reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+/** The exit code of a run stopped by a signal, or by stdout failing (its error carries the code). */
+function stopExitCode(signal: AbortSignal): number {
+  const reason: unknown = signal.reason;
+  if (reason instanceof WaUploadError) return reason.exitCode;
+  return reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+}
+
+/** The first few of a list of files, and how many more (a message stays readable with 10,000 files). */
+function someOf(files: string[], shown = 5): string {
+  return files.length <= shown ? files.join(', ') : `${files.slice(0, shown).join(', ')} and ${files.length - shown} more`;
 }
 
 function sum(values: number[]): number {
