@@ -145,8 +145,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     if (!secret || secret.length < 4) continue;
     out = secret.length <= SECRET_RUN_LENGTH ? out.split(secret).join('[REDACTED]') : redactRuns(out, secret);
   }
-  // Bearer headers from any source, even a token we were not told about.
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]');
+  // Bearer and OAuth (Resumable Upload API) headers from any source, even a token we were not told about; "OAuth"
+  // also starts Graph's own messages ("Invalid OAuth access token"), so only a token-long word after it goes.
+  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1[REDACTED]').replace(/(\bOAuth\s+)[A-Za-z0-9._~+/=-]{16,}/g, '$1[REDACTED]');
 }
 
 /** Replaces every stretch of the text covered by runs of the secret with one [REDACTED]. */

@@ -15,6 +15,8 @@ export interface OutputOptions {
   colorLevel: 0 | 1 | 2 | 3;
   /** Spinner on stderr (a real terminal, not CI, not quiet/json). */
   progress: boolean;
+  /** What a file's result is called in JSON: `id` (a media ID, the default) or `handle` (`wa-upload handle`). */
+  resultName?: 'id' | 'handle';
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -69,7 +71,7 @@ export class Reporter {
     // An interrupted file gets no error line of its own: the run's summary names every file not sent.
     const errorLine = !outcome.ok && outcome.error.kind !== 'interrupted';
     if (this.options.json) {
-      this.writeOut(JSON.stringify(this.redactMessages(jsonOutcome(outcome))));
+      this.writeOut(JSON.stringify(this.redactMessages(jsonOutcome(outcome, this.options.resultName))));
       if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
@@ -191,13 +193,13 @@ export class Reporter {
 }
 
 /** The NDJSON object for one file (design.md 1.3); the reporter redacts it as it writes. */
-export function jsonOutcome(outcome: FileOutcome): Record<string, unknown> {
+export function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): Record<string, unknown> {
   if (!outcome.ok) {
     return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
   }
   const base = {
     file: outcome.file,
-    ...('dryRun' in outcome ? { dryRun: true } : { id: outcome.id }),
+    ...('dryRun' in outcome ? { dryRun: true } : { [resultName]: outcome.id }),
     filename: outcome.filename,
     mimeType: outcome.mimeType,
     category: outcome.category,

@@ -10,6 +10,8 @@ describe('redaction, colours and progress', () => {
     ['Authorization: Bearer abc.def-ghi', [], 'Authorization: Bearer [REDACTED]'],
     ['twice EAAx1 EAAx1', ['EAAx1'], 'twice [REDACTED] [REDACTED]'],
     ['short abc stays', ['abc'], 'short abc stays'],
+    ['Authorization: OAuth EAAunknowntoken0123456789', [], 'Authorization: OAuth [REDACTED]'],
+    ['Invalid OAuth access token - Cannot parse access token', [], 'Invalid OAuth access token - Cannot parse access token'],
   ])('redactSecrets(%j)', (text, secrets, expected) => {
     expect(redactSecrets(text, secrets)).toBe(expected);
   });

@@ -18,7 +18,7 @@ import { Reporter, colorLevelFor, progressAllowed } from '../output.js';
 export const SHORT_TOKEN_LENGTH = 16;
 
 /** The reporter for these flags and this terminal. */
-export function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean): Reporter {
+export function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean, resultName: 'id' | 'handle' = 'id'): Reporter {
   const json = Boolean(flags.json);
   const quiet = Boolean(flags.quiet);
   const reporter = new Reporter({
@@ -26,6 +26,7 @@ export function createReporterFor(flags: ConnectionFlags, context: ProcessContex
     quiet,
     verbose: Boolean(flags.verbose),
     multiple,
+    resultName,
     colorLevel: colorLevelFor(context.env, context.stderr, flags.color === false),
     progress: progressAllowed(context.env, context.stderr, quiet || json),
     stdout: context.stdout,
@@ -36,18 +37,23 @@ export function createReporterFor(flags: ConnectionFlags, context: ProcessContex
   return reporter;
 }
 
-/** Merges flags, environment and config file (with any forced overrides, e.g. the sandbox's) into a Config. */
+/**
+ * Merges flags, environment and config file (with any forced overrides, e.g. the sandbox's) into a Config; `needs`
+ * names the ID the command cannot do without (the phone number ID for media calls, the app ID for handles).
+ */
 export async function loadSettings(
-  flags: ConnectionFlags,
+  flags: ConnectionFlags & { appId?: string | undefined },
   context: ProcessContext,
   reporter: Reporter,
   overrides: PartialSettings = {},
+  needs: 'phoneNumberId' | 'appId' = 'phoneNumberId',
 ): Promise<Config> {
   const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
   reporter.addSecret(file?.settings.token);
   for (const warning of file?.warnings ?? []) reporter.warning(warning);
   const flagSettings: PartialSettings = {
     phoneNumberId: flags.phoneNumberId,
+    appId: flags.appId,
     apiVersion: flags.apiVersion,
     baseUrl: flags.baseUrl,
     concurrency: flags.concurrency,
@@ -72,6 +78,7 @@ export async function loadSettings(
     flagSources,
     file: file?.settings ?? {},
     filePath: file?.path,
+    needs,
   });
   reporter.addSecret(config.token);
   if (config.token.length < SHORT_TOKEN_LENGTH && overrides.token === undefined) {
@@ -80,7 +87,10 @@ export async function loadSettings(
     );
   }
   reporter.verbose(
-    `settings: token from ${config.sources.token ?? 'command line'} (redacted), phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, ` +
+    `settings: token from ${config.sources.token ?? 'command line'} (redacted), ` +
+      (needs === 'appId'
+        ? `app ID ${config.appId} from ${config.sources.appId ?? 'command line'}, `
+        : `phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, `) +
       `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s, ` +
       `retry delay ${config.retryDelayMs / 1000} s, max retry wait ${config.maxRetryWaitMs / 1000} s` +
       (file ? `, config file ${file.path}` : ', no config file'),
@@ -92,7 +102,7 @@ export async function loadSettings(
 export function describeEvent(file: string, event: GraphEvent): string {
   switch (event.type) {
     case 'request':
-      return `${file}: try ${event.attempt}: ${event.method} ${event.url} (authorization: Bearer [REDACTED])`;
+      return `${file}: try ${event.attempt}: ${event.method} ${event.url} (authorization: ${event.authScheme ?? 'Bearer'} [REDACTED])`;
     case 'response':
       return `${file}: try ${event.attempt}: HTTP ${event.status}${event.graphCode !== undefined ? ` Graph code ${event.graphCode}` : ''} in ${event.durationMs} ms`;
     case 'failure':

@@ -25,6 +25,8 @@ export interface UploadFlags {
   sandbox?: boolean;
   reuse?: boolean;
   filename?: string;
+  /** The Meta app ID (`handle` only). */
+  appId?: string;
 }
 
 /** The flags every API command understands. */

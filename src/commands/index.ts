@@ -3,3 +3,4 @@
 export { runDeleteCommand, runDownloadCommand, runInfoCommand } from './media-commands.js';
 export { runSandboxCommand } from './sandbox-command.js';
 export { runUploadCommand } from './upload-command.js';
+export { runHandleCommand } from './handle-command.js';

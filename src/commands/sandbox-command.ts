@@ -4,6 +4,7 @@ import type { ProcessContext } from './context.js';
 import { isLoopbackHost, resolveLoopback } from '../settings/loopback.js';
 import { ExitCode } from '../errors.js';
 import { SANDBOX_PHONE_NUMBER_ID } from './upload-command.js';
+import { SANDBOX_APP_ID } from './handle-command.js';
 
 /** Runs `wa-upload sandbox [--port N]`; resolves with the exit code once a signal stops it. */
 export async function runSandboxCommand(
@@ -33,7 +34,7 @@ export async function runSandboxCommand(
     return ExitCode.usage;
   }
   context.stdout.write(
-    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox-token'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\n`,
+    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox-token'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\nWA_APP_ID=${SANDBOX_APP_ID}\n`,
   );
   context.stderr.write(
     `sandbox: a local stand-in of the media API is listening at ${sandbox.url} (Ctrl-C stops it)\n` +

@@ -1,22 +1,51 @@
-// The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext.
+// The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext; `handle` runs the same way.
 
 import { randomBytes } from 'node:crypto';
-import { runBatch, asWaUploadError, type BatchItem, type FileOutcome } from '../upload/batch.js';
+import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
 import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
 import { ExitCode, UsageError, WaUploadError } from '../errors.js';
 import type { PartialSettings } from '../settings/config.js';
 import type { GraphSettings } from '../graph/graph-client.js';
+import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
 
+/** What sets a command that sends files apart: the upload (media IDs) or `handle` (Resumable Upload handles). */
+export interface FilesCommand {
+  /** The ID the settings must hold. */
+  needs: 'phoneNumberId' | 'appId';
+  /** What a file's result is called in JSON. */
+  resultName: 'id' | 'handle';
+  /** Sends one checked file (default: the media upload). */
+  send?: SendFile;
+  /** Types narrower than the media table, checked before anything is sent. */
+  accepted?: PrepareOptions['accepted'];
+  /** The settings --sandbox forces beside its token and URL. */
+  sandboxSettings(flags: UploadFlags): PartialSettings;
+  /** What is wrong with the command line before anything runs (exit 2), or undefined. */
+  usageProblem(files: string[], flags: UploadFlags): UsageError | undefined;
+}
+
+const UPLOAD: FilesCommand = {
+  needs: 'phoneNumberId',
+  resultName: 'id',
+  sandboxSettings: (flags) => ({ phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID }),
+  usageProblem: (files, flags) => usageProblem(files, flags),
+};
+
 /** Runs `wa-upload [options] <file...>` and returns the exit code. */
-export async function runUploadCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
-  const reporter = createReporterFor(flags, context, files.length > 1);
-  const problem = usageProblem(files, flags);
+export function runUploadCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
+  return runFilesCommand(files, flags, context, UPLOAD);
+}
+
+/** Runs a command that sends files (settings → checks → a bounded pool of sends → output) and returns the exit code. */
+export async function runFilesCommand(files: string[], flags: UploadFlags, context: ProcessContext, command: FilesCommand): Promise<number> {
+  const reporter = createReporterFor(flags, context, files.length > 1, command.resultName);
+  const problem = command.usageProblem(files, flags);
   if (problem) {
     reporter.fatal(problem);
     return ExitCode.usage;
@@ -40,9 +69,9 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
         baseUrl = sandbox.url;
         reporter.info(`sandbox: uploading to a local stand-in of the media API at ${baseUrl} (nothing leaves this machine)`);
       }
-      overrides = { token, baseUrl, phoneNumberId: flags.phoneNumberId ?? SANDBOX_PHONE_NUMBER_ID };
+      overrides = { token, baseUrl, ...command.sandboxSettings(flags) };
     }
-    const config = await loadSettings(flags, context, reporter, overrides);
+    const config = await loadSettings(flags, context, reporter, overrides, command.needs);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
     const items: BatchItem[] = [];
@@ -69,7 +98,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags, cont
         hash: Boolean(flags.json),
         graph,
         signal: controller.signal,
-        prepare: { typeOverride: flags.type, strict: flags.strict },
+        prepare: { typeOverride: flags.type, strict: flags.strict, accepted: command.accepted },
+        ...(command.send ? { send: command.send } : {}),
       },
       {
         onWarnings: (index, warnings) => {

@@ -4,10 +4,11 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Response } from 'got';
 import type { Config } from '../settings/config.js';
-import { ApiError, InputError, InterruptedError, TemporaryError } from '../errors.js';
+import { ApiError, InterruptedError, TemporaryError } from '../errors.js';
 import { describeFailure, describeRequestError, graphOf, parseJson, readGraphError, snippet, toWaError } from './graph-errors.js';
 import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
-import { FileChangedError, multipartUpload } from './multipart-body.js';
+import { fileReadFailure } from './file-chunks.js';
+import { multipartUpload } from './multipart-body.js';
 import { proxyAgentsFor } from './proxy.js';
 import {
   classifyFailure,
@@ -24,6 +25,8 @@ export interface GraphSettings {
   apiVersion: string;
   token: string;
   phoneNumberId: string;
+  /** The Meta app ID (Resumable Upload API); undefined when the command does not need one. */
+  appId?: string | undefined;
   timeoutMs: number;
   retries: number;
   retryDelayMs: number;
@@ -42,6 +45,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
     apiVersion: config.apiVersion,
     token: config.token,
     phoneNumberId: config.phoneNumberId,
+    appId: config.appId,
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     retryDelayMs: config.retryDelayMs,
@@ -54,7 +58,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
 
 /** What happens during a call, for progress and --verbose; never carries the token. */
 export type GraphEvent =
-  | { type: 'request'; attempt: number; method: string; url: string }
+  | { type: 'request'; attempt: number; method: string; url: string; authScheme?: 'Bearer' | 'OAuth' | undefined }
   | { type: 'response'; attempt: number; status: number; graphCode?: number | undefined; durationMs: number }
   | { type: 'failure'; attempt: number; description: string; retryable: boolean; durationMs: number }
   | { type: 'wait'; attempt: number; waitMs: number; reason: 'retry-after' | 'regain-access' | 'backoff'; description: string }
@@ -78,7 +82,8 @@ export interface UploadResult {
   attempts: number;
 }
 
-type TryOutcome<T> =
+/** What one try of a call came to: a value, or the failure the retry loop judges. */
+export type TryOutcome<T> =
   | { ok: true; value: T }
   | {
       ok: false;
@@ -107,14 +112,8 @@ export async function uploadFile(
       return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : undefined;
     });
     // A failure of the file itself is the input's fault (exit 4), never retried.
-    const fileError = upload.fileError();
-    if (fileError instanceof FileChangedError) throw new InputError(fileError.message, 'upload it again once it is written');
-    if (fileError) {
-      throw new InputError(`cannot read the file while uploading: ${(fileError as NodeJS.ErrnoException).code ?? fileError.message}`, 'check that it is not being moved or changed');
-    }
-    if (outcome.ok && upload.fileBytesRead() !== spec.size) {
-      throw new InputError(`the file changed while uploading (${upload.fileBytesRead()} bytes read, ${spec.size} expected)`, 'upload it again once it is written');
-    }
+    const fileFailure = fileReadFailure(upload.file, 0, spec.size, outcome.ok);
+    if (fileFailure) throw fileFailure;
     // The successful try's hash is the one that describes what the server holds.
     if (outcome.ok && hash) sha256 = hash.digest('hex');
     return outcome;
@@ -314,8 +313,11 @@ function phaseTimeouts(ms: number): { lookup: number; connect: number; secureCon
   return { lookup: ms, connect: ms, secureConnect: ms, socket: ms, response: ms };
 }
 
-/** Sends one request and turns whatever comes back into an outcome; never throws for HTTP or network trouble. */
-async function sendOnce<T>(
+/**
+ * Sends one request and turns whatever comes back into an outcome; never throws for HTTP or network trouble.
+ * Exported for the other Graph protocols of this folder (resumable-upload.ts), which run their tries through it.
+ */
+export async function sendOnce<T>(
   settings: GraphSettings,
   attempt: number,
   onEvent: (event: GraphEvent) => void,
@@ -375,7 +377,7 @@ async function sendOnce<T>(
 }
 
 /** The retry loop shared by every call: decides, waits (interruptibly), and maps the last failure to our error. */
-async function runWithRetries<T>(
+export async function runWithRetries<T>(
   settings: GraphSettings,
   onEvent: (event: GraphEvent) => void,
   tryOnce: (attempt: number) => Promise<TryOutcome<T>>,

@@ -35,6 +35,8 @@ export interface PrepareOptions {
   typeOverride?: MediaType | undefined;
   /** --strict: any content warning refuses the file, except advice (ContentVerdict.advisories). */
   strict?: boolean | undefined;
+  /** Only these types (after the content check), for an API that takes fewer than the media endpoint; `by` names it. */
+  accepted?: { mimeTypes: readonly string[]; by: string } | undefined;
 }
 
 const ERRNO_MESSAGES: Record<string, string> = {
@@ -70,6 +72,9 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   const warnings = [...verdict.warnings];
   if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
   if (verdict.detected && !options.typeOverride) type = verdict.detected;
+  if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
+    throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
+  }
   // --strict refuses on any warning but advice: a mismatch corrected by sending the true type, the sticker size rule.
   const refusing = warnings.find((warning) => !verdict.advisories?.includes(warning));
   if (options.strict && refusing !== undefined) {

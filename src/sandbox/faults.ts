@@ -32,9 +32,17 @@ export interface SandboxFault {
   redirectTo?: string;
   /** How many matching requests this fault applies to (default 1). */
   times?: number;
-  /** `upload` (default): only `POST /{version}/{id}/media`; `any`: every API request, downloads included. */
-  match?: 'upload' | 'any';
+  /**
+   * Which requests it applies to. `upload` (default): requests that carry file bytes (`POST /{version}/{id}/media` and a
+   * Resumable Upload session's byte POST); `session`: starting a Resumable Upload session; `status`: a session's
+   * offset GET; `any`: every API request, downloads included.
+   */
+  match?: FaultTarget | 'any';
 }
+
+/** The kinds of requests a fault can be aimed at. */
+export type FaultTarget = 'upload' | 'session' | 'status';
+const FAULT_TARGETS: readonly string[] = ['upload', 'session', 'status', 'any'];
 
 const NUMBER_KEYS = ['status', 'graphCode', 'graphSubcode', 'estimatedTimeToRegainAccess', 'dropAfterBytes', 'delayMs', 'times'] as const;
 const STRING_KEYS = ['message', 'details', 'retryAfter', 'redirectTo', 'body'] as const;
@@ -75,10 +83,10 @@ export function parseFault(value: unknown): SandboxFault {
     fault[key] = v;
   }
   if (input.match !== undefined) {
-    if (input.match !== 'upload' && input.match !== 'any') {
-      throw new TypeError("Fault property 'match' must be 'upload' or 'any'");
+    if (typeof input.match !== 'string' || !FAULT_TARGETS.includes(input.match)) {
+      throw new TypeError(`Fault property 'match' must be one of ${FAULT_TARGETS.map((t) => `'${t}'`).join(', ')}`);
     }
-    fault.match = input.match;
+    fault.match = input.match as FaultTarget | 'any';
   }
   if (fault.status !== undefined && (!Number.isInteger(fault.status) || fault.status < 200 || fault.status > 599)) {
     throw new TypeError("Fault property 'status' must be an HTTP status between 200 and 599");
@@ -145,9 +153,12 @@ export class FaultQueue {
     return this.#queue.length;
   }
 
-  /** Takes one use of the first fault that matches a request (`isUpload`: the media upload route). */
-  take(isUpload: boolean): SandboxFault | undefined {
-    const index = this.#queue.findIndex((entry) => (entry.fault.match ?? 'upload') === 'any' || isUpload);
+  /** Takes one use of the first fault that matches a request of this kind (undefined: any other API request). */
+  take(target: FaultTarget | undefined): SandboxFault | undefined {
+    const index = this.#queue.findIndex((entry) => {
+      const match = entry.fault.match ?? 'upload';
+      return match === 'any' || match === target;
+    });
     if (index < 0) return undefined;
     const entry = this.#queue[index]!;
     entry.remaining -= 1;

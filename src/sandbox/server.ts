@@ -17,12 +17,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media/media-types.js';
-import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type SandboxFault } from './faults.js';
+import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type FaultTarget, type SandboxFault } from './faults.js';
 import { defaultGraphMessage, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
+import { ResumableUploads, type RecordedHandle, type ResumableAnswer } from './resumable.js';
 import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';
 
 export type { SandboxFault } from './faults.js';
 export type { RecordedFilePart } from './upload-body.js';
+export type { RecordedHandle } from './resumable.js';
 
 /** How to start a sandbox. */
 export interface SandboxOptions {
@@ -40,6 +42,10 @@ export interface SandboxOptions {
   storeMedia?: boolean;
   /** Serve https with this key and certificate (PEM) instead of plain http: for tests of the TLS and proxy paths. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** If set, Resumable Upload sessions on other app IDs get 400 code 100 subcode 33. */
+  appIds?: string[];
+  /** How a session's status GET gives `file_offset`: a number (default, like SDKs expect) or a string (Meta's placeholder). */
+  fileOffsetAs?: 'number' | 'string';
 }
 
 /** One API request as the sandbox saw and answered it. */
@@ -51,6 +57,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** The Bearer token as received; undefined when there was no `Authorization: Bearer ...` header. */
   bearerToken: string | undefined;
+  /** The token of an `Authorization: OAuth ...` header (Resumable Upload session calls); undefined without one. */
+  oauthToken: string | undefined;
   /** Request headers, without `authorization`. */
   headers: Record<string, string | string[] | undefined>;
   /** Non-file multipart fields. */
@@ -75,11 +83,15 @@ export interface Sandbox {
   port: number;
   /** Every API request, in the order their handling ended (control endpoints are not recorded). */
   requests: RecordedRequest[];
+  /** Every handle the Resumable Upload API gave out, with the size and sha256 of the bytes its session held. */
+  readonly handles: readonly RecordedHandle[];
+  /** How many Resumable Upload sessions were started. */
+  readonly sessionCount: number;
   /** Queues a fault; each applies to the next `times` matching requests. Throws a TypeError for a malformed one. */
   injectFault(fault: SandboxFault): void;
   /** Forgets the queued faults. */
   clearFaults(): void;
-  /** Clears the recorded requests (in place) and the queued faults. */
+  /** Clears the recorded requests (in place), the queued faults, and the Resumable Upload sessions and handles. */
   reset(): void;
   /** Resolves with a copy of `requests` once it holds at least `count` entries; rejects if the sandbox closes first. */
   waitForRequests(count: number): Promise<RecordedRequest[]>;
@@ -122,6 +134,8 @@ interface StoredMedia {
 
 type Route =
   | { kind: 'upload'; version: string; objectId: string }
+  | { kind: 'session-start'; version: string; appId: string }
+  | { kind: 'session-bytes' | 'session-status'; version: string; sessionPath: string }
   | { kind: 'info' | 'delete'; version: string; mediaId: string }
   | { kind: 'download'; mediaId: string }
   | { kind: 'unknown' };
@@ -138,6 +152,13 @@ const DIGITS = /^\d+$/;
 function matchRoute(method: string, path: string): Route {
   let m = /^\/([^/]+)\/([^/]+)\/media\/?$/.exec(path);
   if (m && method === 'POST') return { kind: 'upload', version: m[1]!, objectId: m[2]! };
+  m = /^\/(v\d+\.\d+)\/([^/]+)\/uploads\/?$/.exec(path);
+  if (m && method === 'POST') return { kind: 'session-start', version: m[1]!, appId: m[2]! };
+  // The session ID as sent: `upload:<opaque>` in the path (a percent-encoded one does not match), `sig` in the query.
+  m = /^\/(v\d+\.\d+)\/(upload:[^/]+)$/.exec(path);
+  if (m && (method === 'POST' || method === 'GET')) {
+    return { kind: method === 'POST' ? 'session-bytes' : 'session-status', version: m[1]!, sessionPath: m[2]! };
+  }
   m = /^\/sandbox-media\/([^/]+)$/.exec(path);
   if (m && method === 'GET') return { kind: 'download', mediaId: m[1]! };
   m = /^\/([^/]+)\/([^/]+)\/?$/.exec(path);
@@ -173,10 +194,27 @@ function mediaError(details: string): Answer {
   return graphError(400, { code: 131053, message: defaultGraphMessage(131053), details });
 }
 
-function bearerTokenOf(header: string | undefined): string | undefined {
+function bearerTokenOf(header: string | undefined, scheme: 'Bearer' | 'OAuth' = 'Bearer'): string | undefined {
   if (header === undefined) return undefined;
-  const m = /^Bearer +(.*)$/i.exec(header);
+  const m = new RegExp(`^${scheme} +(.*)$`, 'i').exec(header);
   return m ? m[1] : undefined;
+}
+
+function resumableAnswer(answer: ResumableAnswer): Answer {
+  return { kind: 'json', status: answer.status, body: answer.body };
+}
+
+/** Which fault a request can take: byte uploads, session starts, status GETs, or (undefined) any other API request. */
+function faultTargetOf(route: Route): FaultTarget | undefined {
+  if (route.kind === 'upload' || route.kind === 'session-bytes') return 'upload';
+  if (route.kind === 'session-start') return 'session';
+  if (route.kind === 'session-status') return 'status';
+  return undefined;
+}
+
+/** A fault that answers in place of the server (an error, a page, a redirect): the server never takes the body's bytes. */
+function faultRefusesBody(fault: SandboxFault | undefined): boolean {
+  return fault !== undefined && (faultAnswersWithError(fault) || fault.html === true || fault.redirectTo !== undefined);
 }
 
 function htmlPage(status: number): string {
@@ -243,6 +281,7 @@ class SandboxServer implements Sandbox {
   readonly #server: Server;
   readonly #faults = new FaultQueue();
   readonly #media = new Map<string, StoredMedia>();
+  readonly #resumable: ResumableUploads;
   readonly #authorized = new WeakMap<RecordedRequest, boolean>();
   readonly #sockets = new Set<Socket>();
   readonly #handlers = new Set<Promise<void>>();
@@ -254,6 +293,7 @@ class SandboxServer implements Sandbox {
 
   constructor(options: SandboxOptions) {
     this.#options = options;
+    this.#resumable = new ResumableUploads({ appIds: options.appIds, fileOffsetAs: options.fileOffsetAs });
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const handling = this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent && !res.destroyed && !this.#closed) {
@@ -291,6 +331,14 @@ class SandboxServer implements Sandbox {
     this.url = `${this.#options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
+  get handles(): readonly RecordedHandle[] {
+    return this.#resumable.handles;
+  }
+
+  get sessionCount(): number {
+    return this.#resumable.sessionCount;
+  }
+
   injectFault(fault: SandboxFault): void {
     this.#faults.push(parseFault(fault));
   }
@@ -302,6 +350,7 @@ class SandboxServer implements Sandbox {
   reset(): void {
     this.requests.length = 0;
     this.#faults.clear();
+    this.#resumable.clear();
   }
 
   waitForRequests(count: number): Promise<RecordedRequest[]> {
@@ -376,11 +425,13 @@ class SandboxServer implements Sandbox {
 
     const route = matchRoute(method, path);
     const bearerToken = bearerTokenOf(req.headers.authorization);
+    const oauthToken = bearerTokenOf(req.headers.authorization, 'OAuth');
     const record: RecordedRequest = {
       method,
       path,
       query: Object.fromEntries(url.searchParams),
       bearerToken,
+      oauthToken,
       headers: withoutAuthorization(req.headers),
       fields: {},
       file: undefined,
@@ -388,10 +439,10 @@ class SandboxServer implements Sandbox {
       status: 0,
       responseBody: undefined,
     };
-    const authorized = this.#isAuthorized(bearerToken);
+    const authorized = this.#isAuthorized(this.#tokenFor(route, bearerToken, oauthToken, url));
     this.#authorized.set(record, authorized);
 
-    const fault = this.#faults.take(route.kind === 'upload');
+    const fault = this.#faults.take(faultTargetOf(route));
     // A dropped request is recorded once its reader has seen the connection end, so the record is complete.
     let dropped = false;
     const drop = (): void => {
@@ -406,13 +457,18 @@ class SandboxServer implements Sandbox {
       this.#append(record);
       return;
     }
+    const takesOver = fault !== undefined && faultTakesOver(fault);
+    // A session's bytes are taken even when a cut or a hang follows (a resumption starts from what was kept).
+    const checkAnyway = route.kind === 'session-bytes' && !faultRefusesBody(fault);
+    const early = takesOver && !checkAnyway ? undefined : this.#checkBeforeBody(route, authorized, url, req.headers);
+    const sessionBytes = route.kind === 'session-bytes' && early === undefined && !faultRefusesBody(fault) ? this.#resumable.open(route.sessionPath) : undefined;
     req.on('data', (chunk: Buffer) => {
+      const before = record.bytesReceived;
       record.bytesReceived += chunk.length;
+      // A cut after K bytes keeps exactly K.
+      if (!dropped) sessionBytes?.append(dropAfter === undefined ? chunk : chunk.subarray(0, Math.max(0, dropAfter - before)));
       if (dropAfter !== undefined && record.bytesReceived >= dropAfter) drop();
     });
-
-    const takesOver = fault !== undefined && faultTakesOver(fault);
-    const early = takesOver ? undefined : this.#checkBeforeBody(route, authorized, url);
     let body: UploadBody | undefined;
     let aborted: boolean;
     if (route.kind === 'upload') {
@@ -437,6 +493,7 @@ class SandboxServer implements Sandbox {
 
     const storedPath = body?.file?.storedPath;
     let keepStored = false;
+    if (sessionBytes && (this.#closed || dropped || aborted || dropAfter !== undefined || fault?.hang === true)) sessionBytes.release();
     try {
       if (this.#closed) return;
       if (dropped) {
@@ -465,7 +522,10 @@ class SandboxServer implements Sandbox {
       else if (route.kind === 'upload') {
         answer = this.#answerUpload(body!, url);
         keepStored = answer.kind === 'json' && answer.status === 200;
-      } else answer = this.#answerMedia(route, url);
+      } else if (route.kind === 'session-start') answer = resumableAnswer(this.#resumable.start(route.appId, url.searchParams));
+      else if (route.kind === 'session-bytes') answer = resumableAnswer(sessionBytes!.end());
+      else if (route.kind === 'session-status') answer = resumableAnswer(this.#resumable.status(route.sessionPath));
+      else answer = this.#answerMedia(route, url);
 
       const delay = (this.#options.delayMs ?? 0) + (fault?.delayMs ?? 0);
       if (!(await this.#sleep(delay))) return;
@@ -475,8 +535,18 @@ class SandboxServer implements Sandbox {
     }
   }
 
-  /** Checks that need no body: path shape, token, phone number ID. */
-  #checkBeforeBody(route: Route, authorized: boolean, url: URL): Answer | undefined {
+  /**
+   * The token a route is judged by: a session's calls take only `Authorization: OAuth` (Meta: the header is required,
+   * the query parameter does not work there); starting one takes a Bearer or OAuth header or `access_token`.
+   */
+  #tokenFor(route: Route, bearerToken: string | undefined, oauthToken: string | undefined, url: URL): string | undefined {
+    if (route.kind === 'session-bytes' || route.kind === 'session-status') return oauthToken;
+    if (route.kind === 'session-start') return bearerToken ?? oauthToken ?? url.searchParams.get('access_token') ?? undefined;
+    return bearerToken;
+  }
+
+  /** Checks that need no body: path shape, token, phone number ID, a session's sig and file_offset. */
+  #checkBeforeBody(route: Route, authorized: boolean, url: URL, headers: IncomingHttpHeaders): Answer | undefined {
     if (route.kind === 'unknown') {
       return invalidParameter(`(#100) Unknown path components: ${url.pathname}`);
     }
@@ -484,6 +554,11 @@ class SandboxServer implements Sandbox {
       return invalidParameter(`(#100) Unknown path components: ${url.pathname}`);
     }
     if (!authorized) return invalidToken();
+    if (route.kind === 'session-bytes' || route.kind === 'session-status') {
+      const offset = headers.file_offset;
+      const problem = this.#resumable.check(route.sessionPath, url.searchParams, route.kind === 'session-bytes' ? 'POST' : 'GET', Array.isArray(offset) ? offset[0] : offset);
+      return problem && resumableAnswer(problem);
+    }
     if (route.kind === 'upload') {
       const known = this.#options.phoneNumberIds;
       if (!DIGITS.test(route.objectId) || (known !== undefined && !known.includes(route.objectId))) {
@@ -679,7 +754,7 @@ class SandboxServer implements Sandbox {
       reply(
         200,
         this.requests.map((record) => {
-          const { bearerToken: _token, ...rest } = record;
+          const { bearerToken: _token, oauthToken: _oauth, ...rest } = record;
           const query = { ...rest.query };
           if (query.access_token !== undefined) query.access_token = '[redacted]';
           return { ...rest, query, authorized: this.#authorized.get(record) ?? false };

@@ -33,6 +33,7 @@ export const ENV_NAMES = {
   phoneNumberId: ['WA_PHONE_NUMBER_ID', 'WHATSAPP_PHONE_NUMBER_ID'],
   apiVersion: ['WA_API_VERSION', 'CLOUD_API_VERSION'],
   baseUrl: ['WA_BASE_URL'],
+  appId: ['WA_APP_ID', 'WHATSAPP_APP_ID', 'M4D_APP_ID'],
 } as const;
 
 /** Keys a config file may hold. */
@@ -46,6 +47,7 @@ export const CONFIG_KEYS = [
   'timeout',
   'retryDelay',
   'maxRetryWait',
+  'appId',
 ] as const;
 
 /** Settings as they come from one source, each possibly missing. */
@@ -59,12 +61,17 @@ export interface PartialSettings {
   timeout?: number | undefined;
   retryDelay?: number | undefined;
   maxRetryWait?: number | undefined;
+  /** The Meta app ID, for the Resumable Upload API (`wa-upload handle`). */
+  appId?: string | undefined;
 }
 
 /** The validated settings an upload runs with. */
 export interface Config {
   token: string;
+  /** Empty when the command does not need one (`handle`). */
   phoneNumberId: string;
+  /** The Meta app ID; set when the command needs one (`handle`), else as found (possibly undefined). */
+  appId: string | undefined;
   apiVersion: string;
   /** Origin (and optional path prefix) without a trailing slash. */
   baseUrl: string;
@@ -128,14 +135,14 @@ export function settingsFromConfigObject(
       continue;
     }
     const k = key as (typeof CONFIG_KEYS)[number];
-    if (k === 'token' || k === 'phoneNumberId' || k === 'apiVersion' || k === 'baseUrl') {
-      // A phone number ID written as a JSON number is a common slip: take it when it is a safe integer.
-      if (k === 'phoneNumberId' && typeof raw === 'number' && Number.isSafeInteger(raw)) {
+    if (k === 'token' || k === 'phoneNumberId' || k === 'apiVersion' || k === 'baseUrl' || k === 'appId') {
+      // An ID written as a JSON number is a common slip: take it when it is a safe integer.
+      if ((k === 'phoneNumberId' || k === 'appId') && typeof raw === 'number' && Number.isSafeInteger(raw)) {
         settings[k] = String(raw);
         continue;
       }
       if (typeof raw !== 'string') {
-        throw new ConfigError(`"${k}" in ${filePath} must be a string`, k === 'phoneNumberId' ? 'write it in quotes' : undefined);
+        throw new ConfigError(`"${k}" in ${filePath} must be a string`, k === 'phoneNumberId' || k === 'appId' ? 'write it in quotes' : undefined);
       }
       settings[k] = raw.trim();
     } else {
@@ -161,6 +168,8 @@ export function mergeSettings(sources: {
   filePath?: string | undefined;
   envSources?: Record<string, string>;
   flagSources?: Record<string, string>;
+  /** Which ID the command needs: the phone number ID (media calls, the default) or the app ID (`handle`). */
+  needs?: 'phoneNumberId' | 'appId';
 }): Config {
   const origin: Record<string, string> = {};
   for (const key of Object.keys(defined(sources.file))) origin[key] = `config file ${sources.filePath ?? ''}`.trim();
@@ -193,19 +202,9 @@ export function mergeSettings(sources: {
       'copy the token again from Meta\'s API Setup page (it holds only letters and digits)',
     );
   }
-  const phoneNumberId = merged.phoneNumberId;
-  if (!phoneNumberId) {
-    throw new ConfigError(
-      'no phone number ID',
-      `set ${ENV_NAMES.phoneNumberId.join(' or ')}, pass --phone-number-id, or put "phoneNumberId" in .waupload.json (find it in Meta's WhatsApp Manager > API Setup)`,
-    );
-  }
-  if (!/^\d+$/.test(phoneNumberId)) {
-    throw new ConfigError(
-      `phone number ID "${phoneNumberId}" from ${where('phoneNumberId')} is not all digits`,
-      'use the numeric phone number ID from API Setup, not the phone number itself',
-    );
-  }
+  const needs = sources.needs ?? 'phoneNumberId';
+  const phoneNumberId = needs === 'phoneNumberId' ? requiredPhoneNumberId(merged.phoneNumberId, where) : '';
+  const appId = needs === 'appId' ? requiredAppId(merged.appId, where) : merged.appId;
   const apiVersion = normaliseApiVersion(merged.apiVersion ?? DEFAULTS.apiVersion, where('apiVersion'));
   const baseUrl = validateBaseUrl(merged.baseUrl ?? DEFAULTS.baseUrl, where('baseUrl'));
   const concurrency = integerInRange(merged.concurrency ?? DEFAULTS.concurrency, 'concurrency', 1, 64, where);
@@ -216,6 +215,7 @@ export function mergeSettings(sources: {
   return {
     token,
     phoneNumberId,
+    appId,
     apiVersion,
     baseUrl,
     concurrency,
@@ -225,6 +225,37 @@ export function mergeSettings(sources: {
     maxRetryWaitMs: Math.round(maxRetryWait * 1000),
     sources: origin,
   };
+}
+
+/** The business phone number's ID (media calls): digits, named in the error when missing. */
+function requiredPhoneNumberId(value: string | undefined, where: (key: string) => string): string {
+  if (!value) {
+    throw new ConfigError(
+      'no phone number ID',
+      `set ${ENV_NAMES.phoneNumberId.join(' or ')}, pass --phone-number-id, or put "phoneNumberId" in .waupload.json (find it in Meta's WhatsApp Manager > API Setup)`,
+    );
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigError(
+      `phone number ID "${value}" from ${where('phoneNumberId')} is not all digits`,
+      'use the numeric phone number ID from API Setup, not the phone number itself',
+    );
+  }
+  return value;
+}
+
+/** The app that owns the upload sessions (Resumable Upload API): digits, from --app-id, the environment or the config file. */
+function requiredAppId(value: string | undefined, where: (key: string) => string): string {
+  if (!value) {
+    throw new ConfigError(
+      'no app ID',
+      `set ${ENV_NAMES.appId.join(', ')}, pass --app-id, or put "appId" in .waupload.json (find it in Meta's App Dashboard > App settings > Basic)`,
+    );
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigError(`app ID "${value}" from ${where('appId')} is not all digits`, 'use the numeric App ID from the App Dashboard, not the app\'s name');
+  }
+  return value;
 }
 
 /** `v27.0`, `27.0` and `V27.0` all mean v27.0; anything else is refused. */

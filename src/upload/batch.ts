@@ -59,7 +59,16 @@ export interface BatchOptions {
   /** Settings for the API; undefined only for dry runs. */
   graph: GraphSettings | undefined;
   signal?: AbortSignal | undefined;
+  /** Sends one checked file and returns what identifies it (default: the media upload, whose result is a media ID). */
+  send?: SendFile;
 }
+
+/** Sends one checked file: a media upload, or a Resumable Upload for a handle; `id` is what the output prints. */
+export type SendFile = (
+  file: { path: string; size: number; filename: string; mimeType: string; hash: boolean },
+  graph: GraphSettings,
+  onEvent: (event: GraphEvent) => void,
+) => Promise<{ id: string; sha256: string | undefined; attempts: number }>;
 
 /** Runs the whole batch; resolves with every outcome in input order (never rejects for a file's failure). */
 export async function runBatch(items: readonly BatchItem[], options: BatchOptions, hooks: BatchHooks = {}): Promise<FileOutcome[]> {
@@ -107,7 +116,7 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
     if (options.dryRun || !options.graph) return { ...described, ok: true, dryRun: true };
     const known = await hooks.reuse?.(prepared);
     if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
-    const result = await uploadFile(
+    const result = await (options.send ?? uploadFile)(
       // A hash known from the reuse lookup is not computed twice.
       { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash && !known },
       options.graph,

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FormData from 'form-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileChangedError, chunkSizeFor, multipartUpload } from '../../src/graph/multipart-body.js';
+import { FileChangedError, chunkSizeFor } from '../../src/graph/file-chunks.js';
+import { multipartUpload } from '../../src/graph/multipart-body.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('multipartUpload', () => {
     const boundary = /boundary=(.+)$/.exec(upload.headers['content-type']!)![1]!;
     expect(sent.equals(reference(bytes, boundary, 'report.pdf', 'application/pdf'))).toBe(true);
     expect(Number(upload.headers['content-length'])).toBe(sent.length);
-    expect(upload.fileBytesRead()).toBe(size);
+    expect(upload.file.bytesRead()).toBe(size);
     expect(hash.digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
@@ -65,7 +66,7 @@ describe('multipartUpload', () => {
     const upload = multipartUpload({ path, size: 200_000, filename: 'x.pdf', mimeType: 'application/pdf' });
     await truncate(path, 100_000);
     await expect(collect(upload.body)).rejects.toBeInstanceOf(FileChangedError);
-    expect(upload.fileBytesRead()).toBe(100_000);
+    expect(upload.file.bytesRead()).toBe(100_000);
   });
 
   it('a missing file fails when the body is read, with the errno', async () => {

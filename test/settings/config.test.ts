@@ -81,3 +81,37 @@ describe('settings', () => {
     ['V21.0', 'v21.0'],
   ])('API version %s → %s', (given, expected) => expect(normaliseApiVersion(given)).toBe(expected));
 });
+
+describe('the app ID (wa-upload handle)', () => {
+  it.each([
+    [{ WA_APP_ID: '1', WHATSAPP_APP_ID: '2', M4D_APP_ID: '3' }, '1', 'environment WA_APP_ID'],
+    [{ WHATSAPP_APP_ID: '2', M4D_APP_ID: '3' }, '2', 'environment WHATSAPP_APP_ID'],
+    [{ M4D_APP_ID: '3' }, '3', 'environment M4D_APP_ID'],
+  ])('from the environment %j', (env, appId, source) => {
+    const { settings, sources } = settingsFromEnv(env);
+    expect(settings.appId).toBe(appId);
+    expect(sources.appId).toBe(source);
+  });
+
+  it('flag > environment > config key appId; no phone number ID needed', () => {
+    const merged = (flags: object, env: object, file: object) => mergeSettings({ flags, env, file: { token: 't0ken-abc', ...file }, needs: 'appId' });
+    expect(merged({ appId: '1' }, { appId: '2' }, { appId: '3' }).appId).toBe('1');
+    expect(merged({}, { appId: '2' }, { appId: '3' }).appId).toBe('2');
+    expect(merged({}, {}, { appId: '3' }).appId).toBe('3');
+    expect(merged({}, {}, { appId: '3' }).phoneNumberId).toBe('');
+    expect(settingsFromConfigObject({ appId: 123 }, '/p/x.json').settings.appId).toBe('123');
+  });
+
+  it.each([
+    [{ token: 't0ken-abc' }, /no app ID/, /WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID.*--app-id.*"appId"/],
+    [{ token: 't0ken-abc', appId: 'my-app' }, /app ID "my-app" .* not all digits/, /App ID/],
+  ])('refuses %j', (file, message, hint) => {
+    const attempt = () => mergeSettings({ flags: {}, env: {}, file, needs: 'appId' });
+    expect(attempt).toThrow(message);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigError).hint).toMatch(hint);
+    }
+  });
+});

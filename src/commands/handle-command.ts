@@ -1,0 +1,30 @@
+// `wa-upload handle`: the upload command's settings, checks, retries and output, sending each file to the Resumable Upload API for a handle.
+
+import type { ProcessContext, UploadFlags } from './context.js';
+import { runFilesCommand, type FilesCommand } from './upload-command.js';
+import { UsageError } from '../errors.js';
+import { HANDLE_MIME_TYPES, uploadForHandle } from '../graph/resumable-upload.js';
+
+/** The app ID the built-in sandbox uses when none is given. */
+export const SANDBOX_APP_ID = '100000000000002';
+
+const HANDLE: FilesCommand = {
+  needs: 'appId',
+  resultName: 'handle',
+  accepted: { mimeTypes: HANDLE_MIME_TYPES, by: 'the Resumable Upload API (handles)' },
+  send: async (file, graph, onEvent) => {
+    const result = await uploadForHandle(file, graph, onEvent);
+    return { id: result.handle, sha256: result.sha256, attempts: result.attempts };
+  },
+  sandboxSettings: (flags) => ({ appId: flags.appId ?? SANDBOX_APP_ID }),
+  usageProblem: (files) => {
+    if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload handle header.png (try --sandbox to see it work)');
+    if (files.includes('-')) return new UsageError('handle reads files, not stdin (-)', 'save the bytes to a file with the right extension first');
+    return undefined;
+  },
+};
+
+/** Runs `wa-upload handle [options] <file...>` and returns the exit code. */
+export function runHandleCommand(files: string[], flags: UploadFlags, context: ProcessContext): Promise<number> {
+  return runFilesCommand(files, flags, context, HANDLE);
+}
