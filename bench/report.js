@@ -46,7 +46,7 @@ export function consoleReport({ cases, targets, notes }) {
       for (const failure of tool.failures.slice(0, 3)) out.push(`  ! ${tool.label}: ${failure}`);
     }
   }
-  out.push('', 'Targets (issue 4)');
+  out.push('', 'Targets (issue 14)');
   for (const t of targets) out.push(`${verdict(t.pass).padEnd(5)} ${t.name}`, `      ${t.measured}`);
   for (const note of notes) out.push(`  note: ${note}`);
   const failed = targets.filter((t) => t.pass === false).length;
@@ -60,26 +60,42 @@ export function consoleReport({ cases, targets, notes }) {
   return out.join('\n');
 }
 
-/** The whole of BENCHMARKS.md. */
-export function markdownReport({ cases, targets, notes, machine, method, runs, startedAt, durationS }) {
+/** The issue 14 table: each figure before (the --before build) and now, its target, and the floors beside. */
+function issueTable(summary) {
+  return markdownTable(
+    ['figure', 'before', 'now', 'target', 'floors'],
+    summary.map((r) => [r.figure, r.before ?? '–', r.now, r.target, r.floors ?? '–']),
+    { leftAligned: true },
+  );
+}
+
+/** One Node version's part of BENCHMARKS.md (between its markers, so that runs on other versions keep theirs). */
+export function markdownSection({ cases, targets, notes, machine, method, runs, startedAt, durationS, nodeMajor, nodeVersion, summary, beforeLabel }) {
   const md = [];
-  md.push('# Benchmarks');
+  md.push(`<!-- bench: node ${nodeMajor} -->`);
+  md.push(`## Node ${nodeMajor} (${nodeVersion})`);
   md.push('');
   md.push(
-    `Written by \`npm run bench\` (bench/run.js) on ${startedAt.slice(0, 10)}; do not edit by hand. The targets are those of issue 4; ` +
-      `every figure is the median of ${runs} runs per tool, the tools of a case alternated run by run (ABCABC…) after one ` +
-      `discarded warm-up round, on the same files against the same local server.`,
+    `Run on ${startedAt.slice(0, 10)} in ${Math.round(durationS)} s: every figure is the median of ${runs} runs per tool, the tools of a case ` +
+      'alternated run by run (ABCABC…) after one discarded warm-up round, on the same files against the same local servers' +
+      (beforeLabel ? `; "before" is commit ${beforeLabel}, built and run in the same rounds.` : '.'),
   );
   md.push('');
-  md.push('## Targets');
+  if (summary?.length) {
+    md.push('### Issue 14: before and now');
+    md.push('');
+    md.push(issueTable(summary));
+    md.push('');
+  }
+  md.push('### Targets');
   md.push('');
   md.push(markdownTable(['', 'target', 'measured'], targets.map((t) => [`**${verdict(t.pass)}**`, t.name, t.measured]), { leftAligned: true }));
   md.push('');
-  md.push('## Figures');
+  md.push('### Figures');
   for (const result of cases) {
     const { header, rows } = caseRows(result);
     md.push('');
-    md.push(`### ${result.title}`);
+    md.push(`#### ${result.title}`);
     md.push('');
     if (result.description) {
       md.push(result.description);
@@ -96,31 +112,54 @@ export function markdownReport({ cases, targets, notes, machine, method, runs, s
   }
   if (notes.length) {
     md.push('');
-    md.push('## Notes');
+    md.push('### Notes');
     md.push('');
     md.push(...notes.map((n) => `- ${n}`));
   }
   md.push('');
-  md.push('## How it was measured');
+  md.push('### How it was measured');
   md.push('');
   md.push(...method.map((m) => `- ${m}`));
   md.push('');
-  md.push('## Machine');
+  md.push('### Machine');
   md.push('');
   md.push(markdownTable(['', ''], machine.map(([k, v]) => [k, v]), { leftAligned: true }));
+  md.push(`<!-- bench: end node ${nodeMajor} -->`);
+  return md.join('\n');
+}
+
+/** The whole of BENCHMARKS.md: this run's section replaces the same Node version's, other versions' sections stay. */
+export function markdownDocument(previous, section, nodeMajor) {
+  const sections = new Map();
+  for (const match of (previous ?? '').matchAll(/<!-- bench: node (\d+) -->[\s\S]*?<!-- bench: end node \1 -->/g)) sections.set(Number(match[1]), match[0]);
+  sections.set(Number(nodeMajor), section);
+  const md = [];
+  md.push('# Benchmarks');
   md.push('');
+  md.push(
+    'Written by `npm run bench` (bench/run.js); do not edit by hand. One section per Node version it ran on; a run replaces ' +
+      'its own version\'s section. The targets are those of issue 14 (start-up, the spinner, throughput, cold npx) and the ' +
+      'memory and batch figures of issue 4. The README\'s performance section says what each lever bought.',
+  );
+  md.push('');
+  for (const [, text] of [...sections].sort(([a], [b]) => a - b)) {
+    md.push(text);
+    md.push('');
+  }
   md.push('## Reproduce');
   md.push('');
   md.push('```sh');
-  md.push('npm ci                      # installs the peers (devDependencies) too');
-  md.push('npm run bench               # builds dist/, runs every case, rewrites this file');
-  md.push('BENCH_RUNS=15 npm run bench # more runs per tool (default 7)');
+  md.push('npm ci                                   # installs the peers (devDependencies) too');
+  md.push('npm run bench                            # builds dist/, runs every case on this Node, rewrites its section');
+  md.push('npm run bench -- --node 24               # the same on Node 24 (scripts/install-node.js installs it once)');
+  md.push('npm run bench -- --before 263474c        # also builds that commit and runs it side by side ("before")');
+  md.push('BENCH_RUNS=21 npm run bench              # more runs per tool (default 15)');
   md.push('```');
   md.push('');
   md.push(
-    `Needs Node 20+, GNU time at /usr/bin/time for peak memory (\`apt-get install time\`) and curl for the reference ` +
-      `(both optional: their columns then read n/a). Only loopback servers that the bench starts are contacted. ` +
-      `This run took ${Math.round(durationS)} s.`,
+    'Needs Node 20+, GNU time at /usr/bin/time for peak memory (`apt-get install time`), curl for the reference and util-linux ' +
+      '`script` for the terminal case (all optional: their figures then read n/a). Only loopback servers that the bench starts ' +
+      'are contacted. Other work on the machine moves the figures: the Machine table gives the load average before and after.',
   );
   md.push('');
   return md.join('\n');

@@ -1,4 +1,95 @@
 #!/usr/bin/env node
-// The wa-upload command: hands argv to the bundled CLI.
-import { main } from '../dist/cli.js';
-main(process.argv.slice(2));
+// The wa-upload command: loads the bundled CLI (dist/cli.cjs) through a V8 code cache kept in the user's cache folder, then hands it argv.
+'use strict';
+
+// CommonJS (bin/package.json says so): an ES-module entry would start Node's ESM loader for one import (~3 ms).
+// Compiling the bundle is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
+// previous run (vm.Script cachedData). The cache is a convenience and never an error: anything wrong with it (missing,
+// damaged, from another build or Node, an unwritable folder) means compiling as without it, silently.
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const bundle = path.join(__dirname, '..', 'dist', 'cli.cjs');
+const args = process.argv.slice(2);
+loadCli().main(args);
+
+function loadCli() {
+  const env = process.env;
+  const zlib = cacheWanted(env) ? require('node:zlib') : undefined;
+  // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
+  // crash it. Node before 20.15 lacks crc32 (and vm's default dynamic-import loader, which cosmiconfig's import() needs).
+  if (!zlib || typeof zlib.crc32 !== 'function' || vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return require(bundle);
+  const source = fs.readFileSync(bundle, 'utf8');
+  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <content hash>`.
+  const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
+  if (!build) return require(bundle);
+  const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || require('node:os').homedir(), '.cache'), 'wa-upload', 'code-cache');
+  const prefix = `cli-${build[1]}-${build[2]}-`;
+  const file = path.join(dir, `${prefix}${commandKind(args)}-node${process.versions.node}-${process.arch}.bin`);
+  const cached = readChecked(file, zlib);
+  const script = new vm.Script(Module.wrap(source), {
+    filename: bundle,
+    cachedData: cached,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  // The cache holds what a run compiled by its end, so it is written after a whole successful run of a command, never
+  // after --help/--version/--dry-run: their few functions would stand in for the upload's and leave uploads compiling.
+  if ((!cached || script.cachedDataRejected) && cacheWritable(args)) {
+    process.once('exit', (code) => {
+      if (code === 0) writeAtomically(dir, file, prefix, script, zlib);
+    });
+  }
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  return mod.exports;
+}
+
+/** Off when WA_UPLOAD_NO_CACHE is set to anything but an empty string. */
+function cacheWanted(env) {
+  return env.WA_UPLOAD_NO_CACHE === undefined || env.WA_UPLOAD_NO_CACHE === '';
+}
+
+/** Each command keeps its own cache, so a run of one never stands in for another's code. */
+function commandKind(argv) {
+  const command = argv.find((a) => ['sandbox', 'info', 'download', 'delete', 'completion'].includes(a));
+  return command ?? 'upload';
+}
+
+function cacheWritable(argv) {
+  return argv.length > 0 && !argv.some((a) => ['-h', '--help', '-V', '--version', '--dry-run'].includes(a));
+}
+
+/** The cached data when the file is whole (its CRC-32 matches), else undefined. */
+function readChecked(file, zlib) {
+  try {
+    const data = fs.readFileSync(file);
+    if (data.length <= 4 || zlib.crc32(data.subarray(4)) !== data.readUInt32LE(0)) return undefined;
+    return data.subarray(4);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `<crc32><cached data>` to a private temp file renamed over the cache, and drops other builds' files. */
+function writeAtomically(dir, file, prefix, script, zlib) {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const data = script.createCachedData();
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(zlib.crc32(data), 0);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith('cli-') && name.endsWith('.bin') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Nothing more to do: the cache is optional.
+    }
+  }
+}

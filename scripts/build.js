@@ -1,8 +1,10 @@
-// Builds dist/: the CLI and the API as ESM bundles split at their lazy imports, every runtime dependency inside, one types file, the notices.
+// Builds dist/: the CLI as one CommonJS file (bin/wa-upload.js loads it through a V8 code cache), the API as one ESM file,
+// every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
+import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startupShims } from './startup-shims.js';
@@ -15,25 +17,35 @@ await rm(join(root, 'dist'), { recursive: true, force: true });
 const common = {
   absWorkingDir: root,
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: process.env.WA_UPLOAD_BUILD_DEBUG !== '1',
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
-  chunkNames: 'chunks/[name]-[hash]',
   define: { __WA_UPLOAD_VERSION__: JSON.stringify(pkg.version) },
   // cosmiconfig loads TypeScript configs through the typescript package: never bundle it (it is 11 MB).
   external: ['typescript'],
-  // CommonJS dependencies inside an ESM bundle need require().
-  banner: { js: "import { createRequire as __waCreateRequire } from 'node:module'; const require = __waCreateRequire(import.meta.url);" },
   logLevel: 'warning',
   plugins: [startupShims],
 };
-// Split at the lazy imports (commands, cosmiconfig, ora, the sandbox server, the MIME database): the CLI and the API share
-// their chunks, and any one path loads few files.
-const result = await build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', splitting: true });
+// The CLI: one CommonJS file, so that one V8 code cache covers all of it (start-up is mostly compiling JavaScript) and
+// npx unpacks few files. Lazy imports stay lazy: esbuild evaluates a dynamically imported module on first use.
+// Its first line names the build (version and content hash): bin/wa-upload.js keys the code cache by it.
+const cli = await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, format: 'cjs', write: false });
+const cliCode = cli.outputFiles[0].contents;
+const buildId = createHash('sha256').update(cliCode).digest('hex').slice(0, 16);
+await mkdir(join(root, 'dist'), { recursive: true });
+await writeFile(join(root, 'dist', 'cli.cjs'), Buffer.concat([Buffer.from(`// wa-upload ${pkg.version} build ${buildId}\n`), cliCode]));
+// The programmatic API: one ESM file; CommonJS dependencies inside it need require().
+const api = await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  banner: { js: "import { createRequire as __waCreateRequire } from 'node:module'; const require = __waCreateRequire(import.meta.url);" },
+});
+const result = { metafile: { inputs: { ...cli.metafile.inputs, ...api.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...api.metafile.outputs } } };
 
 // Every bundled package's licence goes into THIRD_PARTY_NOTICES beside dist/.
 const packages = new Map();

@@ -10,9 +10,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const startupShims = {
   name: 'startup-shims',
   setup(b) {
-    b.onResolve({ filter: /^http2-wrapper$/ }, () => ({ path: join(root, 'scripts', 'shims', 'http2-wrapper.js') }));
+    const shim = (file) => ({ path: join(root, 'scripts', 'shims', file) });
+    // Whole packages wa-upload never reaches (each shim's first line says why).
+    const replaced = { 'http2-wrapper': 'http2-wrapper.js', 'cacheable-request': 'cacheable-request.js', 'cacheable-lookup': 'cacheable-lookup.js', debug: 'debug.js' };
+    b.onResolve({ filter: /^(http2-wrapper|cacheable-request|cacheable-lookup|debug)$/ }, (args) => shim(replaced[args.path]));
+    // form-data's helpers: the get-intrinsic chain and hasown, for what Object.defineProperty and Object.hasOwn do.
+    b.onResolve({ filter: /^(es-set-tostringtag|hasown)$/ }, (args) =>
+      /node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim(`${args.path}.js`) : undefined,
+    );
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /node_modules[\\/]commander[\\/]/.test(args.importer) ? shim('child-process-for-commander.js') : undefined,
+    );
     b.onResolve({ filter: /^mime-types$/ }, (args) =>
-      /node_modules[\\/]form-data[\\/]/.test(args.importer) ? { path: join(root, 'scripts', 'shims', 'form-data-mime-types.js') } : undefined,
+      /node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim('form-data-mime-types.js') : undefined,
     );
     // mime-types (which only names the types wa-upload refuses) needs of mime-db just each type's extensions and source:
     // the rest (charsets, compressibility, 1,500 types without extensions) is 90 KB the package need not ship.

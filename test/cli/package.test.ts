@@ -1,7 +1,7 @@
 // The published package as a new user gets it: packed, installed from the tarball into an empty project, run and imported.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('npm pack', () => {
   it('ships dist/, bin/, README, LICENSE, the notices and the example config, and nothing else', () => {
-    for (const path of ['bin/wa-upload.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD_PARTY_NOTICES', 'README.md', 'LICENSE', '.waupload.example.json', 'package.json']) {
+    for (const path of ['bin/wa-upload.js', 'bin/package.json', 'dist/cli.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/THIRD_PARTY_NOTICES', 'README.md', 'LICENSE', '.waupload.example.json', 'package.json']) {
       expect(packedFiles).toContain(path);
     }
     const outside = packedFiles.filter((p) => !/^(bin|dist)\//.test(p) && !['README.md', 'LICENSE', '.waupload.example.json', 'package.json'].includes(p));
@@ -84,6 +84,21 @@ describe('installed from the tarball into an empty project', () => {
     expect(result.stderr).toContain('sandbox: uploading to a local stand-in');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
+  });
+
+  it('keeps its V8 code cache in the user\'s cache folder: neither the tarball nor the installed package holds one', async () => {
+    const xdg = join(work, 'xdg-cache');
+    for (let i = 0; i < 2; i++) {
+      const result = await sh('npx', ['--offline', 'wa-upload', '--sandbox', join(FIXTURES, 'valid/photo.jpg')], project, { XDG_CACHE_HOME: xdg });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^\d+\n$/);
+    }
+    expect(await readdir(join(xdg, 'wa-upload', 'code-cache'))).toEqual([expect.stringMatching(/^cli-.*-upload-node.*\.bin$/)]);
+    const installed = (await readdir(join(project, 'node_modules', 'wa-upload'), { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(join(project, 'node_modules', 'wa-upload').length + 1));
+    expect(installed.sort()).toEqual([...packedFiles].sort());
+    expect(packedFiles.filter((p) => /\.bin$|cache/i.test(p))).toEqual([]);
   });
 
   it('npx wa-upload --version and --help work', async () => {

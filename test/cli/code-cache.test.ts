@@ -1,0 +1,139 @@
+// The V8 code cache of the bundled CLI, through the CLI: where it is kept, when it is written, and that nothing wrong with it is ever an error.
+
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES, REPO_ROOT } from '../helpers/run-cli.js';
+
+const cli = useCliSandbox();
+const photo = join(FIXTURES, 'valid/photo.jpg');
+const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+const xdg = () => join(cli.dirs.home, 'xdg-cache');
+const cacheDir = () => join(xdg(), 'wa-upload', 'code-cache');
+const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, { env: { XDG_CACHE_HOME: xdg(), ...env } });
+const cacheFiles = async () => (await readdir(cacheDir()).catch(() => [] as string[])).sort();
+
+/** Uploads the photo and checks the run is an ordinary successful one: one media ID, nothing on stderr. */
+async function uploadsCleanly(env: Record<string, string | undefined> = {}): Promise<void> {
+  const result = await run([photo], env);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/^\d{10,}\n$/);
+}
+
+/** The one cache file a successful upload leaves, and its bytes. */
+async function writtenCache(): Promise<{ path: string; bytes: Buffer }> {
+  await uploadsCleanly();
+  const files = await cacheFiles();
+  expect(files).toHaveLength(1);
+  const path = join(cacheDir(), files[0]!);
+  return { path, bytes: await readFile(path) };
+}
+
+describe('code cache', () => {
+  it('a successful upload writes one cache file keyed by package version, build, command and Node version; later runs use it as it is', async () => {
+    const { path, bytes } = await writtenCache();
+    const name = path.slice(cacheDir().length + 1);
+    expect(name).toMatch(new RegExp(`^cli-${version.replace(/\./g, '\\.')}-[0-9a-f]{16}-upload-node${process.versions.node.replace(/\./g, '\\.')}-${process.arch}\\.bin$`));
+    expect(bytes.length).toBeGreaterThan(10_000);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    await uploadsCleanly();
+    // Accepted by V8, so not written again.
+    expect(await readFile(path)).toEqual(bytes);
+    expect(await cacheFiles()).toEqual([name]);
+  });
+
+  it('--help, --version and --dry-run never write it (their few functions would stand in for an upload\'s)', async () => {
+    for (const args of [['--help'], ['--version'], ['-h'], ['-V'], ['--dry-run', photo], ['info', '--help']]) {
+      const result = await run(args);
+      expect(result.code).toBe(0);
+    }
+    expect(await cacheFiles()).toEqual([]);
+  });
+
+  it('a run that fails writes nothing', async () => {
+    const result = await run([join(FIXTURES, 'valid', 'no-such-file.jpg')]);
+    expect(result.code).toBe(4);
+    expect(await cacheFiles()).toEqual([]);
+  });
+
+  it('each command keeps its own file: an info run does not replace the upload\'s', async () => {
+    const { path, bytes } = await writtenCache();
+    const id = (await run([photo])).stdout.trim();
+    const info = await run(['info', id]);
+    expect(info.code).toBe(0);
+    const files = await cacheFiles();
+    expect(files).toHaveLength(2);
+    expect(files.some((f) => f.includes('-info-node'))).toBe(true);
+    expect(await readFile(path)).toEqual(bytes);
+  });
+
+  it.each([
+    ['bytes flipped in the middle (V8 alone would crash on them)', (good: Buffer) => flip(good, Math.floor(good.length / 2))],
+    ['bytes flipped near the start', (good: Buffer) => flip(good, 64)],
+    ['cut short', (good: Buffer) => good.subarray(0, Math.floor(good.length / 3))],
+    ['empty', () => Buffer.alloc(0)],
+    ['random bytes', () => Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251))],
+  ])('a damaged cache file (%s) is ignored without a word, and replaced by a good one', async (_label, damage) => {
+    const { path, bytes: good } = await writtenCache();
+    const damaged = damage(good);
+    await writeFile(path, damaged);
+    await uploadsCleanly();
+    const replaced = await readFile(path);
+    expect(replaced.equals(damaged)).toBe(false);
+    // The replacement is whole: the next run accepts it and leaves it alone.
+    await uploadsCleanly();
+    expect(await readFile(path)).toEqual(replaced);
+  });
+
+  it('a folder where the cache file should be is ignored, and left alone', async () => {
+    const { path } = await writtenCache();
+    await rm(path);
+    await mkdir(path);
+    await uploadsCleanly();
+    expect((await stat(path)).isDirectory()).toBe(true);
+  });
+
+  it.each([
+    ['XDG_CACHE_HOME is a file', async () => writeFile(xdg(), 'not a folder')],
+    ['the code-cache folder is a file', async () => {
+      await mkdir(join(xdg(), 'wa-upload'), { recursive: true });
+      await writeFile(cacheDir(), 'not a folder');
+    }],
+  ])('an unwritable cache folder (%s): uploads work, with no message, and leave no temp file', async (_label, block) => {
+    await block();
+    await uploadsCleanly();
+    await uploadsCleanly();
+    const parent = await readdir(join(xdg(), 'wa-upload')).catch(() => [] as string[]);
+    expect(parent.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('WA_UPLOAD_NO_CACHE set: nothing is written, and a cache present (even a damaged one) is not read', async () => {
+    await uploadsCleanly({ WA_UPLOAD_NO_CACHE: '1' });
+    expect(await cacheFiles()).toEqual([]);
+    const { path, bytes } = await writtenCache();
+    const damaged = flip(bytes, Math.floor(bytes.length / 2));
+    await writeFile(path, damaged);
+    await uploadsCleanly({ WA_UPLOAD_NO_CACHE: '1' });
+    expect(await readFile(path)).toEqual(damaged);
+    // An empty value does not switch it off (as with NO_COLOR): the damaged file is found and replaced.
+    await uploadsCleanly({ WA_UPLOAD_NO_CACHE: '' });
+    expect((await readFile(path)).equals(damaged)).toBe(false);
+  });
+
+  it('without XDG_CACHE_HOME it lives in ~/.cache/wa-upload/code-cache, beside the --reuse cache', async () => {
+    const result = await cli.run([photo], { env: { XDG_CACHE_HOME: undefined } });
+    expect(result.code).toBe(0);
+    const files = await readdir(join(cli.dirs.home, '.cache', 'wa-upload', 'code-cache'));
+    expect(files).toHaveLength(1);
+  });
+});
+
+/** A copy with 64 bytes inverted from `offset`. */
+function flip(bytes: Buffer, offset: number): Buffer {
+  const copy = Buffer.from(bytes);
+  for (let i = offset; i < Math.min(offset + 64, copy.length); i++) copy[i] = copy[i]! ^ 0xff;
+  return copy;
+}
