@@ -58,7 +58,7 @@ function commandKind(argv) {
 }
 
 function cacheWritable(argv) {
-  return argv.length > 0 && !argv.some((a) => ['-h', '--help', '-V', '--version', '--dry-run'].includes(a));
+  return argv.length > 0 && !argv.some((a) => ['-h', '--help', 'help', '-V', '--version', '--dry-run'].includes(a));
 }
 
 /** The cached data when the file is whole (its CRC-32 matches), else undefined. */

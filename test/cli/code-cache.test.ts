@@ -46,7 +46,7 @@ describe('code cache', () => {
   });
 
   it('--help, --version and --dry-run never write it (their few functions would stand in for an upload\'s)', async () => {
-    for (const args of [['--help'], ['--version'], ['-h'], ['-V'], ['--dry-run', photo], ['info', '--help']]) {
+    for (const args of [['--help'], ['--version'], ['-h'], ['-V'], ['--dry-run', photo], ['info', '--help'], ['help'], ['help', 'info']]) {
       const result = await run(args);
       expect(result.code).toBe(0);
     }
