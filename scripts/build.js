@@ -1,8 +1,9 @@
-// Builds dist/: the CLI as one CommonJS file (bin/wa-upload.js loads it through a V8 code cache), the API as one ESM file,
-// every runtime dependency inside, one types file, the notices.
+// Builds dist/: the CLI and the API as one CommonJS file (bin/wa-upload.js loads it through a V8 code cache) with an ES
+// module in front of the API, every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -29,23 +30,36 @@ const common = {
   logLevel: 'warning',
   plugins: [startupShims],
 };
-// The CLI: one CommonJS file, so that one V8 code cache covers all of it (start-up is mostly compiling JavaScript) and
-// npx unpacks few files. Lazy imports stay lazy: esbuild evaluates a dynamically imported module on first use.
-// Its first line names the build (version and content hash): bin/wa-upload.js keys the code cache by it.
-const cli = await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, format: 'cjs', write: false });
+// The CLI and the API: one CommonJS file, so that one V8 code cache covers all of it (start-up is mostly compiling
+// JavaScript) and the package ships the code once, in few files. Lazy imports stay lazy: esbuild evaluates a dynamically
+// imported module on first use, so the CLI never evaluates the API's got client unless it uploads, and loadApi() below
+// is the API's door. The first line names the build (version and content hash): bin/wa-upload.js keys the code cache by it.
+const cli = await build({
+  ...common,
+  stdin: {
+    contents: "export { main } from './src/cli.ts'; export const loadApi = () => import('./src/index.ts');",
+    resolveDir: root,
+    sourcefile: 'dist-entry.ts',
+    loader: 'ts',
+  },
+  outfile: join(root, 'dist', 'cli.cjs'),
+  format: 'cjs',
+  write: false,
+});
 const cliCode = cli.outputFiles[0].contents;
 const buildId = createHash('sha256').update(cliCode).digest('hex').slice(0, 16);
 await mkdir(join(root, 'dist'), { recursive: true });
 await writeFile(join(root, 'dist', 'cli.cjs'), Buffer.concat([Buffer.from(`// wa-upload ${pkg.version} build ${buildId}\n`), cliCode]));
-// The programmatic API: one ESM file; CommonJS dependencies inside it need require().
-const api = await build({
-  ...common,
-  entryPoints: { index: 'src/index.ts' },
-  outdir: 'dist',
-  format: 'esm',
-  banner: { js: "import { createRequire as __waCreateRequire } from 'node:module'; const require = __waCreateRequire(import.meta.url);" },
-});
-const result = { metafile: { inputs: { ...cli.metafile.inputs, ...api.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...api.metafile.outputs } } };
+// The programmatic API: an ES module naming each export of src/index.ts, taken from the bundle itself.
+const apiNames = Object.keys(await createRequire(import.meta.url)(join(root, 'dist', 'cli.cjs')).loadApi()).filter((name) => name !== 'default');
+await writeFile(
+  join(root, 'dist', 'index.js'),
+  `// wa-upload's programmatic API (types: index.d.ts): the bundle the CLI runs, so the package holds the code once.\n` +
+    `import { createRequire } from 'node:module';\n` +
+    `const api = await createRequire(import.meta.url)('./cli.cjs').loadApi();\n` +
+    `export const { ${apiNames.join(', ')} } = api;\n`,
+);
+const result = cli;
 
 // Every bundled package's licence goes into THIRD_PARTY_NOTICES beside dist/.
 const packages = new Map();
