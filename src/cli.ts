@@ -35,6 +35,32 @@ Examples:
   wa-upload --json *.pdf | jq -r .id         one JSON object per file
 `;
 
+/** `wa-upload sandbox --help`: the faults it can be told to show (every key parseFault knows), and how. */
+const SANDBOX_HELP_FOOTER = `
+Faults: POST a JSON object to <url>/_sandbox/faults; each applies to the next "times" matching requests.
+  status <n>                       HTTP status of the error (default 500; 400 for code 33, 503 for 133004)
+  graphCode <n>, graphSubcode <n>  Graph error.code / error_subcode, with the live server's message
+  message, details                 error.message / error.error_data.details
+  isTransient <bool>               error.is_transient
+  retryAfter <text>                a Retry-After header
+  estimatedTimeToRegainAccess <m>  minutes, in an X-Business-Use-Case-Usage header
+  html <bool>, body <text>         an HTML error page / this text instead of Graph JSON (a proxy's answer)
+  dropAfterBytes <n>               cut the connection after n body bytes (0: at once)
+  hang <bool>                      read the body, never answer
+  delayMs <n>                      answer this much later
+  redirectTo <url>                 answer 307 with this Location
+  times <n>                        how many requests it applies to (default 1)
+  match upload|session|status|any  which requests (default upload: requests carrying file bytes; any: info,
+                                   download and delete too)
+Codes worth trying: 1, 2, 4, 17, 80007, 130429, 131000, 131016, 133004 (server temporarily unavailable) and
+131057 (account in maintenance mode) are temporary; 33 (phone number deleted), 100, 131053, 368 are not;
+0, 190, 10, 200 are about the token.
+  curl -X POST <url>/_sandbox/faults -d '{"graphCode":131057,"times":2}'
+  curl -X POST <url>/_sandbox/faults -d '{"graphCode":33,"match":"any"}'
+  curl -X DELETE <url>/_sandbox/faults     forget queued faults
+  curl <url>/_sandbox/requests             what it received (token redacted)
+`;
+
 function parseWholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -71,7 +97,7 @@ function addConnectionOptions(command: Command): Command {
     .option('--api-version <version>', 'Graph API version (default v27.0, pinned)')
     .option('--base-url <url>', 'API origin (default https://graph.facebook.com)')
     .option('-c, --config <path>', 'use this config file instead of searching')
-    .option('--retries <n>', 'extra tries for temporary failures (default 3; 0 = one try)', parseWholeNumber(0, 20))
+    .option('--retries <n>', 'extra tries for temporary failures (default 3, at most 2 for info and download; 0 = one try)', parseWholeNumber(0, 20))
     .option('--timeout <seconds>', 'per-try limit for connecting, sending and waiting for the answer (default 60)', parseSeconds(false))
     .option('--retry-delay <seconds>', 'first backoff step, doubled each try with full jitter (default 1)', parseSeconds(true))
     .option('--max-retry-wait <seconds>', 'longest wait a server may ask for before giving up (default 300)', parseSeconds(true))
@@ -137,6 +163,7 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--delay <ms>', 'answer every request after this many milliseconds', parseWholeNumber(0, 600_000))
     .option('--token <token>', 'require this access token (default: accept any)')
     .option('--no-store', 'keep only each upload\'s hash and size, not its bytes (info works, download does not)')
+    .addHelpText('after', SANDBOX_HELP_FOOTER)
     .action(async (flags: SandboxFlags) => {
       result.exitCode = await handlers.sandbox(flags);
     });

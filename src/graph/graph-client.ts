@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Response } from 'got';
 import type { Config } from '../settings/config.js';
 import { ApiError, InterruptedError, TemporaryError } from '../errors.js';
-import { describeFailure, describeRequestError, graphOf, parseJson, readGraphError, snippet, toWaError } from './graph-errors.js';
+import { describeFailure, describeRequestError, graphOf, isUnknownObjectError, parseJson, readGraphError, snippet, toWaError } from './graph-errors.js';
 import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 import { fileReadFailure } from './file-chunks.js';
 import { multipartUpload } from './multipart-body.js';
@@ -15,6 +15,7 @@ import {
   nextWaitMs,
   parseBusinessUseCaseWaitMs,
   parseRetryAfterMs,
+  retriesFor,
   type TryFailure,
 } from './retry-policy.js';
 import { USER_AGENT } from '../version.js';
@@ -134,7 +135,7 @@ export interface MediaInfo {
 export async function getMediaInfo(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<MediaInfo> {
   const url = mediaUrl(mediaId, settings);
   const { value } = await withMediaHint(mediaId, () =>
-    runWithRetries(settings, onEvent, async (attempt) => {
+    runWithRetries(lookupSettings(settings), onEvent, async (attempt) => {
       onEvent({ type: 'request', attempt, method: 'GET', url });
       return sendOnce<MediaInfo>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => {
         const b = body as Record<string, unknown> | undefined;
@@ -166,6 +167,11 @@ export async function deleteMedia(mediaId: string, settings: GraphSettings, onEv
   );
 }
 
+/** A lookup's settings: at most LOOKUP_MAX_RETRIES extra tries, so failing lookups never trip Meta's 30-minute block. */
+function lookupSettings(settings: GraphSettings): GraphSettings {
+  return { ...settings, retries: retriesFor('lookup', settings.retries) };
+}
+
 function mediaUrl(mediaId: string, settings: GraphSettings): string {
   return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
 }
@@ -175,7 +181,7 @@ async function withMediaHint<T>(mediaId: string, call: () => Promise<T>): Promis
   try {
     return await call();
   } catch (error) {
-    if (error instanceof ApiError && error.graph?.code === 100 && error.graph.subcode === 33) {
+    if (error instanceof ApiError && isUnknownObjectError(error.graph)) {
       throw new ApiError(error.message, {
         hint: `media ID ${mediaId} is unknown: it expired (media lives 30 days), was deleted, or belongs to another phone number ID`,
         graph: error.graph,
@@ -211,7 +217,7 @@ export async function downloadMedia(
   let info = await getMediaInfo(mediaId, settings, onEvent);
   let needFreshUrl = false;
   let wroteBytes = false;
-  const { value } = await runWithRetries(settings, onEvent, async (attempt) => {
+  const { value } = await runWithRetries(lookupSettings(settings), onEvent, async (attempt) => {
     if (needFreshUrl) info = await getMediaInfo(mediaId, settings, onEvent);
     if (wroteBytes && !sink.restartable) {
       throw new TemporaryError('the download broke off after part of the bytes were written to stdout, which cannot be rewound', {

@@ -93,7 +93,7 @@ export function toWaError(
   }
   const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;
   return new TemporaryError(`gave up after ${tries}: ${description}`, {
-    hint: 'this looks temporary: retry later (exit code 7)',
+    hint: temporaryHint(graph),
     ...(graph ? { graph } : {}),
     attempts,
   });
@@ -107,9 +107,27 @@ function authHint(graph: GraphErrorDetails | undefined): string {
   return 'check the token and its permissions';
 }
 
+/**
+ * Code 100 "Object with ID ... does not exist": an ID in the path is unknown. Known by subcode 33 or, since
+ * `error_subcode` is deprecated (media-api.md 4), by the message text alone.
+ */
+export function isUnknownObjectError(graph: GraphErrorDetails | undefined): boolean {
+  if (graph?.code !== 100) return false;
+  return graph.subcode === 33 || /\bObject with ID '[^']*' does not exist\b/i.test(graph.message ?? '');
+}
+
+function temporaryHint(graph: GraphErrorDetails | undefined): string {
+  if (graph?.code === 131057) return 'the business account is in maintenance mode (usually about a minute): retry later (exit code 7)';
+  if (graph?.code === 133004) return 'the WhatsApp server is temporarily unavailable: retry later (exit code 7)';
+  return 'this looks temporary: retry later (exit code 7)';
+}
+
 function apiHint(graph: GraphErrorDetails | undefined, settings: { phoneNumberId: string }): string | undefined {
-  if (graph?.code === 100 && graph.subcode === 33) {
+  if (isUnknownObjectError(graph)) {
     return `is ${settings.phoneNumberId} the phone number ID? (not the WhatsApp Business Account ID or the phone number)`;
+  }
+  if (graph?.code === 33) {
+    return `the business phone number${settings.phoneNumberId ? ` with ID ${settings.phoneNumberId}` : ''} has been deleted: use the phone number ID of a number that still exists (WhatsApp Manager > API Setup)`;
   }
   if (graph?.code === 131053) return 'the media itself was refused: check its type, size and encoding';
   if (graph?.code === 368 || graph?.code === 131031) return 'the account is restricted or locked: see WhatsApp Manager';

@@ -2,8 +2,22 @@
 
 import type { GraphErrorDetails } from '../errors.js';
 
-/** Graph codes that mean "try again later" (media-api.md 4). */
-export const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 80007, 130429, 131000, 131016]);
+/**
+ * Graph codes that mean "try again later" (media-api.md 4): unknown or unavailable (1, 2, 131000, 131016, 133004),
+ * business account in maintenance mode for about a minute (131057), throttled (4, 17, 80007, 130429).
+ */
+export const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 80007, 130429, 131000, 131016, 131057, 133004]);
+
+/**
+ * The most extra tries a media lookup (`info`, `download`) makes, whatever --retries says: Meta blocks
+ * `GET /<media-id>` for 30 minutes after 20 error answers within an hour (media-api.md 3).
+ */
+export const LOOKUP_MAX_RETRIES = 2;
+
+/** Extra tries for a call: what the settings say, at most LOOKUP_MAX_RETRIES for a lookup. */
+export function retriesFor(call: 'upload' | 'lookup' | 'delete', configured: number): number {
+  return call === 'lookup' ? Math.min(configured, LOOKUP_MAX_RETRIES) : configured;
+}
 
 /** Graph codes that are about the token or its permissions (exit 6). */
 export function isAuthGraphCode(code: number): boolean {
@@ -56,8 +70,8 @@ export function classifyFailure(failure: TryFailure): FailureVerdict {
   return { retryable: true, kind: 'temporary' };
 }
 
-/** Codes that are the request's fault whatever the status they arrive with. */
-const KNOWN_PERMANENT_GRAPH_CODES: ReadonlySet<number> = new Set([100, 131053, 368, 131031, 131009, 131051]);
+/** Codes that are the request's fault whatever the status they arrive with (33 at top level: the phone number was deleted). */
+const KNOWN_PERMANENT_GRAPH_CODES: ReadonlySet<number> = new Set([33, 100, 131053, 368, 131031, 131009, 131051]);
 
 /** Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^(attempt-1))]. */
 export function backoffDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {

@@ -2,7 +2,7 @@
 
 /** One injected misbehaviour; it applies to the next `times` requests it matches. */
 export interface SandboxFault {
-  /** HTTP status of the error answer (default 500 when only Graph fields are given; 502 for `html`). */
+  /** HTTP status of the error answer (default 500 when only Graph fields are given, 400 for code 33, 503 for 133004; 502 for `html`). */
   status?: number;
   /** Graph `error.code` (default 1 when only `status` is given). */
   graphCode?: number;
@@ -47,7 +47,9 @@ const FAULT_TARGETS: readonly string[] = ['upload', 'session', 'status', 'any'];
 const NUMBER_KEYS = ['status', 'graphCode', 'graphSubcode', 'estimatedTimeToRegainAccess', 'dropAfterBytes', 'delayMs', 'times'] as const;
 const STRING_KEYS = ['message', 'details', 'retryAfter', 'redirectTo', 'body'] as const;
 const BOOLEAN_KEYS = ['isTransient', 'html', 'hang'] as const;
-const KNOWN_KEYS = new Set<string>([...NUMBER_KEYS, ...STRING_KEYS, ...BOOLEAN_KEYS, 'match']);
+/** Every property a fault may have (the sandbox command's --help lists them all). */
+export const FAULT_KEYS: readonly string[] = [...NUMBER_KEYS, ...STRING_KEYS, ...BOOLEAN_KEYS, 'match'];
+const KNOWN_KEYS = new Set<string>(FAULT_KEYS);
 
 /**
  * Checks a fault given by a test or posted to `/_sandbox/faults` and returns a copy.

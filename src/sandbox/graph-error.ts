@@ -60,7 +60,19 @@ const DEFAULT_MESSAGES: Readonly<Record<number, string>> = {
   131016: '(#131016) Service unavailable',
   131031: '(#131031) Account has been locked',
   131053: '(#131053) Media upload error',
+  // Top-level 33: the business phone number has been deleted (Meta's error code table).
+  33: '(#33) Parameter value is not valid: the business phone number has been deleted',
+  131057: '(#131057) Account in maintenance mode',
+  133004: '(#133004) Server Temporarily Unavailable',
 };
+
+/** HTTP statuses the live server pairs with some codes; anything else defaults to 500 in a fault. */
+const DEFAULT_STATUSES: Readonly<Record<number, number>> = { 33: 400, 133004: 503 };
+
+/** The HTTP status an injected fault with this Graph code answers with when it names none. */
+export function defaultGraphStatus(code: number): number {
+  return DEFAULT_STATUSES[code] ?? 500;
+}
 
 /** The usual message for a Graph error code, so an injected fault reads like the real thing. */
 export function defaultGraphMessage(code: number): string {

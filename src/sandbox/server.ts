@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media/media-types.js';
 import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type FaultTarget, type SandboxFault } from './faults.js';
-import { defaultGraphMessage, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
+import { defaultGraphMessage, defaultGraphStatus, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
 import { ResumableUploads, type RecordedHandle, type ResumableAnswer } from './resumable.js';
 import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';
 
@@ -230,7 +230,7 @@ function faultAnswer(fault: SandboxFault): Answer {
   }
   if (fault.body !== undefined) return { kind: 'html', status: fault.status ?? 502, body: fault.body };
   if (fault.html === true && !faultAnswersWithError(fault)) return { kind: 'html', status: 502, body: htmlPage(502) };
-  const status = fault.status ?? 500;
+  const status = fault.status ?? (fault.graphCode !== undefined ? defaultGraphStatus(fault.graphCode) : 500);
   if (fault.html === true) return { kind: 'html', status, body: htmlPage(status) };
   const code = fault.graphCode ?? 1;
   const spec: GraphErrorSpec = { code, message: fault.message ?? defaultGraphMessage(code) };

@@ -1,7 +1,17 @@
 // Table tests of the retry policy: which failures are retried, waits, Retry-After and the business-use-case header.
 
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, classifyFailure, nextWaitMs, parseBusinessUseCaseWaitMs, parseRetryAfterMs, type TryFailure } from '../../src/graph/retry-policy.js';
+import {
+  LOOKUP_MAX_RETRIES,
+  backoffDelayMs,
+  classifyFailure,
+  nextWaitMs,
+  parseBusinessUseCaseWaitMs,
+  parseRetryAfterMs,
+  retriesFor,
+  type TryFailure,
+} from '../../src/graph/retry-policy.js';
+import { isUnknownObjectError } from '../../src/graph/graph-errors.js';
 
 describe('retry policy', () => {
   const http = (status: number, code?: number, isTransient?: boolean): TryFailure => ({
@@ -30,9 +40,40 @@ describe('retry policy', () => {
     ['HTTP 500 code 100', http(500, 100), false, 'api'],
     ['HTTP 400 code 131053', http(400, 131053), false, 'api'],
     ['HTTP 503 unknown code', http(503, 4242), true, 'temporary'],
+    ['HTTP 500 code 131057 (maintenance mode)', http(500, 131057), true, 'temporary'],
+    ['HTTP 400 code 131057', http(400, 131057), true, 'temporary'],
+    ['HTTP 503 code 133004 (server temporarily unavailable)', http(503, 133004), true, 'temporary'],
+    ['HTTP 400 code 133004', http(400, 133004), true, 'temporary'],
+    ['HTTP 400 code 33 (phone number deleted)', http(400, 33), false, 'api'],
+    ['HTTP 500 code 33', http(500, 33), false, 'api'],
     ['HTTP 307 redirect', { kind: 'http', status: 307, graph: undefined, bodySnippet: '', redirect: 'https://x' } as TryFailure, false, 'api'],
   ])('%s → retryable %s, ends as %s', (_name, failure, retryable, kind) => {
     expect(classifyFailure(failure)).toEqual({ retryable, kind });
+  });
+
+  it.each([
+    ['upload', 3, 3],
+    ['upload', 20, 20],
+    ['delete', 5, 5],
+    ['lookup', 0, 0],
+    ['lookup', 1, 1],
+    ['lookup', 2, 2],
+    ['lookup', 3, 2],
+    ['lookup', 20, 2],
+  ] as const)('%s with --retries %d: %d extra tries', (call, configured, expected) => {
+    expect(retriesFor(call, configured)).toBe(expected);
+    expect(retriesFor(call, configured)).toBeLessThanOrEqual(call === 'lookup' ? LOOKUP_MAX_RETRIES : configured);
+  });
+
+  it.each([
+    ['code 100, subcode 33', { code: 100, subcode: 33, message: '(#100) Invalid parameter' }, true],
+    ['code 100, no subcode, the message names an unknown object', { code: 100, message: "Unsupported get request. Object with ID '123' does not exist, cannot be loaded" }, true],
+    ['the same text in other case', { code: 100, message: "object with id '123' DOES NOT EXIST" }, true],
+    ['code 100, another message', { code: 100, message: '(#100) The parameter messaging_product is required.' }, false],
+    ['top-level code 33 is not the unknown-object error', { code: 33, message: "Object with ID '1' does not exist" }, false],
+    ['no Graph error', undefined, false],
+  ])('unknown object: %s → %s', (_name, graph, expected) => {
+    expect(isUnknownObjectError(graph)).toBe(expected);
   });
 
   it.each([
