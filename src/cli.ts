@@ -1,6 +1,6 @@
 // The command line: the commander program, and the only place that knows argv, the process, signals and exit codes.
 
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { firstOperandIndex, nearMissOf, placeOptionsAfterCommand } from './command-line.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './commands/completion.js';
@@ -434,7 +434,28 @@ function processContext(): ProcessContext {
         process.off('SIGTERM', listener);
       };
     },
+    removeOnExit,
   };
+}
+
+/** Temp files and folders in use (stdin spools, download .part files): removed if the process exits before their owners do. */
+const inUseTempPaths = new Set<string>();
+
+function removeOnExit(path: string): () => void {
+  // A second Ctrl-C calls process.exit(): no finally block runs after it, but 'exit' listeners do (synchronously).
+  if (inUseTempPaths.size === 0 && !process.listeners('exit').includes(removeInUseTempPaths)) process.on('exit', removeInUseTempPaths);
+  inUseTempPaths.add(path);
+  return () => inUseTempPaths.delete(path);
+}
+
+function removeInUseTempPaths(): void {
+  for (const path of inUseTempPaths) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Exiting: nothing more can be done about a path that cannot be removed.
+    }
+  }
 }
 
 /** What a crash prints: one redacted line naming the bug (and a hint), nothing of the error's properties. */

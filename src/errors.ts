@@ -114,11 +114,16 @@ export class TemporaryError extends WaUploadError {
 
 /** The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143). */
 export class InterruptedError extends WaUploadError {
-  constructor(signal: 'SIGINT' | 'SIGTERM') {
-    super('interrupted', `interrupted by ${signal} before the upload finished`, {
+  constructor(signal: 'SIGINT' | 'SIGTERM', when = 'before the upload finished') {
+    super('interrupted', `interrupted by ${signal} ${when}`, {
       exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm,
     });
   }
+}
+
+/** The signal that aborted `signal` (commands abort with the signal's name as the reason). */
+export function signalName(signal: AbortSignal): 'SIGINT' | 'SIGTERM' {
+  return signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
 }
 
 /** Every secret this process has seen (tokens from the environment, a token file, a config file). */

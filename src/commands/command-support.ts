@@ -47,6 +47,7 @@ export async function loadSettings(
   reporter: Reporter,
   overrides: PartialSettings = {},
   needs: 'phoneNumberId' | 'appId' = 'phoneNumberId',
+  signal?: AbortSignal,
 ): Promise<Config> {
   const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
   reporter.addSecret(file?.settings.token);
@@ -64,7 +65,8 @@ export async function loadSettings(
   };
   const flagSources: Record<string, string> = {};
   if (flags.tokenFile !== undefined && overrides.token === undefined) {
-    const { token, warnings } = await readTokenFile(flags.tokenFile, context.stdin);
+    if (flags.tokenFile === '-') reporter.verbose('settings: reading the token from stdin (--token-file -)');
+    const { token, warnings } = await readTokenFile(flags.tokenFile, context.stdin, signal);
     reporter.addSecret(token);
     for (const warning of warnings) reporter.warning(warning);
     flagSettings.token = token;

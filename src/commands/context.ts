@@ -81,4 +81,6 @@ export interface ProcessContext {
    * returns a function that stops listening. A command stops its work: nothing more is sent that nobody can see.
    */
   onStdoutFailure?: (handler: (failure: WaUploadError) => void) => () => void;
+  /** Registers a temp file or folder to remove even when the process exits at once (a second Ctrl-C); returns the unregister. */
+  removeOnExit?: (path: string) => () => void;
 }

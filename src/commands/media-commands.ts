@@ -25,7 +25,7 @@ async function runMediaCommand(
   const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
   try {
     if (!/^\d+$/.test(mediaId)) throw new UsageError(`media ID "${mediaId}" is not all digits`, 'pass the ID that wa-upload printed');
-    const config = await loadSettings(flags, context, reporter);
+    const config = await loadSettings(flags, context, reporter, {}, 'phoneNumberId', controller.signal);
     const graph = await graphSettingsFor(config, controller.signal);
     await body(graph, reporter);
     return ExitCode.ok;
@@ -96,7 +96,7 @@ export function runDownloadCommand(mediaId: string, flags: DownloadFlags, contex
       if (!flags.force && (await exists(target))) {
         throw new InputError(`${target} already exists`, 'pass --force to replace it, or -o another path');
       }
-      const result = await downloadToFile(mediaId, graph, target, onEvent);
+      const result = await downloadToFile(mediaId, graph, target, onEvent, context.removeOnExit);
       reporter.data(target, { id: mediaId, path: target, mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 });
     },
     toStdout ? context.stderr : undefined,

@@ -71,13 +71,13 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
       }
       overrides = { token, baseUrl, ...command.sandboxSettings(flags) };
     }
-    const config = await loadSettings(flags, context, reporter, overrides, command.needs);
+    const config = await loadSettings(flags, context, reporter, overrides, command.needs, controller.signal);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
     const items: BatchItem[] = [];
     for (const file of files) {
       if (file === '-') {
-        const spooled = await spoolStdin(context.stdin, flags.type);
+        const spooled = await spoolStdin(context.stdin, flags.type, { signal: controller.signal, removeOnExit: context.removeOnExit });
         cleanups.push(spooled.cleanup);
         items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}` });
       } else {
@@ -140,10 +140,11 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
     reporter.fatal(wrapped);
     return controller.signal.aborted ? stopExitCode(controller.signal) : wrapped.exitCode;
   } finally {
-    stopListening();
     stopWatchingStdout?.();
+    // Signals are still ours while the temp files go: a signal now must not kill the process before they are removed.
     await sandbox?.close();
     for (const cleanup of cleanups) await cleanup();
+    stopListening();
   }
 }
 

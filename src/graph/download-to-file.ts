@@ -12,8 +12,11 @@ export async function downloadToFile(
   settings: GraphSettings,
   target: string,
   onEvent?: (event: GraphEvent) => void,
+  /** Registers the temp file for removal if the process exits before this returns (a second Ctrl-C); returns the unregister. */
+  removeOnExit?: (path: string) => () => void,
 ): Promise<DownloadResult> {
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.part`);
+  const forget = removeOnExit?.(temp);
   let stream: ReturnType<typeof createWriteStream> | undefined;
   const close = async (): Promise<void> => {
     const open = stream;
@@ -41,5 +44,6 @@ export async function downloadToFile(
   } finally {
     await close();
     await rm(temp, { force: true });
+    forget?.();
   }
 }

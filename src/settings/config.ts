@@ -3,7 +3,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { addAbortSignal, type Readable } from 'node:stream';
+import { ConfigError, InterruptedError, signalName } from '../errors.js';
 import { CONFIG_SEARCH_PLACES } from './config-places.js';
 import { isLoopbackHost } from './loopback.js';
 
@@ -366,13 +367,26 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Reads the token from a file, or from stdin when the path is `-`. */
-export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream): Promise<{ token: string; warnings: string[] }> {
+export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ token: string; warnings: string[] }> {
   const warnings: string[] = [];
   let text: string;
   if (path === '-') {
+    const interrupted = (): InterruptedError => new InterruptedError(signalName(signal!), 'while reading the token from stdin');
+    if (signal?.aborted) throw interrupted();
+    // Aborting destroys stdin, which ends the loop at once with an AbortError.
+    if (signal) addAbortSignal(signal, stdin as Readable);
     const chunks: Buffer[] = [];
-    for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    try {
+      for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    } catch (error) {
+      if (signal?.aborted) throw interrupted();
+      throw new ConfigError(`token could not be read from stdin (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
     text = Buffer.concat(chunks).toString('utf8');
+    // Ctrl-C in a shell pipeline also ends the writer, so stdin's end can be seen before the signal that caused it
+    // (another thread may take the signal): before calling the token empty, give such a signal 100 ms to arrive.
+    if (!text.trim() && signal) await signalWithin(signal, 100);
+    if (signal?.aborted) throw interrupted();
   } else {
     try {
       text = await readFile(path, 'utf8');
@@ -387,6 +401,19 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream):
   const token = text.trim();
   if (!token) throw new ConfigError(`token file ${path === '-' ? '(stdin)' : path} is empty`);
   return { token, warnings };
+}
+
+/** Resolves when `signal` aborts or after `ms`, whichever comes first. */
+function signalWithin(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Says why a secret file is exposed ("can be read by other users: chmod 600 it"), or undefined. */

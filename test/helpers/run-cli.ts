@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Called with each stderr chunk as it arrives. */
   onStderr?: (text: string) => void;
   timeoutMs?: number;
+  /** Leave stdin open after `input` (a writer that has not finished): the test ends or destroys `child.stdin` itself. */
+  keepStdinOpen?: boolean;
   /** Run this program with the arguments instead of `node bin/wa-upload.js` (e.g. `script` for a terminal). */
   command?: string;
 }
@@ -68,7 +70,9 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
     });
     options.onSpawn?.(child);
     child.stdin.on('error', () => {});
-    if (options.input !== undefined) child.stdin.end(options.input);
+    if (options.keepStdinOpen) {
+      if (options.input !== undefined) child.stdin.write(options.input);
+    } else if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
 }
