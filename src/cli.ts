@@ -253,8 +253,6 @@ const MISSING_FLAG_HINTS: Record<string, string> = {
   '--access-token': 'there is no --access-token flag by design: set WA_TOKEN, or pass --token-file PATH (- reads stdin)',
   '--phone': 'the flag is --phone-number-id (the ID of the business phone number, not the number itself; or set WA_PHONE_NUMBER_ID)',
   '--phone-number': 'the flag is --phone-number-id (the ID of the business phone number, not the number itself; or set WA_PHONE_NUMBER_ID)',
-  '--app-id': 'wa-upload needs no app ID: only an access token (WA_TOKEN or --token-file) and --phone-number-id',
-  '--app-secret': 'wa-upload needs no app secret: only an access token (WA_TOKEN or --token-file) and --phone-number-id',
 };
 
 /** A commander parse error in wa-upload's own form: `error: <what>` and a `hint:`, naming the command it concerns. */

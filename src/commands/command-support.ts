@@ -1,6 +1,7 @@
 // What every API command shares: the reporter for its flags, the merged settings, the Graph settings, and --verbose lines.
 
 import type { ConnectionFlags, ProcessContext } from './context.js';
+import { UsageError } from '../errors.js';
 import {
   ENV_NAMES,
   loadConfigFile,
@@ -35,6 +36,12 @@ export function createReporterFor(flags: ConnectionFlags, context: ProcessContex
   // Redact every token the environment holds, even ones a flag overrides.
   for (const name of ENV_NAMES.token) reporter.addSecret(context.env[name]);
   return reporter;
+}
+
+/** Flags of every command that ask for opposite things (exit 2), or undefined. */
+export function conflictingFlags(flags: ConnectionFlags): UsageError | undefined {
+  if (flags.quiet && flags.verbose) return new UsageError('--quiet and --verbose ask for opposite things', 'use one of them');
+  return undefined;
 }
 
 /**

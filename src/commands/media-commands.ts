@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
-import { createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
+import { conflictingFlags, createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
 import { downloadToFile } from '../graph/download-to-file.js';
 import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
@@ -24,6 +24,8 @@ async function runMediaCommand(
   const stopListening = context.onSignal((signal) => controller.abort(signal));
   const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
   try {
+    const conflict = conflictingFlags(flags);
+    if (conflict) throw conflict;
     if (!/^\d+$/.test(mediaId)) throw new UsageError(`media ID "${mediaId}" is not all digits`, 'pass the ID that wa-upload printed');
     const config = await loadSettings(flags, context, reporter, {}, 'phoneNumberId', controller.signal);
     const graph = await graphSettingsFor(config, controller.signal);

@@ -1,9 +1,10 @@
 // The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext; `handle` runs the same way.
 
 import { randomBytes } from 'node:crypto';
+import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
-import { loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
+import { conflictingFlags, loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
 import { ExitCode, UsageError, WaUploadError } from '../errors.js';
 import type { PartialSettings } from '../settings/config.js';
 import type { GraphSettings } from '../graph/graph-client.js';
@@ -79,7 +80,7 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
       if (file === '-') {
         const spooled = await spoolStdin(context.stdin, flags.type, { signal: controller.signal, removeOnExit: context.removeOnExit });
         cleanups.push(spooled.cleanup);
-        items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}` });
+        items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}`, typeOverride: flags.type });
       } else {
         items.push({ file, path: file });
       }
@@ -98,7 +99,8 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
         hash: Boolean(flags.json),
         graph,
         signal: controller.signal,
-        prepare: { typeOverride: flags.type, strict: flags.strict, accepted: command.accepted },
+        // With stdin in the run, --type names stdin's type (it has no name to go by): the files keep their own.
+        prepare: { typeOverride: files.includes('-') ? undefined : flags.type, strict: flags.strict, accepted: command.accepted },
         ...(command.send ? { send: command.send } : {}),
       },
       {
@@ -150,6 +152,21 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
 
 /** What is wrong with the command line before anything runs (exit 2), or undefined. */
 export function usageProblem(files: string[], flags: UploadFlags): UsageError | undefined {
+  const conflict = conflictingFlags(flags);
+  if (conflict) return conflict;
+  if (flags.sandbox && flags.baseUrl !== undefined) {
+    return new UsageError('--sandbox and --base-url both say where to upload', 'drop --base-url: --sandbox uploads to a stand-in it starts itself');
+  }
+  if (flags.sandbox && flags.tokenFile !== undefined) {
+    return new UsageError('--sandbox takes no token (--token-file)', 'drop --token-file: the sandbox makes up its own token, so the real one is never sent');
+  }
+  const filenameExt = flags.filename !== undefined ? extname(flags.filename).toLowerCase() : '';
+  if (flags.type && filenameExt && !flags.type.extensions.includes(filenameExt)) {
+    return new UsageError(
+      `--filename ${flags.filename} does not fit --type ${flags.type.mimeType} (${flags.type.extensions.join(', ')})`,
+      `name the part ${basename(flags.filename!, extname(flags.filename!))}${flags.type.extensions[0]}, or give the --type of what you send`,
+    );
+  }
   const stdinCount = files.filter((f) => f === '-').length;
   if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)');
   if (stdinCount > 1) return new UsageError('- (stdin) may be named only once');

@@ -3,6 +3,7 @@
 import { InputError, InterruptedError, WaUploadError } from '../errors.js';
 import { uploadFile, type GraphEvent, type GraphSettings } from '../graph/graph-client.js';
 import { prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
+import type { MediaType } from '../media/media-types.js';
 import { collectShortLivedGarbage } from './memory.js';
 
 /** One file's outcome: a media ID, what a dry run would send, or the error that stopped it. */
@@ -29,6 +30,8 @@ export interface BatchItem {
   file: string;
   path: string;
   filename?: string | undefined;
+  /** This item's own type (stdin's --type), over the batch's `prepare.typeOverride`. */
+  typeOverride?: MediaType | undefined;
 }
 
 /** Hooks through which the batch reports; it never prints. */
@@ -101,7 +104,8 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
   let warnings: string[] = [];
   try {
     if (options.signal?.aborted) throw new InterruptedError(options.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
-    const prepared = await prepareFile(item.file, item.path, options.prepare, item.filename);
+    const prepare = item.typeOverride ? { ...options.prepare, typeOverride: item.typeOverride } : options.prepare;
+    const prepared = await prepareFile(item.file, item.path, prepare, item.filename);
     warnings = prepared.warnings;
     if (warnings.length) hooks.onWarnings?.(index, warnings);
     hooks.onPrepared?.(index, prepared);

@@ -394,7 +394,6 @@ describe('flags that do not exist on purpose get a hint', () => {
     [['info', '--token', 'EAAsecretvalue123', '1'], /^error: info does not take --token\nhint: there is no --token flag by design/],
     [['--token', 'EAAsecretvalue123', 'delete', '1'], /^error: delete does not take --token\nhint: there is no --token flag by design/],
     [['--phone', '123', 'photo.jpg'], /^error: there is no option --phone\nhint: the flag is --phone-number-id/],
-    [['--app-id', '123', 'photo.jpg'], /^error: there is no option --app-id\nhint: wa-upload needs no app ID/],
   ])('%j', async (args, message) => {
     const run = await cli.run(args);
     expect(run.code).toBe(2);
@@ -408,5 +407,56 @@ describe('flags that do not exist on purpose get a hint', () => {
     const run = await cli.run([...args], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error: no access token and no phone number ID.*\nhint: set WA_TOKEN and WA_PHONE_NUMBER_ID/);
+  });
+});
+
+describe('--type for stdin never relabels the other files', () => {
+  const pdf = join(FIXTURES, 'valid/document.pdf');
+
+  it('cat a.jpg | wa-upload --type image/jpeg - report.pdf: the PDF goes up as application/pdf under its own name', async () => {
+    const run = await cli.run(['--json', '--type', 'image/jpeg', '-', pdf], { input: await readFile(photo) });
+    expect(run.code).toBe(0);
+    const parts = cli.sandbox.requests.map((r) => ({ filename: r.file?.filename, contentType: r.file?.contentType, type: r.fields.type }));
+    expect(parts).toHaveLength(2);
+    expect(parts).toContainEqual({ filename: 'stdin.jpg', contentType: 'image/jpeg', type: 'image/jpeg' });
+    expect(parts).toContainEqual({ filename: 'document.pdf', contentType: 'application/pdf', type: 'application/pdf' });
+    expect(run.stderr).toBe('');
+  });
+
+  it.each([
+    ['stdin', (bytes: Buffer) => ({ args: ['--type', 'image/jpeg', '-'], input: bytes })],
+    ['a file', () => ({ args: ['--type', 'image/jpeg', pdf] })],
+  ])('a type the content contradicts (%s): a warning, and under --strict nothing sent', async (_name, make) => {
+    const { args, input } = make(await readFile(pdf)) as { args: string[]; input?: Buffer };
+    const warned = await cli.run(args, input ? { input } : {});
+    expect(warned.stderr).toMatch(/warning: .*content is PDF, not JPEG/);
+    cli.sandbox.reset();
+    const strict = await cli.run(['--strict', ...args], input ? { input } : {});
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toMatch(/error: refused under --strict: content is PDF, not JPEG/);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+});
+
+describe('flags that contradict each other are refused, not silently resolved', () => {
+  it.each([
+    [['--type', 'image/jpeg', '--filename', 'scan.png', '-'], /^error: --filename scan\.png does not fit --type image\/jpeg \(\.jpg, \.jpeg\)\nhint: name the part scan\.jpg/],
+    [['-q', '-v', 'PHOTO'], /^error: --quiet and --verbose ask for opposite things\n/],
+    [['info', '--quiet', '--verbose', '1'], /^error: --quiet and --verbose ask for opposite things/],
+    [['--sandbox', '--base-url', 'https://graph.facebook.com', 'PHOTO'], /^error: --sandbox and --base-url both say where to upload\n/],
+    [['--sandbox', '--token-file', 'token.txt', 'PHOTO'], /^error: --sandbox takes no token \(--token-file\)\n/],
+  ])('%j: exit 2, nothing sent', async (args, message) => {
+    await writeFile(join(cli.dirs.cwd, 'token.txt'), TEST_TOKEN);
+    const run = await cli.run(args.map((a) => (a === 'PHOTO' ? photo : a)), { input: await readFile(photo) });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(message);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('a --filename without an extension takes the type\'s', async () => {
+    const run = await cli.run(['--type', 'image/jpeg', '--filename', 'scan', '-'], { input: await readFile(photo) });
+    expect(run.code).toBe(0);
+    expect(cli.sandbox.requests[0]?.file?.filename).toBe('scan.jpg');
   });
 });
