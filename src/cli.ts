@@ -305,6 +305,8 @@ function longFlagOf(flags: string): string {
 
 /** Runs the CLI with these arguments; sets process.exitCode (never process.exit, so output flushes). */
 export async function main(argv: string[]): Promise<void> {
+  const oldNode = unsupportedNodeWarning(process.versions.node);
+  if (oldNode) process.stderr.write(oldNode);
   // stdout failing (a reader that went away, a full disk) stops the running command, which reports it; with no command
   // running (`wa-upload --help | head`) a closed reader is no error, and any other failure is reported here.
   const stdout = watchStdout();
@@ -454,6 +456,22 @@ function removeInUseTempPaths(): void {
       // Exiting: nothing more can be done about a path that cannot be removed.
     }
   }
+}
+
+/** The oldest Node wa-upload supports: package.json's engines (>=20.19.0); test/node-runtime.test.ts keeps the two equal. */
+export const OLDEST_SUPPORTED_NODE = '20.19.0';
+
+/** A warning line when `version` (process.versions.node) is older than OLDEST_SUPPORTED_NODE, else undefined. */
+export function unsupportedNodeWarning(version: string): string | undefined {
+  const have = version.split('.').map(Number);
+  const need = OLDEST_SUPPORTED_NODE.split('.').map(Number);
+  for (let i = 0; i < need.length; i++) {
+    if ((have[i] ?? 0) !== need[i]) {
+      if ((have[i] ?? 0) > need[i]!) return undefined;
+      return `warning: Node ${version} is older than wa-upload supports (${OLDEST_SUPPORTED_NODE} or later; 22, 24 and 26 are tested): things may fail\n`;
+    }
+  }
+  return undefined;
 }
 
 /** What a crash prints: one redacted line naming the bug (and a hint), nothing of the error's properties. */

@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InterruptedError, signalName } from '../errors.js';
 import { CONFIG_SEARCH_PLACES } from './config-places.js';
 import { isLoopbackHost } from './loopback.js';
@@ -385,7 +386,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
     text = Buffer.concat(chunks).toString('utf8');
     // Ctrl-C in a shell pipeline also ends the writer, so stdin's end can be seen before the signal that caused it
     // (another thread may take the signal): before calling the token empty, give such a signal 100 ms to arrive.
-    if (!text.trim() && signal) await signalWithin(signal, 100);
+    if (!text.trim() && signal) await sleep(100, undefined, { signal }).catch(() => {});
     if (signal?.aborted) throw interrupted();
   } else {
     try {
@@ -401,19 +402,6 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
   const token = text.trim();
   if (!token) throw new ConfigError(`token file ${path === '-' ? '(stdin)' : path} is empty`);
   return { token, warnings };
-}
-
-/** Resolves when `signal` aborts or after `ms`, whichever comes first. */
-function signalWithin(signal: AbortSignal, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Says why a secret file is exposed ("can be read by other users: chmod 600 it"), or undefined. */

@@ -1,6 +1,6 @@
 // Uploads many files through a bounded pool: every file is tried, outcomes come back in input order as they settle.
 
-import { InputError, InterruptedError, WaUploadError } from '../errors.js';
+import { InputError, InterruptedError, signalName, WaUploadError } from '../errors.js';
 import { uploadFile, type GraphEvent, type GraphSettings } from '../graph/graph-client.js';
 import { prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import type { MediaType } from '../media/media-types.js';
@@ -103,7 +103,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 async function processOne(item: BatchItem, index: number, options: BatchOptions, hooks: BatchHooks): Promise<FileOutcome> {
   let warnings: string[] = [];
   try {
-    if (options.signal?.aborted) throw new InterruptedError(options.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    if (options.signal?.aborted) throw new InterruptedError(signalName(options.signal));
     const prepare = item.typeOverride ? { ...options.prepare, typeOverride: item.typeOverride } : options.prepare;
     const prepared = await prepareFile(item.file, item.path, prepare, item.filename);
     warnings = prepared.warnings;
