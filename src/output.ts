@@ -88,7 +88,8 @@ export class Reporter {
       this.info(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
       return;
     }
-    this.writeOut(this.options.multiple ? `${outcome.id}\t${outcome.file}` : outcome.id);
+    // A path holding a newline or a tab must not break the `<id>\t<path>` lines: escaped like every control character.
+    this.writeOut(this.options.multiple ? `${outcome.id}\t${printable(outcome.file)}` : outcome.id);
   }
 
   /** What a command did or would do, for people (stderr, not under --quiet) or as one JSON object on stdout (--json). */
@@ -99,7 +100,7 @@ export class Reporter {
 
   /** A line of data on stdout (text mode) or one JSON object (--json), written as is: callers redact server-supplied text. */
   data(text: string, json: Record<string, unknown>): void {
-    this.writeOut(this.options.json ? JSON.stringify(json) : text);
+    this.writeOut(this.options.json ? JSON.stringify(json) : text.split('\n').map(printable).join('\n'));
   }
 
   /** A failure that belongs to no file (configuration, usage, a crash). */
@@ -112,17 +113,17 @@ export class Reporter {
 
   /** `warning: <file>: <text>` on stderr (kept under --quiet: warnings are about what is sent). */
   warning(text: string, file?: string): void {
-    this.writeErr(`${this.color.yellow('warning:')} ${file ? `${file}: ` : ''}${text}`);
+    this.writeErr(`${this.color.yellow('warning:')} ${file ? `${printable(file)}: ` : ''}${printable(text)}`);
   }
 
   /** A message for people on stderr; not under --quiet. */
   info(text: string): void {
-    if (!this.options.quiet) this.writeErr(text);
+    if (!this.options.quiet) this.writeErr(printable(text));
   }
 
   /** A --verbose line on stderr. */
   verbose(text: string): void {
-    if (this.options.verbose) this.writeErr(this.color.dim(`verbose: ${text}`));
+    if (this.options.verbose) this.writeErr(this.color.dim(`verbose: ${printable(text)}`));
   }
 
   /** Starts the spinner for a batch (no-op when progress is not allowed); it appears once the run has lasted SPINNER_DELAY_MS. */
@@ -146,7 +147,7 @@ export class Reporter {
     if (update.bytesTotal !== undefined) state.bytesTotal = update.bytesTotal;
     if (update.fileDone) state.done += 1;
     if (update.waiting !== undefined) state.waiting = update.waiting;
-    if (this.spinner) this.spinner.text = this.redact(this.progressText());
+    if (this.spinner) this.spinner.text = this.redact(printable(this.progressText()));
   }
 
   /** Stops the spinner and clears its line. */
@@ -167,8 +168,8 @@ export class Reporter {
   }
 
   private errorLines(error: WaUploadError, subject?: string): void {
-    this.writeErr(`${this.color.red('error:')} ${error.message}${subject ? ` (${subject})` : ''}`);
-    if (error.hint) this.writeErr(`${this.color.dim('hint:')} ${error.hint}`);
+    this.writeErr(`${this.color.red('error:')} ${errorText(error.message, subject)}`);
+    if (error.hint) this.writeErr(`${this.color.dim('hint:')} ${printable(error.hint)}`);
     if (this.options.verbose && error.kind === 'internal' && error.stack) this.writeErr(this.color.dim(error.stack));
   }
 
@@ -201,6 +202,29 @@ export class Reporter {
   private redact(text: string): string {
     return redactSecrets(text);
   }
+}
+
+/**
+ * A text safe to show on a terminal: control characters (newline, tab, escape, C1) and bidirectional overrides from
+ * file names or servers are written as escapes (`\n`, `\x1b`, `\u202e`), so no name can move the cursor, recolour
+ * the terminal, fake a line or reorder what is shown.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.charCodeAt(0);
+    return named[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+}
+
+/**
+ * One error line's text: `<subject> <what>` when the message says what the subject is or has (`photo.jpg is empty`),
+ * else `<what> (<subject>)` (`no such file (photo.jpg)`).
+ */
+export function errorText(message: string, subject?: string): string {
+  if (!subject) return printable(message);
+  if (/^(is|has|have|cannot|can't|contains|was|does|looks|holds|needs) /.test(message)) return `${printable(subject)} ${printable(message)}`;
+  return `${printable(message)} (${printable(subject)})`;
 }
 
 /** The NDJSON object for one file (design.md 1.3); the reporter redacts it as it writes. */

@@ -21,6 +21,14 @@ export interface MultipartUpload {
 }
 
 /**
+ * A filename that keeps the part's Content-Disposition header valid: form-data writes it between quotes as is, so a
+ * quote, a line break or any other control character is percent-encoded the way browsers do it (`"` → `%22`).
+ */
+export function headerSafeFilename(filename: string): string {
+  return filename.replace(/["\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
  * Builds the multipart body of one upload try: `messaging_product`, `type`, then the file part with its filename and
  * Content-Type (always given: form-data's own MIME table would guess wrong). The file goes through readFileChunks
  * (two reused buffers), not a read stream appended to the form.
@@ -29,7 +37,7 @@ export function multipartUpload(file: MultipartFile, hash?: Hash): MultipartUplo
   const form = new FormData();
   form.append('messaging_product', 'whatsapp');
   form.append('type', file.mimeType);
-  form.append('file', Buffer.alloc(0), { filename: file.filename, contentType: file.mimeType });
+  form.append('file', Buffer.alloc(0), { filename: headerSafeFilename(file.filename), contentType: file.mimeType });
   // With an empty file the envelope is: fields + the file part's header, then the closing boundary.
   const envelope = form.getBuffer();
   const closing = Buffer.from(`\r\n--${form.getBoundary()}--\r\n`);

@@ -1,0 +1,95 @@
+// What reaches the terminal: errors name their subject the same way everywhere, and no file name or server text
+// carries a raw control character (no fake lines in `<id>\t<path>`, no escape sequences, a valid multipart header).
+
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { headerSafeFilename } from '../../src/graph/multipart-body.js';
+import { errorText, printable } from '../../src/output.js';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES } from '../helpers/run-cli.js';
+
+const cli = useCliSandbox();
+const photo = join(FIXTURES, 'valid/photo.jpg');
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe('escaping, as tables', () => {
+  it.each([
+    ['photo.jpg', 'photo.jpg'],
+    ['a\nb.jpg', 'a\\nb.jpg'],
+    ['tab\there', 'tab\\there'],
+    ['\u001b[2Jclear', '\\x1b[2Jclear'],
+    ['cr\rback', 'cr\\rback'],
+    ['c1\u009bcsi', 'c1\\x9bcsi'],
+    ['evil\u202egpj.exe', 'evil\\u202egpj.exe'],
+    ['naïve café.jpg', 'naïve café.jpg'],
+  ])('printable(%j) = %j', (text, shown) => {
+    expect(printable(text)).toBe(shown);
+  });
+
+  it.each([
+    ['is empty (0 bytes)', 'photo.jpg', 'photo.jpg is empty (0 bytes)'],
+    ['has no extension, so its type is unknown', 'scan', 'scan has no extension, so its type is unknown'],
+    ['no such file', 'gone.jpg', 'no such file (gone.jpg)'],
+    ['gave up after 4 tries', undefined, 'gave up after 4 tries'],
+    ['is empty (0 bytes)', 'bad\nname', 'bad\\nname is empty (0 bytes)'],
+  ])('errorText(%j, %j) = %j', (message, subject, text) => {
+    expect(errorText(message, subject)).toBe(text);
+  });
+
+  it.each([
+    ['photo.jpg', 'photo.jpg'],
+    ['say "cheese".jpg', 'say %22cheese%22.jpg'],
+    ['two\r\nlines.jpg', 'two%0D%0Alines.jpg'],
+    ['esc\u001b.jpg', 'esc%1B.jpg'],
+    ['naïve.jpg', 'naïve.jpg'],
+  ])('headerSafeFilename(%j) = %j', (name, safe) => {
+    expect(headerSafeFilename(name)).toBe(safe);
+  });
+});
+
+describe('errors name their subject', () => {
+  it('error: photo.jpg is empty; error: no such file (gone.jpg)', async () => {
+    await writeFile(join(cli.dirs.cwd, 'photo.jpg'), '');
+    const run = await cli.run(['photo.jpg', 'gone.jpg']);
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('error: photo.jpg is empty (0 bytes)\n');
+    expect(run.stderr).toContain('error: no such file (gone.jpg)\n');
+  });
+});
+
+describe('control characters in file names and server text', () => {
+  const tricky = 'a\nb\u001b[31m\u202e.jpg';
+
+  it('a newline in a path cannot break the <id>\\t<path> lines; the part header stays valid; stderr gets escapes', async () => {
+    await copyFile(photo, join(cli.dirs.cwd, tricky));
+    const run = await cli.run([tricky, 'gone\u001b[2J.jpg'], { env: { FORCE_COLOR: '0' } });
+    expect(run.code).toBe(4);
+    const lines = run.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d+\ta\\nb\\x1b\[31m\\u202e\.jpg$/);
+    expect(run.stderr).toContain('error: no such file (gone\\x1b[2J.jpg)');
+    expect(run.stderr).not.toMatch(RAW_CONTROL);
+    const received = cli.sandbox.requests.find((r) => r.method === 'POST');
+    expect(received?.status).toBe(200);
+    expect(received?.file?.filename).toBe('a%0Ab%1B[31m\u202e.jpg');
+    expect(received?.file?.sha256).toBeTruthy();
+  });
+
+  it('--json keeps the real name (JSON escapes it)', async () => {
+    await copyFile(photo, join(cli.dirs.cwd, tricky));
+    const run = await cli.run(['--json', tricky]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(1);
+    expect((JSON.parse(run.stdout) as { file: string }).file).toBe(tricky);
+  });
+
+  it('a server message with escape codes and line breaks is shown escaped', async () => {
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, message: 'bad\u001b[2Jthing\nerror: fake line' });
+    const run = await cli.run([photo], { env: { FORCE_COLOR: '0' } });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('bad\\x1b[2Jthing\\nerror: fake line');
+    expect(run.stderr).not.toMatch(RAW_CONTROL);
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+});
