@@ -13,13 +13,14 @@ const HELP_FOOTER = `
 Environment (first found wins; a flag beats the environment, which beats the config file):
   WA_TOKEN, WHATSAPP_TOKEN, WHATSAPP_ACCESS_TOKEN, CLOUD_API_ACCESS_TOKEN   access token
   WA_PHONE_NUMBER_ID, WHATSAPP_PHONE_NUMBER_ID                             phone number ID
+  WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID                                   app ID (wa-upload handle only)
   WA_API_VERSION, CLOUD_API_VERSION                                        Graph API version (default v27.0, pinned)
   WA_BASE_URL                                                              API origin (default https://graph.facebook.com)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY                                        proxy for every request
   NO_COLOR, FORCE_COLOR                                                    colours on stderr
 
 Config file: .waupload.json (or .wauploadrc*, "waupload" in package.json, ~/.config/waupload/config.json),
-searched from the working folder upward; keys token, phoneNumberId, apiVersion, baseUrl, concurrency,
+searched from the working folder upward; keys token, phoneNumberId, appId, apiVersion, baseUrl, concurrency,
 retries, timeout, retryDelay, maxRetryWait.
 
 Exit codes:
@@ -33,6 +34,7 @@ Examples:
   wa-upload --sandbox photo.jpg              try it with no account (local stand-in API)
   ID=$(wa-upload photo.jpg)                  one file: stdout is just the media ID
   wa-upload --json *.pdf | jq -r .id         one JSON object per file
+  H=$(wa-upload handle header.png)           a handle for a template header (needs WA_APP_ID)
 `;
 
 /** `wa-upload sandbox --help`: the faults it can be told to show (every key parseFault knows), and how. */
@@ -85,14 +87,14 @@ function parseMediaType(value: string): MediaType {
   return type;
 }
 
-function parsePhoneNumberId(value: string): string {
+function parseTrimmed(value: string): string {
   return value.trim();
 }
 
 /** The options shared by every command that talks to the API: defined once, added to the upload and to each API command. */
 function addConnectionOptions(command: Command): Command {
   return command
-    .option('--phone-number-id <id>', 'the business phone number ID (digits)', parsePhoneNumberId)
+    .option('--phone-number-id <id>', 'the business phone number ID (digits)', parseTrimmed)
     .option('--token-file <path>', 'read the access token from a file (- reads stdin)')
     .option('--api-version <version>', 'Graph API version (default v27.0, pinned)')
     .option('--base-url <url>', 'API origin (default https://graph.facebook.com)')
@@ -123,6 +125,7 @@ export function addApiCommand(program: Command, name: string, description: strin
 /** What each command runs once commander has parsed its flags; resolves with the exit code. */
 export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
+  handle: (files: string[], flags: UploadFlags) => Promise<number>;
   sandbox: (flags: SandboxFlags) => Promise<number>;
   info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
   download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
@@ -154,6 +157,18 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
     .action(async (files: string[], flags: UploadFlags) => {
       result.exitCode = await handlers.upload(files, flags);
+    });
+
+  addConnectionOptions(addStandardOptions(program.command('handle')))
+    .description('upload files to the Resumable Upload API and print their handles (template header samples, profile pictures)')
+    .argument('[files...]', 'PDF, JPEG, PNG or MP4 files')
+    .option('--app-id <id>', 'the Meta app ID (digits) that owns the upload sessions', parseTrimmed)
+    .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
+    .option('--dry-run', 'check settings and every file, print what would be sent; no network')
+    .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind)')
+    .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
+    .action(async (files: string[], flags: UploadFlags) => {
+      result.exitCode = await handlers.handle(files, flags);
     });
 
   addStandardOptions(program.command('sandbox'))
@@ -319,6 +334,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', crash);
   const { program, result } = buildProgram({
     upload: async (files, flags) => (await import('./commands/index.js')).runUploadCommand(files, flags, processContext()),
+    handle: async (files, flags) => (await import('./commands/index.js')).runHandleCommand(files, flags, processContext()),
     sandbox: async (flags) => (await import('./commands/index.js')).runSandboxCommand(flags, processContext()),
     info: async (mediaId, flags) => (await import('./commands/index.js')).runInfoCommand(mediaId, flags, processContext()),
     download: async (mediaId, flags) => (await import('./commands/index.js')).runDownloadCommand(mediaId, flags, processContext()),

@@ -181,11 +181,18 @@ export function mergeSettings(sources: {
   const where = (key: string): string => origin[key] ?? 'default';
 
   const token = merged.token;
+  const needs = sources.needs ?? 'phoneNumberId';
   // Both missing: one run names both, so a new user fixes the setup in one go.
-  if (!token && !merged.phoneNumberId) {
+  if (!token && !merged.phoneNumberId && needs === 'phoneNumberId') {
     throw new ConfigError(
       'no access token and no phone number ID',
       `set ${ENV_NAMES.token[0]} and ${ENV_NAMES.phoneNumberId[0]} (or pass --token-file PATH and --phone-number-id ID, or put "token" and "phoneNumberId" in .waupload.json); try --sandbox to see it work without an account`,
+    );
+  }
+  if (!token && !merged.appId && needs === 'appId') {
+    throw new ConfigError(
+      'no access token and no app ID',
+      `set ${ENV_NAMES.token[0]} and ${ENV_NAMES.appId.join(', ')} (or pass --token-file PATH and --app-id ID, or put "token" and "appId" in .waupload.json); try --sandbox to see it work without an account`,
     );
   }
   if (!token) {
@@ -204,7 +211,6 @@ export function mergeSettings(sources: {
       'copy the token again from Meta\'s API Setup page (it holds only letters and digits)',
     );
   }
-  const needs = sources.needs ?? 'phoneNumberId';
   const phoneNumberId = needs === 'phoneNumberId' ? requiredPhoneNumberId(merged.phoneNumberId, where) : '';
   const appId = needs === 'appId' ? requiredAppId(merged.appId, where) : merged.appId;
   const apiVersion = normaliseApiVersion(merged.apiVersion ?? DEFAULTS.apiVersion, where('apiVersion'));

@@ -383,7 +383,7 @@ describe('a misspelt command is a usage error with a suggestion', () => {
     expect(before.stdout).toMatch(/^Usage: wa-upload delete/);
     const unknown = await cli.run(['help', 'uplod'], { env: none });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^error: there is no command uplod\nhint: commands: sandbox, info, download, delete, completion/);
+    expect(unknown.stderr).toMatch(/^error: there is no command uplod\nhint: commands: handle, sandbox, info, download, delete, completion/);
   });
 });
 
@@ -394,6 +394,7 @@ describe('flags that do not exist on purpose get a hint', () => {
     [['info', '--token', 'EAAsecretvalue123', '1'], /^error: info does not take --token\nhint: there is no --token flag by design/],
     [['--token', 'EAAsecretvalue123', 'delete', '1'], /^error: delete does not take --token\nhint: there is no --token flag by design/],
     [['--phone', '123', 'photo.jpg'], /^error: there is no option --phone\nhint: the flag is --phone-number-id/],
+    [['--app-id', '123', 'photo.jpg'], /^error: unknown option --app-id\nhint: --app-id belongs to wa-upload handle/],
   ])('%j', async (args, message) => {
     const run = await cli.run(args);
     expect(run.code).toBe(2);
