@@ -1,7 +1,7 @@
 // `wa-upload handle`: the upload command's settings, checks, retries and output, sending each file to the Resumable Upload API for a handle.
 
 import type { ProcessContext, UploadFlags } from './context.js';
-import { runFilesCommand, type FilesCommand } from './upload-command.js';
+import { runFilesCommand, usageProblem, type FilesCommand } from './upload-command.js';
 import { UsageError } from '../errors.js';
 import { HANDLE_MIME_TYPES, uploadForHandle } from '../graph/resumable-upload.js';
 
@@ -17,10 +17,9 @@ const HANDLE: FilesCommand = {
     return { id: result.handle, sha256: result.sha256, attempts: result.attempts };
   },
   sandboxSettings: (flags) => ({ appId: flags.appId ?? SANDBOX_APP_ID }),
-  usageProblem: (files) => {
-    if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload handle header.png (try --sandbox to see it work)');
+  usageProblem: (files, flags) => {
     if (files.includes('-')) return new UsageError('handle reads files, not stdin (-)', 'save the bytes to a file with the right extension first');
-    return undefined;
+    return usageProblem(files, flags, 'wa-upload handle header.png');
   },
 };
 

@@ -151,7 +151,7 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
 }
 
 /** What is wrong with the command line before anything runs (exit 2), or undefined. */
-export function usageProblem(files: string[], flags: UploadFlags): UsageError | undefined {
+export function usageProblem(files: string[], flags: UploadFlags, example = 'wa-upload photo.jpg'): UsageError | undefined {
   const conflict = conflictingFlags(flags);
   if (conflict) return conflict;
   if (flags.sandbox && flags.baseUrl !== undefined) {
@@ -168,7 +168,7 @@ export function usageProblem(files: string[], flags: UploadFlags): UsageError | 
     );
   }
   const stdinCount = files.filter((f) => f === '-').length;
-  if (files.length === 0) return new UsageError('no file given', 'name one or more files: wa-upload photo.jpg (try --sandbox to see it work)');
+  if (files.length === 0) return new UsageError('no file given', `name one or more files: ${example} (try --sandbox to see it work)`);
   if (stdinCount > 1) return new UsageError('- (stdin) may be named only once');
   if (stdinCount > 0 && flags.tokenFile === '-') {
     return new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN');

@@ -240,6 +240,16 @@ describe('settings and refusals before any request', () => {
     expect(result.stderr).toContain('sandbox: uploading to a local stand-in');
   });
 
+  it.each([
+    [['--sandbox', '--base-url', 'http://127.0.0.1:9', png], /^error: --sandbox and --base-url both say where to upload/],
+    [['-q', '-v', png], /^error: --quiet and --verbose ask for opposite things/],
+  ])('contradicting flags are refused as for uploads: %j', async (args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
   it('no file, or stdin: exit 2 with a hint', async () => {
     const none = await run([]);
     expect(none.code).toBe(2);
