@@ -34,9 +34,8 @@ function loadCli() {
     cachedData: cached,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  // The cache holds what a run compiled by its end, so it is written after a whole successful run of a command, never
-  // after --help/--version/--dry-run: their few functions would stand in for the upload's and leave uploads compiling.
-  if ((!cached || script.cachedDataRejected) && cacheWritable(args)) {
+  // The cache holds what a run compiled by its end, so it is written after a whole successful run.
+  if (!cached || script.cachedDataRejected) {
     process.once('exit', (code) => {
       if (code === 0) writeAtomically(dir, file, prefix, script, zlib);
     });
@@ -51,14 +50,15 @@ function cacheWanted(env) {
   return env.WA_UPLOAD_NO_CACHE === undefined || env.WA_UPLOAD_NO_CACHE === '';
 }
 
-/** Each command keeps its own cache, so a run of one never stands in for another's code. */
+/**
+ * Each kind of run keeps its own file, so that one never stands in for another's code: an upload's cache holds got and
+ * the upload path, and deserializing it would slow --help down; a --help run's few functions would leave an upload
+ * compiling the rest.
+ */
 function commandKind(argv) {
-  const command = argv.find((a) => ['sandbox', 'info', 'download', 'delete', 'completion'].includes(a));
-  return command ?? 'upload';
-}
-
-function cacheWritable(argv) {
-  return argv.length > 0 && !argv.some((a) => ['-h', '--help', 'help', '-V', '--version', '--dry-run'].includes(a));
+  if (argv.length === 0 || argv.some((a) => ['-h', '--help', 'help', '-V', '--version'].includes(a))) return 'help';
+  if (argv.includes('--dry-run')) return 'dry-run';
+  return argv.find((a) => ['sandbox', 'info', 'download', 'delete', 'completion'].includes(a)) ?? 'upload';
 }
 
 /** The cached data when the file is whole (its CRC-32 matches), else undefined. */

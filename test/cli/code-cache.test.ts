@@ -45,12 +45,16 @@ describe('code cache', () => {
     expect(await cacheFiles()).toEqual([name]);
   });
 
-  it('--help, --version and --dry-run never write it (their few functions would stand in for an upload\'s)', async () => {
-    for (const args of [['--help'], ['--version'], ['-h'], ['-V'], ['--dry-run', photo], ['info', '--help'], ['help'], ['help', 'info']]) {
+  it('--help, --version and --dry-run keep files of their own, never the upload\'s (their few functions would stand in for an upload\'s)', async () => {
+    for (const args of [['--help'], ['--version'], ['-h'], ['-V'], ['info', '--help'], ['help'], ['help', 'info']]) {
       const result = await run(args);
       expect(result.code).toBe(0);
     }
-    expect(await cacheFiles()).toEqual([]);
+    expect(await cacheFiles()).toEqual([expect.stringMatching(/-help-node/)]);
+    expect((await run(['--dry-run', photo])).code).toBe(0);
+    expect(await cacheFiles()).toEqual([expect.stringMatching(/-dry-run-node/), expect.stringMatching(/-help-node/)]);
+    await uploadsCleanly();
+    expect((await cacheFiles()).filter((f) => f.includes('-upload-node'))).toHaveLength(1);
   });
 
   it('a run that fails writes nothing', async () => {
