@@ -116,10 +116,11 @@ function addStandardOptions(command: Command): Command {
 
 /**
  * A command that talks to the API about media IDs (`info`, `download`, `delete`, …): the connection options, help and
- * version, and one or more IDs. Add the command's own options and its action to what this returns.
+ * version, and one or more IDs (the action gets them as an array). Add the command's own options and its action to
+ * what this returns.
  */
 export function addApiCommand(program: Command, name: string, description: string): Command {
-  return addConnectionOptions(addStandardOptions(program.command(name).argument('<media-id>').description(description)));
+  return addConnectionOptions(addStandardOptions(program.command(name).argument('<media-id...>').description(description)));
 }
 
 /** What each command runs once commander has parsed its flags; resolves with the exit code. */
@@ -127,9 +128,9 @@ export interface CommandHandlers {
   upload: (files: string[], flags: UploadFlags) => Promise<number>;
   handle: (files: string[], flags: UploadFlags) => Promise<number>;
   sandbox: (flags: SandboxFlags) => Promise<number>;
-  info: (mediaId: string, flags: ConnectionFlags) => Promise<number>;
-  download: (mediaId: string, flags: DownloadFlags) => Promise<number>;
-  delete: (mediaId: string, flags: DeleteFlags) => Promise<number>;
+  info: (mediaIds: string[], flags: ConnectionFlags) => Promise<number>;
+  download: (mediaIds: string[], flags: DownloadFlags) => Promise<number>;
+  delete: (mediaIds: string[], flags: DeleteFlags) => Promise<number>;
   completion: (shell: CompletionShell, program: Command) => Promise<number>;
 }
 
@@ -183,19 +184,19 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
       result.exitCode = await handlers.sandbox(flags);
     });
 
-  addApiCommand(program, 'info', 'show a media ID\'s URL, MIME type, sha256 and size').action(async (mediaId: string, flags: ConnectionFlags) => {
-    result.exitCode = await handlers.info(mediaId, flags);
+  addApiCommand(program, 'info', 'show a media ID\'s URL, MIME type, sha256 and size').action(async (mediaIds: string[], flags: ConnectionFlags) => {
+    result.exitCode = await handlers.info(mediaIds, flags);
   });
   addApiCommand(program, 'download', 'download a media ID\'s bytes, checked against its sha256 (no partial file is left behind)')
     .option('-o, --output <path>', 'where to write (- for stdout; default <media-id>.<ext> here)')
     .option('-f, --force', 'replace an existing file')
-    .action(async (mediaId: string, flags: DownloadFlags) => {
-      result.exitCode = await handlers.download(mediaId, flags);
+    .action(async (mediaIds: string[], flags: DownloadFlags) => {
+      result.exitCode = await handlers.download(mediaIds, flags);
     });
   addApiCommand(program, 'delete', 'delete a media ID')
     .option('--dry-run', 'check the settings and say what would be deleted; delete nothing (no network)')
-    .action(async (mediaId: string, flags: DeleteFlags) => {
-      result.exitCode = await handlers.delete(mediaId, flags);
+    .action(async (mediaIds: string[], flags: DeleteFlags) => {
+      result.exitCode = await handlers.delete(mediaIds, flags);
     });
   addStandardOptions(program.command('completion'))
     .description('print a shell completion script (bash, zsh or fish)')
@@ -336,9 +337,9 @@ export async function main(argv: string[]): Promise<void> {
     upload: async (files, flags) => (await import('./commands/index.js')).runUploadCommand(files, flags, processContext()),
     handle: async (files, flags) => (await import('./commands/index.js')).runHandleCommand(files, flags, processContext()),
     sandbox: async (flags) => (await import('./commands/index.js')).runSandboxCommand(flags, processContext()),
-    info: async (mediaId, flags) => (await import('./commands/index.js')).runInfoCommand(mediaId, flags, processContext()),
-    download: async (mediaId, flags) => (await import('./commands/index.js')).runDownloadCommand(mediaId, flags, processContext()),
-    delete: async (mediaId, flags) => (await import('./commands/index.js')).runDeleteCommand(mediaId, flags, processContext()),
+    info: async (mediaIds, flags) => (await import('./commands/index.js')).runInfoCommand(mediaIds, flags, processContext()),
+    download: async (mediaIds, flags) => (await import('./commands/index.js')).runDownloadCommand(mediaIds, flags, processContext()),
+    delete: async (mediaIds, flags) => (await import('./commands/index.js')).runDeleteCommand(mediaIds, flags, processContext()),
     completion: async (shell, program) => {
       process.stdout.write(completionScript(shell, completionSpecOf(program)));
       return ExitCode.ok;

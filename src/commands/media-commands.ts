@@ -1,66 +1,90 @@
 // The media lifecycle commands: info, download and delete of a media ID, with the upload's settings, retries and redaction.
 
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
 import { conflictingFlags, createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
 import { downloadToFile } from '../graph/download-to-file.js';
-import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
+import { ExitCode, InputError, InterruptedError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
 import type { Reporter } from '../output.js';
 
-/** Runs one lifecycle command with the shared settings, signal handling and error reporting; returns the exit code. */
+/**
+ * Runs one lifecycle command for each media ID in turn with the shared settings, signal handling and error reporting:
+ * every ID is tried (one unknown ID does not stop the others); returns the exit code of the first that failed.
+ */
 async function runMediaCommand(
-  mediaId: string,
+  mediaIds: string[],
   flags: ConnectionFlags,
   context: ProcessContext,
-  body: (graph: GraphSettings, reporter: Reporter) => Promise<void>,
-  reporterStdout?: NodeJS.WritableStream,
+  body: (mediaId: string, graph: GraphSettings, reporter: Reporter) => Promise<void>,
+  options: { reporterStdout?: NodeJS.WritableStream; usageProblem?: () => UsageError | undefined } = {},
 ): Promise<number> {
-  const reporter = createReporterFor(flags, reporterStdout ? { ...context, stdout: reporterStdout } : context, false);
+  const reporter = createReporterFor(flags, options.reporterStdout ? { ...context, stdout: options.reporterStdout } : context, mediaIds.length > 1);
   const controller = new AbortController();
   const stopListening = context.onSignal((signal) => controller.abort(signal));
   const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
-  try {
-    const conflict = conflictingFlags(flags);
-    if (conflict) throw conflict;
-    if (!/^\d+$/.test(mediaId)) throw new UsageError(`media ID "${mediaId}" is not all digits`, 'pass the ID that wa-upload printed');
-    const config = await loadSettings(flags, context, reporter, {}, 'phoneNumberId', controller.signal);
-    const graph = await graphSettingsFor(config, controller.signal);
-    await body(graph, reporter);
-    return ExitCode.ok;
-  } catch (error) {
+  const failed = (error: unknown, subject?: string): number => {
     const reason: unknown = controller.signal.reason;
     // Stopped because stdout failed: that failure is the error to report, not the interruption it caused.
     const wrapped = reason instanceof WaUploadError ? reason : error instanceof WaUploadError ? error : asWaUploadError(error);
-    reporter.fatal(wrapped, mediaId);
+    reporter.fatal(wrapped, subject);
     if (controller.signal.aborted && !(reason instanceof WaUploadError)) return reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
     return wrapped.exitCode;
+  };
+  try {
+    let graph: GraphSettings;
+    try {
+      const problem = conflictingFlags(flags) ?? options.usageProblem?.();
+      if (problem) throw problem;
+      const notDigits = mediaIds.find((id) => !/^\d+$/.test(id));
+      if (notDigits !== undefined) throw new UsageError(`media ID "${notDigits}" is not all digits`, 'pass the ID that wa-upload printed');
+      const config = await loadSettings(flags, context, reporter, {}, 'phoneNumberId', controller.signal);
+      graph = await graphSettingsFor(config, controller.signal);
+    } catch (error) {
+      return failed(error);
+    }
+    let exitCode: number = ExitCode.ok;
+    for (const mediaId of mediaIds) {
+      try {
+        await body(mediaId, graph, reporter);
+      } catch (error) {
+        const code = failed(error, mediaId);
+        if (exitCode === ExitCode.ok) exitCode = code;
+      }
+      // A signal or a dead stdout stops the run: the IDs left are not tried.
+      if (controller.signal.aborted) {
+        if (exitCode !== ExitCode.ok) return exitCode;
+        const reason: unknown = controller.signal.reason;
+        return failed(reason instanceof WaUploadError ? reason : new InterruptedError(reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+      }
+    }
+    return exitCode;
   } finally {
     stopListening();
     stopWatchingStdout?.();
   }
 }
 
-/** `wa-upload info <media-id>`: URL, MIME type, sha256 and size. */
-export function runInfoCommand(mediaId: string, flags: ConnectionFlags, context: ProcessContext): Promise<number> {
-  return runMediaCommand(mediaId, flags, context, async (graph, reporter) => {
+/** `wa-upload info <media-id...>`: URL, MIME type, sha256 and size of each. */
+export function runInfoCommand(mediaIds: string[], flags: ConnectionFlags, context: ProcessContext): Promise<number> {
+  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter) => {
     const info = await getMediaInfo(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
     // The server's text is redacted like any message; the ID and size are data.
     const mimeType = redactSecrets(info.mimeType);
     const url = redactSecrets(info.url);
-    reporter.data(
-      [`id         ${info.id}`, `mime type  ${mimeType}`, `bytes      ${info.bytes}`, `sha256     ${info.sha256}`, `url        ${url}`].join('\n'),
-      { id: info.id, mimeType, bytes: info.bytes, sha256: info.sha256, url },
-    );
+    const lines = [`id         ${info.id}`, `mime type  ${mimeType}`, `bytes      ${info.bytes}`, `sha256     ${info.sha256}`, `url        ${url}`];
+    // Several IDs: one block each, an empty line between.
+    if (mediaIds.length > 1 && mediaId !== mediaIds[0]) lines.unshift('');
+    reporter.data(lines.join('\n'), { id: info.id, mimeType, bytes: info.bytes, sha256: info.sha256, url });
   });
 }
 
-/** `wa-upload delete <media-id>`; with --dry-run the settings are checked and nothing is sent. */
-export function runDeleteCommand(mediaId: string, flags: DeleteFlags, context: ProcessContext): Promise<number> {
-  return runMediaCommand(mediaId, flags, context, async (graph, reporter) => {
+/** `wa-upload delete <media-id...>`; with --dry-run the settings are checked and nothing is sent. */
+export function runDeleteCommand(mediaIds: string[], flags: DeleteFlags, context: ProcessContext): Promise<number> {
+  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter) => {
     if (flags.dryRun) {
       reporter.notice(`would delete ${mediaId}`, { id: mediaId, dryRun: true });
       return;
@@ -71,17 +95,26 @@ export function runDeleteCommand(mediaId: string, flags: DeleteFlags, context: P
 }
 
 /**
- * `wa-upload download <media-id> [-o PATH|-]`: streams to a temp file beside the target and renames it only once the
- * sha256 matches, so no partial file is ever left; `-o -` streams to stdout (then nothing else goes there).
+ * `wa-upload download <media-id...> [-o PATH|FOLDER|-]`: streams to a temp file beside the target and renames it only
+ * once the sha256 matches, so no partial file is ever left; `-o -` streams to stdout (then nothing else goes there).
+ * Without -o, or with -o an existing folder, each file is `<media-id>.<ext>` there.
  */
-export function runDownloadCommand(mediaId: string, flags: DownloadFlags, context: ProcessContext): Promise<number> {
-  const toStdout = flags.output === '-';
+export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlags, context: ProcessContext): Promise<number> {
+  const output = flags.output;
+  const toStdout = output === '-';
+  const intoFolder = output === undefined ? context.cwd : (await isFolder(resolve(context.cwd, output))) ? resolve(context.cwd, output) : undefined;
+  const usageProblem = (): UsageError | undefined => {
+    if (mediaIds.length < 2 || intoFolder !== undefined) return undefined;
+    return toStdout
+      ? new UsageError('-o - takes one media ID', 'download the others in another run, or -o a folder')
+      : new UsageError(`-o ${output} names one file, but ${mediaIds.length} media IDs were given`, '-o an existing folder: each file is <media-id>.<ext> there');
+  };
   // With -o -, stdout carries the bytes: the reporter's data goes to stderr instead.
   return runMediaCommand(
-    mediaId,
+    mediaIds,
     flags,
     context,
-    async (graph, reporter) => {
+    async (mediaId, graph, reporter) => {
       const onEvent = (event: Parameters<typeof describeEvent>[1]): void => reporter.verbose(describeEvent(mediaId, event));
       if (toStdout) {
         const sink: DownloadSink = { open: async () => context.stdout, restartable: false };
@@ -89,11 +122,18 @@ export function runDownloadCommand(mediaId: string, flags: DownloadFlags, contex
         reporter.info(`downloaded ${mediaId}: ${result.bytes} bytes, ${result.info.mimeType}, sha256 verified`);
         return;
       }
-      let target = flags.output;
-      // The name needs the MIME type when no -o is given: ask first, then stream.
-      if (!target) {
+      let target: string;
+      if (intoFolder !== undefined) {
+        // The name needs the MIME type: ask first, then stream.
         const info = await getMediaInfo(mediaId, graph, onEvent);
-        target = join(context.cwd, `${mediaId}${mediaTypeForMime(info.mimeType)?.extensions[0] ?? '.bin'}`);
+        const name = `${mediaId}${mediaTypeForMime(info.mimeType)?.extensions[0] ?? '.bin'}`;
+        target = output === undefined ? join(context.cwd, name) : join(output, name);
+      } else {
+        target = output!;
+        const folder = dirname(resolve(context.cwd, target));
+        if (output!.endsWith('/') || !(await isFolder(folder))) {
+          throw new InputError(`folder ${output!.endsWith('/') ? output : dirname(target)} does not exist`, 'create it first, or -o a path in an existing folder');
+        }
       }
       if (!flags.force && (await exists(target))) {
         throw new InputError(`${target} already exists`, 'pass --force to replace it, or -o another path');
@@ -101,7 +141,7 @@ export function runDownloadCommand(mediaId: string, flags: DownloadFlags, contex
       const result = await downloadToFile(mediaId, graph, target, onEvent, context.removeOnExit);
       reporter.data(target, { id: mediaId, path: target, mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 });
     },
-    toStdout ? context.stderr : undefined,
+    { ...(toStdout ? { reporterStdout: context.stderr } : {}), usageProblem },
   );
 }
 
@@ -109,6 +149,14 @@ async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
   } catch {
     return false;
   }

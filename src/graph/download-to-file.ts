@@ -32,7 +32,8 @@ export async function downloadToFile(
         restartable: true,
         open: async () => {
           await close();
-          stream = createWriteStream(temp, { mode: 0o600 });
+          // 0666 less the umask, like curl and wget: a downloaded file is as readable as any other the user creates.
+          stream = createWriteStream(temp, { mode: 0o666 });
           return stream;
         },
       },
