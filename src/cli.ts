@@ -21,7 +21,7 @@ Environment (first found wins; a flag beats the environment, which beats the con
 
 Config file: .waupload.json (or .wauploadrc*, "waupload" in package.json, ~/.config/waupload/config.json),
 searched from the working folder upward; keys token, phoneNumberId, appId, apiVersion, baseUrl, concurrency,
-retries, timeout, retryDelay, maxRetryWait.
+retries, timeout, retryDelay, maxRetryWait, ttlMinutes.
 
 Exit codes:
   0  every file uploaded            4  input file refused (missing, empty, type, size)
@@ -155,6 +155,7 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
     .option('--dry-run', 'check settings and every file, print what would be sent; no network')
     .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind, sticker size)')
     .option('--reuse', 'print the remembered media ID of a file uploaded in the last 29 days instead of uploading it again')
+    .option('--ttl-minutes <n>', 'No-Storage numbers: keep the media this long, 60 to 43200 minutes (default: no field, 1 hour)', parseWholeNumber(60, 43_200))
     .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
     .action(async (files: string[], flags: UploadFlags) => {
       result.exitCode = await handlers.upload(files, flags);

@@ -51,6 +51,8 @@ export interface ClientOptions {
 
 /** Options of uploadMedia. */
 export interface UploadOptions extends ClientOptions {
+  /** No-Storage numbers: keep the media this many minutes, 60 to 43,200 (sent as `ttl_minutes`; default: no field, 1 hour). */
+  ttlMinutes?: number;
   /** Send this MIME type instead of the one detected from the extension and content. */
   type?: string;
   /** Refuse the file when a content check warns, except advice (a type corrected within its kind, sticker size). */
@@ -72,7 +74,7 @@ export interface UploadedMedia {
 }
 
 /** Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. */
-export async function resolveSettings(options: ClientOptions = {}): Promise<Config> {
+export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number } = {}): Promise<Config> {
   const env = options.env ?? process.env;
   const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd(), env });
   const fromEnv = settingsFromEnv(env);
@@ -85,6 +87,7 @@ export async function resolveSettings(options: ClientOptions = {}): Promise<Conf
     timeout: options.timeout,
     retryDelay: options.retryDelay,
     maxRetryWait: options.maxRetryWait,
+    ttlMinutes: options.ttlMinutes,
   };
   return mergeSettings({ flags, env: fromEnv.settings, envSources: fromEnv.sources, file: file?.settings ?? {}, filePath: file?.path });
 }

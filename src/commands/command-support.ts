@@ -49,7 +49,7 @@ export function conflictingFlags(flags: ConnectionFlags): UsageError | undefined
  * names the ID the command cannot do without (the phone number ID for media calls, the app ID for handles).
  */
 export async function loadSettings(
-  flags: ConnectionFlags & { appId?: string | undefined },
+  flags: ConnectionFlags & { appId?: string | undefined; ttlMinutes?: number | undefined },
   context: ProcessContext,
   reporter: Reporter,
   overrides: PartialSettings = {},
@@ -69,6 +69,7 @@ export async function loadSettings(
     timeout: flags.timeout,
     retryDelay: flags.retryDelay,
     maxRetryWait: flags.maxRetryWait,
+    ttlMinutes: flags.ttlMinutes,
   };
   const flagSources: Record<string, string> = {};
   if (flags.tokenFile !== undefined && overrides.token === undefined) {

@@ -24,6 +24,7 @@ export interface UploadFlags {
   color?: boolean;
   sandbox?: boolean;
   reuse?: boolean;
+  ttlMinutes?: number;
   filename?: string;
   /** The Meta app ID (`handle` only). */
   appId?: string;

@@ -86,7 +86,10 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
       }
     }
 
-    const reuse = flags.reuse && !flags.dryRun ? await openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
+    // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
+    const ttlStopsReuse = flags.reuse === true && config.ttlMinutes !== undefined;
+    if (ttlStopsReuse) reporter.warning(`--reuse is ignored with a TTL (ttlMinutes ${config.ttlMinutes} from ${config.sources.ttlMinutes ?? 'command line'}): such media is kept only that long`);
+    const reuse = flags.reuse && !flags.dryRun && !ttlStopsReuse ? await openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
 
     const bytesSent = new Array<number>(items.length).fill(0);
     const bytesTotal = new Array<number>(items.length).fill(0);

@@ -32,6 +32,8 @@ export interface GraphSettings {
   retries: number;
   retryDelayMs: number;
   maxRetryWaitMs: number;
+  /** No-Storage TTL in minutes, sent with each media upload as `ttl_minutes`; undefined: no field. */
+  ttlMinutes?: number | undefined;
   userAgent: string;
   /** Aborts in-flight requests and waits (Ctrl-C). The abort reason names the signal. */
   signal?: AbortSignal | undefined;
@@ -51,6 +53,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
     retries: config.retries,
     retryDelayMs: config.retryDelayMs,
     maxRetryWaitMs: config.maxRetryWaitMs,
+    ttlMinutes: config.ttlMinutes,
     userAgent: USER_AGENT,
     signal,
     agent: await proxyAgentsFor(config.baseUrl),
@@ -105,7 +108,7 @@ export async function uploadFile(
     // A streamed body cannot be replayed: every try opens the file again and builds a new body.
     // Hashing costs ~80 ms of CPU per 100 MB on the upload's only thread: only when someone reads the hash.
     const hash = spec.hash === false ? undefined : createHash('sha256');
-    const upload = multipartUpload(spec, hash);
+    const upload = multipartUpload({ ...spec, ttlMinutes: settings.ttlMinutes }, hash);
     const headers = { ...upload.headers, authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
     onEvent({ type: 'request', attempt, method: 'POST', url });
     const outcome = await sendOnce<{ id: string }>(settings, attempt, onEvent, url, 'POST', { body: upload.body, headers }, (answer) => {

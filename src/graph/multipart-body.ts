@@ -10,6 +10,8 @@ export interface MultipartFile {
   size: number;
   filename: string;
   mimeType: string;
+  /** No-Storage TTL in minutes: sent as the `ttl_minutes` field when given (media-api.md 3). */
+  ttlMinutes?: number | undefined;
 }
 
 /** Headers and a body for got: the body is an async iterable that got writes one chunk at a time. */
@@ -29,7 +31,7 @@ export function headerSafeFilename(filename: string): string {
 }
 
 /**
- * Builds the multipart body of one upload try: `messaging_product`, `type`, then the file part with its filename and
+ * Builds the multipart body of one upload try: `messaging_product`, `type`, `ttl_minutes` when set, then the file part with its filename and
  * Content-Type (always given: form-data's own MIME table would guess wrong). The file goes through readFileChunks
  * (two reused buffers), not a read stream appended to the form.
  */
@@ -37,6 +39,7 @@ export function multipartUpload(file: MultipartFile, hash?: Hash): MultipartUplo
   const form = new FormData();
   form.append('messaging_product', 'whatsapp');
   form.append('type', file.mimeType);
+  if (file.ttlMinutes !== undefined) form.append('ttl_minutes', String(file.ttlMinutes));
   form.append('file', Buffer.alloc(0), { filename: headerSafeFilename(file.filename), contentType: file.mimeType });
   // With an empty file the envelope is: fields + the file part's header, then the closing boundary.
   const envelope = form.getBuffer();

@@ -603,6 +603,11 @@ class SandboxServer implements Sandbox {
           `Received file of type '${file.contentType}'.`,
       );
     }
+    // No-Storage TTL: whole minutes from 1 hour to 30 days (media-api.md 3).
+    const ttl = body.fields.ttl_minutes;
+    if (ttl !== undefined && !(/^\d+$/.test(ttl) && Number(ttl) >= 60 && Number(ttl) <= 43_200)) {
+      return invalidParameter(`(#100) Param ttl_minutes must be a whole number of minutes from 60 to 43200 - got "${ttl}".`);
+    }
     const type = body.fields.type;
     if (type !== undefined && limitFor(type.split(';')[0]!.trim()) === undefined) {
       return invalidParameter(`(#100) Param type must be one of {${accepted}} - got "${type}".`);

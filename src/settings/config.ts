@@ -29,6 +29,9 @@ export const DEFAULTS = {
   maxRetryWait: 300,
 } as const;
 
+/** The No-Storage TTL Meta accepts: 1 hour to 30 days, in minutes (media-api.md 3). `--ttl-minutes` checks the same range. */
+export const TTL_MINUTES = { min: 60, max: 43_200 } as const;
+
 /** Environment variables per setting, first found wins (other SDKs' names included so an existing .env works). */
 export const ENV_NAMES = {
   token: ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN'],
@@ -50,6 +53,7 @@ export const CONFIG_KEYS = [
   'retryDelay',
   'maxRetryWait',
   'appId',
+  'ttlMinutes',
 ] as const;
 
 /** Settings as they come from one source, each possibly missing. */
@@ -65,6 +69,8 @@ export interface PartialSettings {
   maxRetryWait?: number | undefined;
   /** The Meta app ID, for the Resumable Upload API (`wa-upload handle`). */
   appId?: string | undefined;
+  /** No-Storage numbers: how long the uploaded media is kept, in minutes (sent as `ttl_minutes`). */
+  ttlMinutes?: number | undefined;
 }
 
 /** The validated settings an upload runs with. */
@@ -85,6 +91,8 @@ export interface Config {
   retryDelayMs: number;
   /** Longest wait a server may ask for before wa-upload gives up instead of sleeping, in milliseconds. */
   maxRetryWaitMs: number;
+  /** No-Storage TTL in minutes sent with each upload as `ttl_minutes`; undefined: no field (the number's default, 1 hour). */
+  ttlMinutes: number | undefined;
   /** Where each setting came from, for --verbose: e.g. { token: 'env WA_TOKEN' }. */
   sources: Record<string, string>;
 }
@@ -220,6 +228,8 @@ export function mergeSettings(sources: {
   const timeout = positiveNumber(merged.timeout ?? DEFAULTS.timeout, 'timeout', where);
   const retryDelay = nonNegativeNumber(merged.retryDelay ?? DEFAULTS.retryDelay, 'retryDelay', where);
   const maxRetryWait = nonNegativeNumber(merged.maxRetryWait ?? DEFAULTS.maxRetryWait, 'maxRetryWait', where);
+  const ttlMinutes =
+    merged.ttlMinutes === undefined ? undefined : integerInRange(merged.ttlMinutes, 'ttlMinutes', TTL_MINUTES.min, TTL_MINUTES.max, where);
   return {
     token,
     phoneNumberId,
@@ -231,6 +241,7 @@ export function mergeSettings(sources: {
     timeoutMs: Math.round(timeout * 1000),
     retryDelayMs: Math.round(retryDelay * 1000),
     maxRetryWaitMs: Math.round(maxRetryWait * 1000),
+    ttlMinutes,
     sources: origin,
   };
 }

@@ -287,6 +287,7 @@ const FOREIGN: { args: string[]; refusedBy: CommandName[] | 'sandbox' }[] = [
   { args: ['--concurrency', '2'], refusedBy: API_COMMANDS },
   { args: ['--strict'], refusedBy: API_COMMANDS },
   { args: ['--reuse'], refusedBy: API_COMMANDS },
+  { args: ['--ttl-minutes', '60'], refusedBy: API_COMMANDS },
   { args: ['--sandbox'], refusedBy: API_COMMANDS },
   { args: ['--dry-run'], refusedBy: ['info', 'download'] },
   { args: ['-o', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },

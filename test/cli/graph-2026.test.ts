@@ -1,11 +1,12 @@
 // Meta's API as it is in late 2026 (issue 11) through the CLI: the pinned version, webhook media, User-Agent, new error codes, TTL.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
-import { FIXTURES, TEST_PHONE_NUMBER_ID, leaksToken } from '../helpers/run-cli.js';
+import { FIXTURES, REPO_ROOT, TEST_PHONE_NUMBER_ID, TEST_TOKEN, leaksToken } from '../helpers/run-cli.js';
 import { FAULT_KEYS } from '../../src/sandbox/faults.js';
+import { CONFIG_KEYS, TTL_MINUTES, settingsFromConfigObject } from '../../src/settings/config.js';
 import { RETRYABLE_GRAPH_CODES } from '../../src/graph/retry-policy.js';
 import type { SandboxFault } from '../../src/sandbox/server.js';
 
@@ -150,5 +151,87 @@ describe('wa-upload sandbox --help', () => {
     for (const code of RETRYABLE_GRAPH_CODES) expect(faults).toContain(String(code));
     expect(faults).toContain('33 (phone number deleted)');
     expect(faults).toContain('/_sandbox/faults');
+  });
+});
+
+describe('No-Storage TTL: --ttl-minutes and ttlMinutes', () => {
+  const fieldsSent = (): Record<string, string> => cli.sandbox.requests[0]!.fields;
+
+  it.each([['60'], ['1440'], ['43200']])('--ttl-minutes %s sends the ttl_minutes form field, wherever the option stands', async (minutes) => {
+    for (const args of [['--ttl-minutes', minutes, photo], [photo, '--ttl-minutes', minutes]]) {
+      cli.sandbox.reset();
+      const result = await cli.run(args);
+      expect(result.code).toBe(0);
+      expect(fieldsSent()).toEqual({ messaging_product: 'whatsapp', type: 'image/jpeg', ttl_minutes: minutes });
+      expect(cli.sandbox.requests[0]!.status).toBe(200);
+    }
+  });
+
+  it('without it no field is sent', async () => {
+    expect((await cli.run([photo])).code).toBe(0);
+    expect(fieldsSent()).toEqual({ messaging_product: 'whatsapp', type: 'image/jpeg' });
+  });
+
+  it('the config key ttlMinutes sends it too, and the flag beats it', async () => {
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ ttlMinutes: 120 }));
+    expect((await cli.run([photo])).code).toBe(0);
+    expect((await cli.run(['--ttl-minutes', '90', photo])).code).toBe(0);
+    expect(cli.sandbox.requests.map((r) => r.fields.ttl_minutes)).toEqual(['120', '90']);
+  });
+
+  it.each([['59'], ['43201'], ['0'], ['-60'], ['1.5'], ['an hour'], ['']])('--ttl-minutes %j is a usage error: exit 2, nothing sent', async (value) => {
+    const result = await cli.run(['--ttl-minutes', value, photo]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: .*--ttl-minutes/);
+    expect(result.stderr).toContain('60 to 43200');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('ttlMinutes out of range in the config file is exit 3 naming the file, nothing sent', async () => {
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ ttlMinutes: 30 }));
+    const result = await cli.run([photo]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/error: ttlMinutes 30 from config file .*\.waupload\.json must be a whole number from 60 to 43200/);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('with --reuse, a TTL upload is neither taken from nor put in the cache, and a warning says why', async () => {
+    const env = { XDG_CACHE_HOME: join(cli.dirs.home, 'cache') };
+    expect((await cli.run(['--reuse', photo], { env })).code).toBe(0);
+    const withTtl = await cli.run(['--reuse', '--ttl-minutes', '60', photo], { env });
+    expect(withTtl.code).toBe(0);
+    expect(withTtl.stderr).toContain('warning: --reuse is ignored with a TTL');
+    expect(cli.sandbox.requests).toHaveLength(2);
+    expect(cli.sandbox.requests[1]!.fields.ttl_minutes).toBe('60');
+    expect(withTtl.stdout).toBe(`${(cli.sandbox.requests[1]!.responseBody as { id: string }).id}\n`);
+  });
+
+  it('the sandbox refuses a ttl_minutes Meta would refuse, like the server (code 100)', async () => {
+    for (const [ttl, status] of [['1440', 200], ['59', 400], ['x', 400]] as const) {
+      const form = new FormData();
+      form.append('messaging_product', 'whatsapp');
+      form.append('type', 'image/jpeg');
+      form.append('ttl_minutes', ttl);
+      form.append('file', new Blob([await readFile(photo)], { type: 'image/jpeg' }), 'photo.jpg');
+      const response = await fetch(`${cli.sandbox.url}/v27.0/${TEST_PHONE_NUMBER_ID}/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+      expect(response.status).toBe(status);
+      if (status === 400) expect(((await response.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: 100, message: expect.stringContaining('ttl_minutes') });
+    }
+  });
+
+  it('--help, the README and .waupload.example.json name the option and the key', async () => {
+    const help = await cli.run(['--help']);
+    expect(help.stdout).toContain('--ttl-minutes <n>');
+    expect(help.stdout).toMatch(/keys [^]*ttlMinutes/);
+    expect(help.stdout).toContain(`${TTL_MINUTES.min} to ${TTL_MINUTES.max}`);
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('`--ttl-minutes <n>`');
+    expect(readme).toContain('`ttlMinutes`');
+    const example = JSON.parse(await readFile(join(REPO_ROOT, '.waupload.example.json'), 'utf8')) as unknown;
+    const { settings, warnings } = settingsFromConfigObject(example, '.waupload.example.json');
+    expect(warnings).toEqual([]);
+    expect(settings.ttlMinutes).toBe(1440);
+    expect(CONFIG_KEYS).toContain('ttlMinutes');
   });
 });
