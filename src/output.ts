@@ -135,7 +135,9 @@ export class Reporter {
     this.spinnerDelay = setTimeout(() => {
       this.spinnerDelay = undefined;
       this.spinnerLoading = import('ora').then(({ default: ora }) => {
-        this.spinner = ora({ stream: this.options.stderr as never, isEnabled: true, discardStdin: false, text: this.progressText() }).start() as Spinner;
+        // ora colours its frames with a chalk of its own that ignores NO_COLOR: no colour unless ours has one.
+        const color = this.options.colorLevel === 0 ? false : 'cyan';
+        this.spinner = ora({ stream: this.options.stderr as never, isEnabled: true, discardStdin: false, color, text: this.progressText() }).start() as Spinner;
       });
     }, SPINNER_DELAY_MS).unref();
   }

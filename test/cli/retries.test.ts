@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { startSandbox, type SandboxFault } from '../../src/sandbox/server.js';
-import { BIN, FIXTURES, TEST_TOKEN, leaksToken, runCli, sandboxEnv, type RunOptions } from '../helpers/run-cli.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, runOnTerminal, sandboxEnv, type RunOptions } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const video = join(FIXTURES, 'valid/video.mp4');
@@ -241,13 +241,8 @@ describe('interrupts', () => {
 });
 
 describe('progress on a terminal', () => {
-  /** Runs the CLI under a pseudo-terminal (util-linux `script`), with a known width, and returns what the terminal showed. */
   const onTerminal = (args: string[], columns = 100) =>
-    runCli(['-qec', `stty cols ${columns}; ${[process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null'], {
-      command: 'script',
-      cwd: cli.dirs.cwd,
-      env: { HOME: cli.dirs.home, TERM: 'xterm-256color', ...sandboxEnv(cli.sandbox.url) },
-    });
+    runOnTerminal(args, { columns, cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url) } });
 
   it('a spinner shows bytes and percent, and says when it is waiting for a retry and why', async () => {
     cli.sandbox.injectFault({ status: 503, graphCode: 2, message: 'Service temporarily unavailable', retryAfter: '1' });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { headerSafeFilename } from '../../src/graph/multipart-body.js';
 import { errorText, printable } from '../../src/output.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
-import { FIXTURES } from '../helpers/run-cli.js';
+import { FIXTURES, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
@@ -91,5 +91,28 @@ describe('control characters in file names and server text', () => {
     expect(run.stderr).toContain('bad\\x1b[2Jthing\\nerror: fake line');
     expect(run.stderr).not.toMatch(RAW_CONTROL);
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  });
+});
+
+describe('NO_COLOR on a terminal', () => {
+  const video = join(FIXTURES, 'valid/video.mp4');
+  const SGR = /\u001b\[[0-9;]*m/;
+  // A wait for a retry keeps the spinner up long enough to be drawn.
+  const withSpinner = async (env: Record<string, string | undefined>) => {
+    cli.sandbox.injectFault({ status: 503, graphCode: 2, message: 'Service temporarily unavailable', retryAfter: '1' });
+    return runOnTerminal([video, 'gone.jpg'], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url), ...env } });
+  };
+
+  it('removes every colour code, the spinner\'s included', async () => {
+    const plain = await withSpinner({ NO_COLOR: '1' });
+    expect(plain.stdout).toMatch(/uploading .* · waiting 1\.0 s before try 2/);
+    expect(plain.stdout).toContain('error: no such file (gone.jpg)');
+    expect(plain.stdout).not.toMatch(SGR);
+  });
+
+  it('(without NO_COLOR the same run is coloured: the check above can fail)', async () => {
+    const coloured = await withSpinner({});
+    expect(coloured.stdout).toMatch(/uploading .* · waiting 1\.0 s before try 2/);
+    expect(coloured.stdout).toMatch(SGR);
   });
 });

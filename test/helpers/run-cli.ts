@@ -77,6 +77,15 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun
   });
 }
 
+/**
+ * Runs the CLI under a pseudo-terminal (util-linux `script`) with a known width (TERM=xterm-256color) and returns what
+ * the terminal showed (stdout and stderr together, in `stdout`).
+ */
+export function runOnTerminal(args: string[], options: { columns?: number; cwd: string; env: Record<string, string | undefined> }): Promise<CliRun> {
+  const line = `stty cols ${options.columns ?? 100}; ${[process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')}`;
+  return runCli(['-qec', line, '/dev/null'], { command: 'script', cwd: options.cwd, env: { TERM: 'xterm-256color', ...options.env } });
+}
+
 /** Environment that points the CLI at a sandbox with the test token. */
 export function sandboxEnv(url: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return { WA_TOKEN: TEST_TOKEN, WA_PHONE_NUMBER_ID: TEST_PHONE_NUMBER_ID, WA_BASE_URL: url, WA_RETRY_DELAY: undefined, ...extra };
