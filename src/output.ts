@@ -59,7 +59,9 @@ export class Reporter {
   private spinner: Spinner | undefined;
   private spinnerLoading: Promise<void> | undefined;
   private spinnerDelay: NodeJS.Timeout | undefined;
-  private progressState = { done: 0, total: 0, bytesSent: 0, bytesTotal: 0, waiting: '' };
+  private progressState: ProgressState = { done: 0, total: 0, bytesSent: 0, bytesTotal: 0, waiting: '', startedAt: 0 };
+  /** What the batch's closing line on a terminal counts. */
+  private batchTally = { uploaded: 0, failed: 0, bytes: 0 };
 
   constructor(private readonly options: OutputOptions) {
     this.color = new Chalk({ level: options.colorLevel });
@@ -74,6 +76,7 @@ export class Reporter {
   outcome(outcome: FileOutcome): void {
     // An interrupted file gets no error line of its own: the run's summary names every file not sent.
     const errorLine = !outcome.ok && outcome.error.kind !== 'interrupted';
+    this.tally(outcome);
     if (this.options.json) {
       this.writeOut(JSON.stringify(this.redactMessages(jsonOutcome(outcome, this.options.resultName))));
       if (errorLine) this.errorLines(outcome.error, outcome.file);
@@ -130,6 +133,7 @@ export class Reporter {
   startProgress(totalFiles: number): void {
     if (!this.options.progress) return;
     this.progressState.total = totalFiles;
+    this.progressState.startedAt = Date.now();
     // A run that ends sooner never loads ora: its string-width builds an Intl.Segmenter at import and compiles an emoji
     // regular expression on the first frame, ~80 ms that would make a quick upload on a terminal 1.4x slower.
     this.spinnerDelay = setTimeout(() => {
@@ -159,14 +163,29 @@ export class Reporter {
     if (this.spinnerLoading) await this.spinnerLoading;
     this.spinner?.stop();
     this.spinner = undefined;
+    // A batch on a terminal ends with one line: how many went up, how many failed, how much, how long.
+    const { uploaded, failed, bytes } = this.batchTally;
+    if (this.options.progress && this.progressState.total > 1 && uploaded + failed > 0) {
+      const seconds = (Date.now() - this.progressState.startedAt) / 1000;
+      this.writeErr(`${uploaded} uploaded, ${failed} failed, ${formatBytes(bytes)} in ${seconds.toFixed(1)} s`);
+      this.batchTally = { uploaded: 0, failed: 0, bytes: 0 };
+    }
+  }
+
+  /** Counts an outcome for the closing line, and on a terminal gives each finished file of a batch a line of its own. */
+  private tally(outcome: FileOutcome): void {
+    if (!this.options.progress || 'dryRun' in outcome) return;
+    if (!outcome.ok) {
+      if (outcome.error.kind !== 'interrupted') this.batchTally.failed += 1;
+      return;
+    }
+    this.batchTally.uploaded += 1;
+    this.batchTally.bytes += outcome.bytes;
+    if (this.options.multiple) this.writeErr(`${this.color.green('uploaded')} ${printable(outcome.file)} → ${outcome.id} (${formatBytes(outcome.bytes)})`);
   }
 
   private progressText(): string {
-    const s = this.progressState;
-    const percent = s.bytesTotal > 0 ? ` (${Math.floor((s.bytesSent / s.bytesTotal) * 100)} %)` : '';
-    const files = s.total > 1 ? `${s.done}/${s.total} files, ` : '';
-    const waiting = s.waiting ? ` · ${s.waiting}` : '';
-    return `uploading ${files}${formatBytes(s.bytesSent)} of ${formatBytes(s.bytesTotal)}${percent}${waiting}`;
+    return progressLine(this.progressState, Date.now());
   }
 
   private errorLines(error: WaUploadError, subject?: string): void {
@@ -204,6 +223,36 @@ export class Reporter {
   private redact(text: string): string {
     return redactSecrets(text);
   }
+}
+
+/** Where a batch stands, for the spinner. */
+export interface ProgressState {
+  done: number;
+  total: number;
+  bytesSent: number;
+  bytesTotal: number;
+  /** A retry's wait, said in words; empty when not waiting. */
+  waiting: string;
+  startedAt: number;
+}
+
+/**
+ * The spinner's text: files done, bytes and percent, then a retry's wait, or the transfer rate and time left, or
+ * "waiting for the server" once every byte is sent.
+ */
+export function progressLine(s: ProgressState, now: number): string {
+  const percent = s.bytesTotal > 0 ? ` (${Math.floor((s.bytesSent / s.bytesTotal) * 100)} %)` : '';
+  const files = s.total > 1 ? `${s.done}/${s.total} files, ` : '';
+  let detail = '';
+  const seconds = (now - s.startedAt) / 1000;
+  if (s.waiting) detail = ` · ${s.waiting}`;
+  else if (s.bytesTotal > 0 && s.bytesSent >= s.bytesTotal && s.done < s.total) detail = ' · waiting for the server';
+  else if (s.bytesSent > 0 && seconds >= 0.5) {
+    const rate = s.bytesSent / seconds;
+    const left = Math.ceil((s.bytesTotal - s.bytesSent) / rate);
+    detail = ` · ${formatBytes(Math.round(rate))}/s, ${left < 60 ? `${left} s` : `${Math.ceil(left / 60)} min`} left`;
+  }
+  return `uploading ${files}${formatBytes(s.bytesSent)} of ${formatBytes(s.bytesTotal)}${percent}${detail}`;
 }
 
 /**

@@ -5,7 +5,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { headerSafeFilename } from '../../src/graph/multipart-body.js';
-import { errorText, printable } from '../../src/output.js';
+import { errorText, printable, progressLine } from '../../src/output.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 
@@ -114,5 +114,31 @@ describe('NO_COLOR on a terminal', () => {
     const coloured = await withSpinner({});
     expect(coloured.stdout).toMatch(/uploading .* · waiting 1\.0 s before try 2/);
     expect(coloured.stdout).toMatch(SGR);
+  });
+});
+
+describe('batch progress on a terminal', () => {
+  const base = { done: 0, total: 3, bytesSent: 0, bytesTotal: 3_000_000, waiting: '', startedAt: 0 };
+  it.each([
+    [{ ...base }, 100, 'uploading 0/3 files, 0 bytes of 3 MB (0 %)'],
+    [{ ...base, bytesSent: 1_000_000 }, 2000, 'uploading 0/3 files, 1 MB of 3 MB (33 %) · 500 KB/s, 4 s left'],
+    [{ ...base, bytesSent: 100_000 }, 10_000, 'uploading 0/3 files, 100 KB of 3 MB (3 %) · 10 KB/s, 5 min left'],
+    [{ ...base, bytesSent: 3_000_000, done: 2 }, 5000, 'uploading 2/3 files, 3 MB of 3 MB (100 %) · waiting for the server'],
+    [{ ...base, bytesSent: 10, waiting: 'waiting 1.0 s before try 2 of a.jpg' }, 5000, 'uploading 0/3 files, 10 bytes of 3 MB (0 %) · waiting 1.0 s before try 2 of a.jpg'],
+  ])('progressLine(%j at %d ms) = %j', (state, now, line) => {
+    expect(progressLine(state, now)).toBe(line);
+  });
+
+  it('a line per finished file (path, ID, size), "waiting for the server", and a closing summary', async () => {
+    const voice = join(FIXTURES, 'valid/voice.ogg');
+    // Every answer comes late: the spinner is up while the bytes are sent and the server has not answered.
+    cli.sandbox.injectFault({ delayMs: 800, times: 2 });
+    const run = await runOnTerminal([photo, voice, 'gone.jpg'], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, NO_COLOR: '1', ...sandboxEnv(cli.sandbox.url) } });
+    expect(run.code).toBe(4);
+    const ids = cli.sandbox.requests.map((r) => (r.responseBody as { id: string }).id);
+    expect(run.stdout).toMatch(new RegExp(`uploaded ${photo.replace(/[.]/g, '\\.')} → (${ids.join('|')}) \\(11\\.5 KB\\)`));
+    expect(run.stdout).toMatch(/uploaded .*voice\.ogg → \d+ \([\d.]+ KB\)/);
+    expect(run.stdout).toContain('· waiting for the server');
+    expect(run.stdout).toMatch(/2 uploaded, 1 failed, [\d.]+ KB in \d+\.\d s/);
   });
 });
