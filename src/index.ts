@@ -1,10 +1,11 @@
-// The programmatic API: upload, inspect, download and delete media from code, with the CLI's settings and typed errors.
+// The programmatic API: upload, inspect, download and delete media, and create handles, from code, with the CLI's settings and typed errors.
 
 import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './settings/config.js';
 import { downloadToFile } from './graph/download-to-file.js';
 import { InputError } from './errors.js';
 import * as graph from './graph/graph-client.js';
 import { prepareFile } from './media/inspect.js';
+import { HANDLE_TYPES, uploadForHandle } from './graph/resumable-upload.js';
 import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory } from './media/media-types.js';
 
 export { VERSION } from './version.js';
@@ -73,14 +74,43 @@ export interface UploadedMedia {
   attempts: number;
 }
 
-/** Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. */
-export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number } = {}): Promise<Config> {
+/** Options of createHandle: no phone number ID, an app ID instead. */
+export interface HandleOptions extends ClientOptions {
+  /** The Meta app ID that owns the upload session (else WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID, or "appId" in the config file). */
+  appId?: string;
+  /** Refuse the file when any content check warns. */
+  strict?: boolean;
+}
+
+/** What createHandle returns. */
+export interface CreatedHandle {
+  /** For a message template's `example.header_handle` or a business profile's `profile_picture_handle`; not a media ID. */
+  handle: string;
+  /** The name sent as `file_name` (extension made true to the type). */
+  filename: string;
+  /** application/pdf, image/jpeg, image/png or video/mp4. */
+  mimeType: string;
+  bytes: number;
+  /** Of the file's bytes as sent (each byte once, whatever the resumptions). */
+  sha256: string;
+  /** Content warnings (the file was sent anyway unless `strict`). */
+  warnings: string[];
+  /** Tries of the byte transfer; more than 1 when a cut or a timeout was resumed. */
+  attempts: number;
+}
+
+/**
+ * Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. `needs` is the ID the call
+ * cannot do without: the phone number ID (media calls) or the app ID (createHandle).
+ */
+export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number; appId?: string } = {}, needs: 'phoneNumberId' | 'appId' = 'phoneNumberId'): Promise<Config> {
   const env = options.env ?? process.env;
   const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd(), env });
   const fromEnv = settingsFromEnv(env);
   const flags: PartialSettings = {
     token: options.token,
     phoneNumberId: options.phoneNumberId,
+    appId: options.appId,
     apiVersion: options.apiVersion,
     baseUrl: options.baseUrl,
     retries: options.retries,
@@ -89,7 +119,7 @@ export async function resolveSettings(options: ClientOptions & { ttlMinutes?: nu
     maxRetryWait: options.maxRetryWait,
     ttlMinutes: options.ttlMinutes,
   };
-  return mergeSettings({ flags, env: fromEnv.settings, envSources: fromEnv.sources, file: file?.settings ?? {}, filePath: file?.path });
+  return mergeSettings({ flags, env: fromEnv.settings, envSources: fromEnv.sources, file: file?.settings ?? {}, filePath: file?.path, needs });
 }
 
 async function graphSettings(options: ClientOptions): Promise<graph.GraphSettings> {
@@ -115,6 +145,29 @@ export async function uploadMedia(path: string, options: UploadOptions = {}): Pr
     filename: prepared.filename,
     mimeType: prepared.mimeType,
     category: prepared.category,
+    bytes: prepared.size,
+    sha256: result.sha256 ?? '',
+    warnings: prepared.warnings,
+    attempts: result.attempts,
+  };
+}
+
+/**
+ * Checks a local PDF, JPEG, PNG or MP4 file and sends it through the Resumable Upload API (a session on the app, raw
+ * bytes, resumed from the server's offset after a cut); resolves with the handle a template header or a profile picture needs.
+ */
+export async function createHandle(path: string, options: HandleOptions = {}): Promise<CreatedHandle> {
+  const settings = await graph.graphSettingsFor(await resolveSettings(options, 'appId'), options.signal);
+  const prepared = await prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES });
+  const result = await uploadForHandle(
+    { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType },
+    settings,
+    options.onEvent,
+  );
+  return {
+    handle: result.handle,
+    filename: prepared.filename,
+    mimeType: prepared.mimeType,
     bytes: prepared.size,
     sha256: result.sha256 ?? '',
     warnings: prepared.warnings,

@@ -3,7 +3,7 @@
 import type { ProcessContext, UploadFlags } from './context.js';
 import { runFilesCommand, usageProblem, type FilesCommand } from './upload-command.js';
 import { UsageError } from '../errors.js';
-import { HANDLE_MIME_TYPES, uploadForHandle } from '../graph/resumable-upload.js';
+import { HANDLE_TYPES, uploadForHandle } from '../graph/resumable-upload.js';
 
 /** The app ID the built-in sandbox uses when none is given. */
 export const SANDBOX_APP_ID = '100000000000002';
@@ -11,7 +11,7 @@ export const SANDBOX_APP_ID = '100000000000002';
 const HANDLE: FilesCommand = {
   needs: 'appId',
   resultName: 'handle',
-  accepted: { mimeTypes: HANDLE_MIME_TYPES, by: 'the Resumable Upload API (handles)' },
+  accepted: HANDLE_TYPES,
   send: async (file, graph, onEvent) => {
     const result = await uploadForHandle(file, graph, onEvent);
     return { id: result.handle, sha256: result.sha256, attempts: result.attempts };

@@ -146,10 +146,36 @@ describe('installed from the tarball into an empty project', () => {
     expect(sandbox.requests.map((r) => r.method)).toEqual(['POST', 'GET', 'GET', 'GET', 'DELETE', 'GET']);
   });
 
+  it('import { createHandle } works: a handle from the Resumable Upload API, no phone number ID, typed errors', async () => {
+    sandbox.reset();
+    const script = `
+      import { createHandle, InputError, ConfigError } from 'wa-upload';
+      const options = { token: ${JSON.stringify(TEST_TOKEN)}, appId: '100000000000002', baseUrl: ${JSON.stringify(sandbox.url)}, configFile: false, env: {} };
+      const made = await createHandle(${JSON.stringify(join(FIXTURES, 'valid/image.png'))}, options);
+      let webp, noApp;
+      try { await createHandle(${JSON.stringify(join(FIXTURES, 'valid/sticker.webp'))}, options); } catch (error) { webp = error; }
+      try { await createHandle(${JSON.stringify(join(FIXTURES, 'valid/image.png'))}, { ...options, appId: undefined }); } catch (error) { noApp = error; }
+      console.log(JSON.stringify({ made, webp: [webp instanceof InputError, webp.exitCode], noApp: [noApp instanceof ConfigError, noApp.message] }));
+    `;
+    const result = await sh(process.execPath, ['--input-type=module', '-e', script], project);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { made: Record<string, unknown>; webp: unknown; noApp: unknown };
+    expect(sandbox.handles).toHaveLength(1);
+    expect(out.made).toMatchObject({ handle: sandbox.handles[0]!.handle, filename: 'image.png', mimeType: 'image/png', sha256: sandbox.handles[0]!.sha256, attempts: 1 });
+    expect(out.webp).toEqual([true, 4]);
+    expect(out.noApp).toEqual([true, 'no app ID']);
+  });
+
   it('ships TypeScript types a strict consumer compiles against', async () => {
     await writeFile(
       join(project, 'consumer.ts'),
-      `import { uploadMedia, type UploadedMedia, type ClientOptions, WaUploadError } from 'wa-upload';
+      `import { createHandle, uploadMedia, type CreatedHandle, type HandleOptions, type UploadedMedia, type ClientOptions, WaUploadError } from 'wa-upload';
+export async function header(path: string, appId: string): Promise<string> {
+  const options: HandleOptions = { appId, retries: 1 };
+  const made: CreatedHandle = await createHandle(path, options);
+  return made.handle;
+}
 const options: ClientOptions = { phoneNumberId: '1', retries: 2 };
 export async function send(path: string): Promise<string> {
   try {

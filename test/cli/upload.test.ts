@@ -465,5 +465,6 @@ describe('the built-in sandbox', () => {
     const stopped = await server;
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).toContain('WA_PHONE_NUMBER_ID=100000000000001');
+    expect(stopped.stdout).toContain('WA_APP_ID=100000000000002');
   });
 });
