@@ -219,7 +219,7 @@ describe('configuration refusals: exit 3 before any request', () => {
     ['no phone number ID', [photo], { WA_PHONE_NUMBER_ID: undefined }, undefined, /error: no phone number ID[\s\S]*WA_PHONE_NUMBER_ID/],
     ['a phone number ID that is not all digits', [photo], { WA_PHONE_NUMBER_ID: '+1 555 0100' }, undefined, /phone number ID "\+1 555 0100" from environment WA_PHONE_NUMBER_ID is not all digits/],
     ['plain http to a host that is not loopback', [photo], { WA_BASE_URL: 'http://graph.example.com' }, undefined, /plain http to a host that is not loopback[\s\S]*hint: use https/],
-    ['a malformed config file', [photo], {}, async (cwd) => writeFile(join(cwd, '.waupload.json'), '{"phoneNumberId": '), /config file .*\.waupload\.json is malformed/],
+    ['a malformed config file', [photo], {}, async (cwd) => writeFile(join(cwd, '.waupload.json'), '{"phoneNumberId": '), /config file .*\.waupload\.json is not valid JSON: line 1, column 19: Unexpected end of JSON input/],
     ['a config file with a wrong value type', [photo], {}, async (cwd) => writeFile(join(cwd, '.waupload.json'), '{"retries": "three"}'), /"retries" in .*\.waupload\.json must be a number/],
     ['--config naming a missing file', ['--config', 'nope.json', photo], {}, undefined, /config file nope.json does not exist/],
     ['a missing token file', ['--token-file', 'missing-token', photo], {}, undefined, /token file missing-token does not exist/],
