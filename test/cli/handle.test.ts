@@ -4,7 +4,7 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
-import { FIXTURES, TEST_TOKEN, leaksToken, runCli, sandboxEnv } from '../helpers/run-cli.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, runCli, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 import { startSandbox, type RecordedRequest, type SandboxFault } from '../../src/sandbox/server.js';
 import { DEFAULT_API_VERSION } from '../../src/settings/config.js';
 
@@ -86,6 +86,32 @@ describe('the protocol, as the sandbox received it', () => {
   });
 });
 
+describe('the content checks of uploads', () => {
+  it.each([
+    ['video-high-bframes.mp4', /warning: .*video-high-bframes\.mp4: video is H\.264 High profile with B-frames/],
+    ['image-16bit.png', /warning: .*image-16bit\.png: /],
+    ['gif-named.jpg', /warning: .*gif-named\.jpg: content is GIF/],
+  ])('header media that will not display warns (%s), is sent anyway, and --strict refuses it with nothing sent', async (fixture, warning) => {
+    const path = join(FIXTURES, 'problem', fixture);
+    const sent = await run([path]);
+    expect(sent.code).toBe(0);
+    expect(sent.stderr).toMatch(warning);
+    expect(cli.sandbox.handles).toHaveLength(1);
+    cli.sandbox.reset();
+    const strict = await run(['--strict', path]);
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toMatch(/error: refused under --strict/);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('a WebP named .png: the bytes decide, and image/webp is not a type the API takes (exit 4, nothing sent)', async () => {
+    const result = await run([join(FIXTURES, 'problem', 'webp-named.png')]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('error: image/webp is not a type the Resumable Upload API (handles) takes');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+});
+
 describe('resumable for real', () => {
   it('a cut at a third of the file resumes from the offset the server reports, in the same session, and the server ends with exactly the file', async () => {
     const file = await bigPdf();
@@ -126,6 +152,20 @@ describe('resumable for real', () => {
     ]);
     expect(cli.sandbox.sessionCount).toBe(1);
     expect(cli.sandbox.handles).toEqual([expect.objectContaining({ size, sha256: await sha256OfFile(pdf) })]);
+  });
+
+  it('on a terminal, progress counts the whole file across the resumption, up to 100 %', async () => {
+    const file = await bigPdf();
+    cli.sandbox.injectFault({ dropAfterBytes: 1_000_000 });
+    // The resumed POST is answered a second late, so the spinner (shown after 300 ms) has drawn the whole file sent.
+    cli.sandbox.injectFault({ delayMs: 1000 });
+    const result = await runOnTerminal(['handle', '--retry-delay', '0', file], { columns: 100, cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url), ...handleEnv } });
+    expect(result.code).toBe(0);
+    // Counted against the whole file: the resumed POST carries 2 MB, the bar ends at 3.0 of 3.0.
+    expect(result.stdout).toMatch(/uploading 3\.0 MB of 3\.0 MB \(100 %\)/);
+    expect(result.stdout).toMatch(/waiting 0\.0 s before try 2 of .*brochure\.pdf/);
+    expect(result.stdout).toContain(cli.sandbox.handles[0]!.handle);
+    expect(leaksToken(result)).toBe(false);
   });
 
   it('a file_offset given as a string (Meta\'s placeholder) is read as the number it holds', async () => {
