@@ -60,6 +60,8 @@ Codes worth trying: 1, 2, 4, 17, 80007, 130429, 131000, 131016, 133004 (server t
   curl -X POST <url>/_sandbox/faults -d '{"graphCode":131057,"times":2}'
   curl -X POST <url>/_sandbox/faults -d '{"graphCode":33,"match":"any"}'
   curl -X DELETE <url>/_sandbox/faults     forget queued faults
+Media a customer sent (an ID from a webhook, tied to no phone number: info and delete refuse phone_number_id for it):
+  curl -X POST <url>/_sandbox/webhook-media -d '{"mimeType":"image/jpeg","base64":"<the bytes, base64>"}'
   curl <url>/_sandbox/requests             what it received (token redacted)
 `;
 

@@ -1,6 +1,6 @@
 // The programmatic API: upload, inspect, download and delete media, and create handles, from code, with the CLI's settings and typed errors.
 
-import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings } from './settings/config.js';
+import { loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings, type SettingsNeed } from './settings/config.js';
 import { downloadToFile } from './graph/download-to-file.js';
 import { InputError } from './errors.js';
 import * as graph from './graph/graph-client.js';
@@ -100,10 +100,11 @@ export interface CreatedHandle {
 }
 
 /**
- * Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. `needs` is the ID the call
- * cannot do without: the phone number ID (media calls) or the app ID (createHandle).
+ * Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. `needs` is what the call cannot
+ * do without besides the token: the phone number ID (uploads, the default), the app ID (createHandle), or nothing more
+ * (`token`: media IDs, which any ID the token can see answers to).
  */
-export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number; appId?: string } = {}, needs: 'phoneNumberId' | 'appId' = 'phoneNumberId'): Promise<Config> {
+export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number; appId?: string } = {}, needs: SettingsNeed = 'phoneNumberId'): Promise<Config> {
   const env = options.env ?? process.env;
   const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd(), env });
   const fromEnv = settingsFromEnv(env);
@@ -122,8 +123,8 @@ export async function resolveSettings(options: ClientOptions & { ttlMinutes?: nu
   return mergeSettings({ flags, env: fromEnv.settings, envSources: fromEnv.sources, file: file?.settings ?? {}, filePath: file?.path, needs });
 }
 
-async function graphSettings(options: ClientOptions): Promise<graph.GraphSettings> {
-  return graph.graphSettingsFor(await resolveSettings(options), options.signal);
+async function graphSettings(options: ClientOptions, needs: SettingsNeed = 'phoneNumberId'): Promise<graph.GraphSettings> {
+  return graph.graphSettingsFor(await resolveSettings(options, needs), options.signal);
 }
 
 /** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
@@ -177,12 +178,12 @@ export async function createHandle(path: string, options: HandleOptions = {}): P
 
 /** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */
 export async function getMediaInfo(mediaId: string, options: ClientOptions = {}): Promise<graph.MediaInfo> {
-  return graph.getMediaInfo(mediaId, await graphSettings(options), options.onEvent);
+  return graph.getMediaInfo(mediaId, await graphSettings(options, 'token'), options.onEvent);
 }
 
 /** Deletes a media ID. */
 export async function deleteMedia(mediaId: string, options: ClientOptions = {}): Promise<void> {
-  await graph.deleteMedia(mediaId, await graphSettings(options), options.onEvent);
+  await graph.deleteMedia(mediaId, await graphSettings(options, 'token'), options.onEvent);
 }
 
 /**
@@ -194,7 +195,7 @@ export async function downloadMedia(
   destination: string | NodeJS.WritableStream,
   options: ClientOptions = {},
 ): Promise<{ path?: string; mimeType: string; bytes: number; sha256: string }> {
-  const settings = await graphSettings(options);
+  const settings = await graphSettings(options, 'token');
   if (typeof destination !== 'string') {
     const result = await graph.downloadMedia(mediaId, settings, { open: async () => destination, restartable: false }, options.onEvent);
     return { mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 };

@@ -10,6 +10,7 @@ import {
   settingsFromEnv,
   type Config,
   type PartialSettings,
+  type SettingsNeed,
 } from '../settings/config.js';
 import type { GraphEvent } from '../graph/graph-client.js';
 export { graphSettingsFor } from '../graph/graph-client.js';
@@ -53,7 +54,7 @@ export async function loadSettings(
   context: ProcessContext,
   reporter: Reporter,
   overrides: PartialSettings = {},
-  needs: 'phoneNumberId' | 'appId' = 'phoneNumberId',
+  needs: SettingsNeed = 'phoneNumberId',
   signal?: AbortSignal,
 ): Promise<Config> {
   const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
@@ -100,7 +101,9 @@ export async function loadSettings(
     `settings: token from ${config.sources.token ?? 'command line'} (redacted), ` +
       (needs === 'appId'
         ? `app ID ${config.appId} from ${config.sources.appId ?? 'command line'}, `
-        : `phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, `) +
+        : needs === 'token'
+          ? 'no phone number ID sent (a media ID is enough), '
+          : `phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, `) +
       `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s, ` +
       `retry delay ${config.retryDelayMs / 1000} s, max retry wait ${config.maxRetryWaitMs / 1000} s` +
       (file ? `, config file ${file.path}` : ', no config file'),

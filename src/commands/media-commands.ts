@@ -41,7 +41,8 @@ async function runMediaCommand(
       if (problem) throw problem;
       const notDigits = mediaIds.find((id) => !/^\d+$/.test(id));
       if (notDigits !== undefined) throw new UsageError(`media ID "${notDigits}" is not all digits`, 'pass the ID that wa-upload printed');
-      const config = await loadSettings(flags, context, reporter, {}, 'phoneNumberId', controller.signal);
+      // Only the token: a media ID from a webhook belongs to no business number, and Meta refuses phone_number_id for it.
+      const config = await loadSettings(flags, context, reporter, {}, 'token', controller.signal);
       graph = await graphSettingsFor(config, controller.signal);
     } catch (error) {
       return failed(error);

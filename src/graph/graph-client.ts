@@ -175,8 +175,14 @@ function lookupSettings(settings: GraphSettings): GraphSettings {
   return { ...settings, retries: retriesFor('lookup', settings.retries) };
 }
 
+/**
+ * The media object's URL, without `phone_number_id`: the parameter is optional, and Meta refuses it for media a customer
+ * sent (an ID from a webhook: "Param phone_number_id is not a valid whatsapp business phone number id"). Sending it and
+ * falling back would cost an error answer per inbound media ID, and 20 error answers in an hour block lookups for 30
+ * minutes (media-api.md 3).
+ */
 function mediaUrl(mediaId: string, settings: GraphSettings): string {
-  return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}?phone_number_id=${settings.phoneNumberId}`;
+  return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}`;
 }
 
 /** An unknown object on a media call means the media ID, not the phone number ID: say so. */
@@ -186,7 +192,7 @@ async function withMediaHint<T>(mediaId: string, call: () => Promise<T>): Promis
   } catch (error) {
     if (error instanceof ApiError && isUnknownObjectError(error.graph)) {
       throw new ApiError(error.message, {
-        hint: `media ID ${mediaId} is unknown: it expired (media lives 30 days), was deleted, or belongs to another phone number ID`,
+        hint: `media ID ${mediaId} is unknown: it expired (uploads live 30 days, IDs from webhooks 7), was deleted, or this token cannot see it`,
         graph: error.graph,
       });
     }

@@ -1,8 +1,8 @@
 // A local stand-in of the Graph media API (upload, info, download, delete) that records requests and can misbehave.
 
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import {
   createServer,
   STATUS_CODES,
@@ -91,6 +91,11 @@ export interface Sandbox {
   injectFault(fault: SandboxFault): void;
   /** Forgets the queued faults. */
   clearFaults(): void;
+  /**
+   * Holds media as if a customer had sent it (an ID that arrives in a webhook): tied to no business phone number, so
+   * info and delete refuse `phone_number_id` for it, like the server. Resolves with its media ID.
+   */
+  addWebhookMedia(bytes: Buffer, mimeType: string): Promise<string>;
   /** Clears the recorded requests (in place), the queued faults, and the Resumable Upload sessions and handles. */
   reset(): void;
   /** Resolves with a copy of `requests` once it holds at least `count` entries; rejects if the sandbox closes first. */
@@ -130,7 +135,12 @@ interface StoredMedia {
   sha256: string;
   size: number;
   path: string | undefined;
+  /** The business phone number it was uploaded on; undefined for media a customer sent (an ID from a webhook). */
+  phoneNumberId: string | undefined;
 }
+
+/** Meta's answer when `phone_number_id` names a number the media was not uploaded on, e.g. for media a customer sent (media-api.md 3). */
+export const NOT_A_BUSINESS_NUMBER_MESSAGE = '(#100) Param phone_number_id is not a valid whatsapp business phone number id';
 
 type Route =
   | { kind: 'upload'; version: string; objectId: string }
@@ -343,6 +353,18 @@ class SandboxServer implements Sandbox {
     this.#faults.push(parseFault(fault));
   }
 
+  async addWebhookMedia(bytes: Buffer, mimeType: string): Promise<string> {
+    const id = nextMediaId();
+    let path: string | undefined;
+    if (this.#storeDir !== undefined) {
+      path = join(this.#storeDir, `webhook-${id}`);
+      await writeFile(path, bytes);
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    this.#media.set(id, { id, mimeType, sha256, size: bytes.length, path, phoneNumberId: undefined });
+    return id;
+  }
+
   clearFaults(): void {
     this.#faults.clear();
   }
@@ -520,7 +542,7 @@ class SandboxServer implements Sandbox {
       if (fault !== undefined && takesOver) answer = faultAnswer(fault);
       else if (early !== undefined) answer = early;
       else if (route.kind === 'upload') {
-        answer = this.#answerUpload(body!, url);
+        answer = this.#answerUpload(body!, url, route.objectId);
         keepStored = answer.kind === 'json' && answer.status === 200;
       } else if (route.kind === 'session-start') answer = resumableAnswer(this.#resumable.start(route.appId, url.searchParams));
       else if (route.kind === 'session-bytes') answer = resumableAnswer(sessionBytes!.end());
@@ -577,7 +599,7 @@ class SandboxServer implements Sandbox {
   }
 
   /** Judges an upload the way the live server does, once its body has been read; stores the media on success. */
-  #answerUpload(body: UploadBody, url: URL): Answer {
+  #answerUpload(body: UploadBody, url: URL, phoneNumberId: string): Answer {
     if (body.malformed !== undefined) {
       return invalidParameter(`(#100) The request body must be multipart/form-data with a boundary: ${body.malformed}.`);
     }
@@ -633,6 +655,7 @@ class SandboxServer implements Sandbox {
       sha256: file.sha256,
       size: file.size,
       path: file.storedPath,
+      phoneNumberId,
     });
     return { kind: 'json', status: 200, body: { id } };
   }
@@ -651,6 +674,9 @@ class SandboxServer implements Sandbox {
     }
     const media = this.#media.get(route.mediaId);
     if (media === undefined) return unknownObject(route.kind === 'info' ? 'get' : 'delete', route.mediaId);
+    // Given, phone_number_id must be the number the media was uploaded on: media a customer sent has none.
+    const phone = url.searchParams.get('phone_number_id');
+    if (phone !== null && phone !== media.phoneNumberId) return invalidParameter(NOT_A_BUSINESS_NUMBER_MESSAGE);
     if (route.kind === 'delete') {
       this.#media.delete(media.id);
       if (media.path !== undefined) unlink(media.path).catch(() => {});
@@ -755,6 +781,15 @@ class SandboxServer implements Sandbox {
       reply(200, { cleared: this.#faults.clear() });
       return;
     }
+    if (path === '/_sandbox/webhook-media' && method === 'POST') {
+      const media = parseWebhookMedia(text, bytes);
+      if (typeof media === 'string') {
+        reply(400, { error: { message: media } });
+        return;
+      }
+      reply(200, { id: await this.addWebhookMedia(media.bytes, media.mimeType) });
+      return;
+    }
     if (path === '/_sandbox/requests' && method === 'GET') {
       reply(
         200,
@@ -769,6 +804,26 @@ class SandboxServer implements Sandbox {
     }
     reply(404, { error: { message: `Unknown sandbox control endpoint: ${method} ${path}` } });
   }
+}
+
+/**
+ * Reads `{"mimeType": "image/jpeg", "base64": "..."}` posted to `/_sandbox/webhook-media` (without `base64`: a few
+ * random bytes); returns what is wrong as a string.
+ */
+function parseWebhookMedia(text: string, bytes: number): { bytes: Buffer; mimeType: string } | string {
+  if (bytes > CONTROL_BODY_LIMIT) return `Webhook media over ${CONTROL_BODY_LIMIT} bytes of JSON`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'Webhook media must be a JSON object: {"mimeType":"image/jpeg","base64":"..."}';
+  }
+  const { mimeType, base64 } = (value ?? {}) as { mimeType?: unknown; base64?: unknown };
+  if (typeof mimeType !== 'string' || limitFor(mimeType) === undefined) {
+    return `Webhook media needs a "mimeType" WhatsApp accepts: ${SANDBOX_ACCEPTED_MIME_TYPES.join(', ')}`;
+  }
+  if (base64 !== undefined && typeof base64 !== 'string') return '"base64" must be a string';
+  return { mimeType, bytes: base64 === undefined ? randomBytes(64) : Buffer.from(base64, 'base64') };
 }
 
 /**

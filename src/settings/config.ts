@@ -56,6 +56,12 @@ export const CONFIG_KEYS = [
   'ttlMinutes',
 ] as const;
 
+/**
+ * What a command cannot do without besides the token: the phone number ID (uploads, the default), the app ID
+ * (`handle`), or nothing more (`token`: info, download and delete, which work on any media ID the token can see).
+ */
+export type SettingsNeed = 'phoneNumberId' | 'appId' | 'token';
+
 /** Settings as they come from one source, each possibly missing. */
 export interface PartialSettings {
   token?: string | undefined;
@@ -76,7 +82,7 @@ export interface PartialSettings {
 /** The validated settings an upload runs with. */
 export interface Config {
   token: string;
-  /** Empty when the command does not need one (`handle`). */
+  /** Empty when the command does not need one (`handle`, `info`, `download`, `delete`). */
   phoneNumberId: string;
   /** The Meta app ID; set when the command needs one (`handle`), else as found (possibly undefined). */
   appId: string | undefined;
@@ -178,8 +184,8 @@ export function mergeSettings(sources: {
   filePath?: string | undefined;
   envSources?: Record<string, string>;
   flagSources?: Record<string, string>;
-  /** Which ID the command needs: the phone number ID (media calls, the default) or the app ID (`handle`). */
-  needs?: 'phoneNumberId' | 'appId';
+  /** What the command needs besides the token: see SettingsNeed. */
+  needs?: SettingsNeed;
 }): Config {
   const origin: Record<string, string> = {};
   for (const key of Object.keys(defined(sources.file))) origin[key] = `config file ${sources.filePath ?? ''}`.trim();

@@ -75,11 +75,23 @@ const PROBES: Probe[] = [
   {
     option: '--phone-number-id',
     args: ['--phone-number-id', OTHER_PHONE],
-    commands: ALL_COMMANDS,
+    commands: ['upload'],
     env: { WA_PHONE_NUMBER_ID: undefined },
     check: (run, requests) => {
       expect(run.code).toBe(0);
       expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
+    },
+  },
+  {
+    // info, download and delete need only the token (issue 11.2): the option is accepted and never sent.
+    option: '--phone-number-id',
+    args: ['--phone-number-id', OTHER_PHONE],
+    commands: API_COMMANDS,
+    env: { WA_PHONE_NUMBER_ID: undefined },
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.every((r) => r.query.phone_number_id === undefined)).toBe(true);
     },
   },
   {
@@ -120,10 +132,12 @@ const PROBES: Probe[] = [
       args: [flag, 'settings.json'],
       commands: ALL_COMMANDS,
       env: { WA_PHONE_NUMBER_ID: undefined },
-      setup: async ({ cwd }) => writeFile(join(cwd, 'settings.json'), JSON.stringify({ phoneNumberId: OTHER_PHONE })),
-      check: (run, requests) => {
+      setup: async ({ cwd }) => writeFile(join(cwd, 'settings.json'), JSON.stringify({ phoneNumberId: OTHER_PHONE, apiVersion: 'v98.0' })),
+      check: (run, requests, { command }) => {
         expect(run.code).toBe(0);
-        expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
+        expect(requests[0]!.path).toMatch(/^\/v98\.0\//);
+        // Only uploads send the phone number ID (issue 11.2).
+        if (command === 'upload') expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
       },
     }),
   ),
@@ -405,10 +419,16 @@ describe('flags that do not exist on purpose get a hint', () => {
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 
-  it.each([['upload', [photo]], ['info', ['info', '1']]] as const)('%s: no token and no phone number ID are named together in one run', async (_name, args) => {
-    const run = await cli.run([...args], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
+  it('upload: no token and no phone number ID are named together in one run', async () => {
+    const run = await cli.run([photo], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error: no access token and no phone number ID.*\nhint: set WA_TOKEN and WA_PHONE_NUMBER_ID/);
+  });
+
+  it('info: only the token is named, since info, download and delete need no phone number ID (issue 11.2)', async () => {
+    const run = await cli.run(['info', '1'], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: no access token\nhint: set WA_TOKEN/);
   });
 });
 

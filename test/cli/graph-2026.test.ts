@@ -8,7 +8,7 @@ import { FIXTURES, REPO_ROOT, TEST_PHONE_NUMBER_ID, TEST_TOKEN, leaksToken } fro
 import { FAULT_KEYS } from '../../src/sandbox/faults.js';
 import { CONFIG_KEYS, TTL_MINUTES, settingsFromConfigObject } from '../../src/settings/config.js';
 import { RETRYABLE_GRAPH_CODES } from '../../src/graph/retry-policy.js';
-import type { SandboxFault } from '../../src/sandbox/server.js';
+import { NOT_A_BUSINESS_NUMBER_MESSAGE, type SandboxFault } from '../../src/sandbox/server.js';
 
 const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
 const photo = join(FIXTURES, 'valid/photo.jpg');
@@ -233,5 +233,94 @@ describe('No-Storage TTL: --ttl-minutes and ttlMinutes', () => {
     expect(warnings).toEqual([]);
     expect(settings.ttlMinutes).toBe(1440);
     expect(CONFIG_KEYS).toContain('ttlMinutes');
+  });
+});
+
+describe('media a customer sent (an ID from a webhook) and the business\'s own media', () => {
+  const jpeg = async (): Promise<Buffer> => readFile(photo);
+  const ownMedia = async (): Promise<string> => {
+    const uploaded = await cli.run([photo]);
+    expect(uploaded.code).toBe(0);
+    return uploaded.stdout.trim();
+  };
+  const webhookMedia = async (): Promise<string> => cli.sandbox.addWebhookMedia(await jpeg(), 'image/jpeg');
+  const kinds: [string, () => Promise<string>][] = [
+    ['webhook media', webhookMedia],
+    ['media uploaded on the business number', ownMedia],
+  ];
+  const phoneSettings: [string, Record<string, string | undefined>][] = [
+    ['with a phone number ID configured', {}],
+    ['with no phone number ID at all', { WA_PHONE_NUMBER_ID: undefined }],
+  ];
+  const cases = kinds.flatMap(([kind, make]) => phoneSettings.map(([setting, env]) => ({ label: `${kind}, ${setting}`, make, env })));
+
+  it.each(cases)('$label: info, download and delete work with only the token', async ({ make, env }) => {
+    const id = await make();
+    const bytes = await jpeg();
+    cli.sandbox.reset();
+    const info = await cli.run(['info', '--json', id], { env });
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ id, mimeType: 'image/jpeg', bytes: bytes.length });
+    const download = await cli.run(['download', id, '-o', 'copy.jpg'], { env });
+    expect(download.code).toBe(0);
+    expect(await readFile(join(cli.dirs.cwd, 'copy.jpg'))).toEqual(bytes);
+    const deleted = await cli.run(['delete', id], { env });
+    expect(deleted.code).toBe(0);
+    expect(deleted.stderr).toContain(`deleted ${id}`);
+    // Gone for real: the next lookup is unknown (exit 5).
+    expect((await cli.run(['info', id], { env })).code).toBe(5);
+    // Never a phone_number_id, so never Meta's refusal, and no error answer to count against the lookup throttle.
+    expect(cli.sandbox.requests.every((r) => r.query.phone_number_id === undefined)).toBe(true);
+    expect(cli.sandbox.requests.filter((r) => r.status !== 200).map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('an upload still needs the phone number ID (exit 3 naming the variables), and sends it in the path', async () => {
+    const result = await cli.run([photo], { env: { WA_PHONE_NUMBER_ID: undefined } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error: no phone number ID');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it('info without a token is still exit 3, naming only the token', async () => {
+    const result = await cli.run(['info', '1234567890'], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^error: no access token\b/);
+    expect(result.stderr).not.toContain('phone number ID');
+  });
+
+  it('the sandbox refuses phone_number_id for webhook media, and for another number\'s media, like the server', async () => {
+    const webhook = await webhookMedia();
+    const own = await ownMedia();
+    const get = async (id: string, phone?: string) => {
+      const response = await fetch(`${cli.sandbox.url}/v27.0/${id}${phone ? `?phone_number_id=${phone}` : ''}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+      return { status: response.status, body: (await response.json()) as { error?: { code: number; message: string } } };
+    };
+    expect(await get(webhook, TEST_PHONE_NUMBER_ID)).toMatchObject({ status: 400, body: { error: { code: 100, message: NOT_A_BUSINESS_NUMBER_MESSAGE } } });
+    expect(NOT_A_BUSINESS_NUMBER_MESSAGE).toContain('Param phone_number_id is not a valid whatsapp business phone number id');
+    expect((await get(webhook)).status).toBe(200);
+    expect((await get(own, TEST_PHONE_NUMBER_ID)).status).toBe(200);
+    expect((await get(own)).status).toBe(200);
+    await cli.restart({ phoneNumberIds: [TEST_PHONE_NUMBER_ID, '106540352240001'] });
+    const ownAgain = await ownMedia();
+    expect(await get(ownAgain, '106540352240001')).toMatchObject({ status: 400, body: { error: { message: NOT_A_BUSINESS_NUMBER_MESSAGE } } });
+    const deleted = await fetch(`${cli.sandbox.url}/v27.0/${await webhookMedia()}?phone_number_id=${TEST_PHONE_NUMBER_ID}`, { method: 'DELETE', headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+    expect(deleted.status).toBe(400);
+  });
+
+  it('webhook media can be made through the control endpoint, as a shell user would', async () => {
+    const bytes = await jpeg();
+    const made = await fetch(`${cli.sandbox.url}/_sandbox/webhook-media`, { method: 'POST', body: JSON.stringify({ mimeType: 'image/jpeg', base64: bytes.toString('base64') }) });
+    expect(made.status).toBe(200);
+    const { id } = (await made.json()) as { id: string };
+    expect(id).toMatch(/^\d+$/);
+    const download = await cli.run(['download', id, '-o', '-']);
+    expect(download.code).toBe(0);
+    expect(Buffer.from(download.stdout, 'latin1').length).toBeGreaterThan(0);
+    const info = await cli.run(['info', '--json', id]);
+    expect(JSON.parse(info.stdout)).toMatchObject({ id, bytes: bytes.length });
+    const refused = await fetch(`${cli.sandbox.url}/_sandbox/webhook-media`, { method: 'POST', body: JSON.stringify({ mimeType: 'image/gif' }) });
+    expect(refused.status).toBe(400);
+    const help = await cli.run(['sandbox', '--help']);
+    expect(help.stdout).toContain('/_sandbox/webhook-media');
   });
 });
