@@ -16,7 +16,9 @@ Environment (first found wins; a flag beats the environment, which beats the con
   WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID                                   app ID (wa-upload handle only)
   WA_API_VERSION, CLOUD_API_VERSION                                        Graph API version (default v27.0, pinned)
   WA_BASE_URL                                                              API origin (default https://graph.facebook.com)
-  HTTPS_PROXY, HTTP_PROXY, NO_PROXY                                        proxy for every request
+  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY                             proxy for every request
+  NODE_EXTRA_CA_CERTS                                                      extra CA certificates (a TLS-inspecting proxy)
+  XDG_CACHE_HOME                                                           where --reuse remembers IDs (default ~/.cache)
   NO_COLOR, FORCE_COLOR                                                    colours on stderr
 
 Config file: .waupload.json (or .wauploadrc*, "waupload" in package.json, ~/.config/waupload/config.json),

@@ -41,6 +41,15 @@ export interface GraphErrorDetails {
   httpStatus?: number;
 }
 
+/**
+ * A message and its subject in one line: `<subject> <what>` when the message says what the subject is or has
+ * (`photo.jpg is empty`), else `<what> (<subject>)` (`no such file (photo.jpg)`).
+ */
+export function withSubject(message: string, subject: string): string {
+  if (/^(is|has|have|cannot|can't|contains|was|does|looks|holds|needs) /.test(message)) return `${subject} ${message}`;
+  return `${message} (${subject})`;
+}
+
 /** Base class: every failure wa-upload reports is one of these; anything else is a bug (exit 1). */
 export class WaUploadError extends Error {
   readonly kind: ErrorKind;
@@ -56,7 +65,8 @@ export class WaUploadError extends Error {
     options: { hint?: string; graph?: GraphErrorDetails; exitCode?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Named in words, not from the class: the build renames classes (a minified InputError is called 'j').
+    this.name = 'WaUploadError';
     this.kind = kind;
     this.exitCode = options.exitCode ?? (kind === 'interrupted' ? ExitCode.sigint : EXIT_CODE_BY_KIND[kind]);
     this.hint = options.hint;
@@ -68,6 +78,7 @@ export class WaUploadError extends Error {
 export class UsageError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('usage', message, hint === undefined ? {} : { hint });
+    this.name = 'UsageError';
   }
 }
 
@@ -75,6 +86,7 @@ export class UsageError extends WaUploadError {
 export class ConfigError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('config', message, hint === undefined ? {} : { hint });
+    this.name = 'ConfigError';
   }
 }
 
@@ -82,9 +94,21 @@ export class ConfigError extends WaUploadError {
 export class InputError extends WaUploadError {
   /** Content warnings found before the refusal, so that none is lost with it. */
   readonly warnings: string[];
-  constructor(message: string, hint?: string, warnings: string[] = []) {
+  /** The file it is about, when the error left the place that knew it (the programmatic API sets it). */
+  readonly file: string | undefined;
+  constructor(message: string, hint?: string, warnings: string[] = [], file?: string) {
     super('input', message, hint === undefined ? {} : { hint });
+    this.name = 'InputError';
     this.warnings = warnings;
+    this.file = file;
+  }
+
+  /** The same error about a named file: `file` set and the file named in the message (`photo.jpg is empty`). */
+  about(file: string): InputError {
+    if (this.file !== undefined) return this;
+    const error = new InputError(withSubject(this.message, file), this.hint, this.warnings, file);
+    if (this.stack) error.stack = this.stack.replace(this.message, error.message);
+    return error;
   }
 }
 
@@ -92,6 +116,7 @@ export class InputError extends WaUploadError {
 export class ApiError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('api', message, options);
+    this.name = 'ApiError';
   }
 }
 
@@ -99,6 +124,7 @@ export class ApiError extends WaUploadError {
 export class AuthError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('auth', message, options);
+    this.name = 'AuthError';
   }
 }
 
@@ -108,6 +134,7 @@ export class TemporaryError extends WaUploadError {
   readonly attempts: number;
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails; attempts?: number } = {}) {
     super('temporary', message, options);
+    this.name = 'TemporaryError';
     this.attempts = options.attempts ?? 1;
   }
 }
@@ -118,6 +145,7 @@ export class InterruptedError extends WaUploadError {
     super('interrupted', `interrupted by ${signal} ${when}`, {
       exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm,
     });
+    this.name = 'InterruptedError';
   }
 }
 

@@ -6,7 +6,7 @@ import { InputError } from './errors.js';
 import * as graph from './graph/graph-client.js';
 import { prepareFile } from './media/inspect.js';
 import { HANDLE_TYPES, uploadForHandle } from './graph/resumable-upload.js';
-import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory } from './media/media-types.js';
+import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory, type MediaType } from './media/media-types.js';
 
 export { VERSION } from './version.js';
 export {
@@ -127,19 +127,26 @@ async function graphSettings(options: ClientOptions, needs: SettingsNeed = 'phon
   return graph.graphSettingsFor(await resolveSettings(options, needs), options.signal);
 }
 
+/** Runs a step on a file; an InputError it throws names the file (`photo.jpg is empty`, `error.file`). */
+async function aboutFile<T>(path: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw error instanceof InputError ? error.about(path) : error;
+  }
+}
+
 /** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
 export async function uploadMedia(path: string, options: UploadOptions = {}): Promise<UploadedMedia> {
-  let typeOverride;
+  let typeOverride: MediaType | undefined;
   if (options.type !== undefined) {
     typeOverride = mediaTypeForMime(options.type);
     if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type}`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options);
-  const prepared = await prepareFile(path, path, { typeOverride, strict: options.strict });
-  const result = await graph.uploadFile(
-    { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType },
-    settings,
-    options.onEvent,
+  const prepared = await aboutFile(path, () => prepareFile(path, path, { typeOverride, strict: options.strict }));
+  const result = await aboutFile(path, () =>
+    graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
   );
   return {
     id: result.id,
@@ -159,11 +166,9 @@ export async function uploadMedia(path: string, options: UploadOptions = {}): Pr
  */
 export async function createHandle(path: string, options: HandleOptions = {}): Promise<CreatedHandle> {
   const settings = await graph.graphSettingsFor(await resolveSettings(options, 'appId'), options.signal);
-  const prepared = await prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES });
-  const result = await uploadForHandle(
-    { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType },
-    settings,
-    options.onEvent,
+  const prepared = await aboutFile(path, () => prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES }));
+  const result = await aboutFile(path, () =>
+    uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
   );
   return {
     handle: result.handle,

@@ -2,7 +2,7 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { FileOutcome } from './upload/batch.js';
-import { redactSecrets, rememberSecret, type WaUploadError } from './errors.js';
+import { redactSecrets, rememberSecret, withSubject, type WaUploadError } from './errors.js';
 import { formatBytes } from './media/media-types.js';
 
 /** How output looks, decided once from flags, environment and the terminal. */
@@ -273,9 +273,7 @@ export function printable(text: string): string {
  * else `<what> (<subject>)` (`no such file (photo.jpg)`).
  */
 export function errorText(message: string, subject?: string): string {
-  if (!subject) return printable(message);
-  if (/^(is|has|have|cannot|can't|contains|was|does|looks|holds|needs) /.test(message)) return `${printable(subject)} ${printable(message)}`;
-  return `${printable(message)} (${printable(subject)})`;
+  return subject ? withSubject(printable(message), printable(subject)) : printable(message);
 }
 
 /** The NDJSON object for one file (design.md 1.3); the reporter redacts it as it writes. */

@@ -33,8 +33,10 @@ export async function runSandboxCommand(
     context.stderr.write(`error: cannot listen on ${host}:${flags.port ?? 0} (${code ?? String(error)})\nhint: pick another --port\n`);
     return ExitCode.usage;
   }
+  // Shell lines ready to source or eval: `wa-upload sandbox > sandbox.env &`, then `. ./sandbox.env`.
   context.stdout.write(
-    `WA_BASE_URL=${sandbox.url}\nWA_TOKEN=${flags.token ? '<the token you gave>' : 'sandbox-token'}\nWA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\nWA_APP_ID=${SANDBOX_APP_ID}\n`,
+    `export WA_BASE_URL=${shellWord(sandbox.url)}\nexport WA_TOKEN=${shellWord(flags.token ?? 'sandbox-token')}\n` +
+      `export WA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\nexport WA_APP_ID=${SANDBOX_APP_ID}\n`,
   );
   context.stderr.write(
     `sandbox: a local stand-in of the media API is listening at ${sandbox.url} (Ctrl-C stops it)\n` +
@@ -51,4 +53,9 @@ export async function runSandboxCommand(
   context.stderr.write(`sandbox: stopped by ${signal}\n`);
   // Stopping a server on request is its normal end.
   return ExitCode.ok;
+}
+
+/** A value as one shell word: bare when it is plainly safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

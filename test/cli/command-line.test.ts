@@ -482,3 +482,14 @@ describe('flags that contradict each other are refused, not silently resolved', 
     expect(cli.sandbox.requests[0]?.file?.filename).toBe('scan.jpg');
   });
 });
+
+describe('--help tells the whole truth', () => {
+  it('names every environment variable wa-upload reads, the proxies and the cache folder included', async () => {
+    const run = await cli.run(['--help'], { env: { WA_TOKEN: undefined } });
+    expect(run.code).toBe(0);
+    for (const name of ['WA_TOKEN', 'WA_PHONE_NUMBER_ID', 'WA_BASE_URL', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'NODE_EXTRA_CA_CERTS', 'XDG_CACHE_HOME', 'NO_COLOR']) {
+      expect(run.stdout).toContain(name);
+    }
+    expect(run.stdout).toContain('141  stdout\'s reader went away');
+  });
+});

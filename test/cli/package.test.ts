@@ -1,7 +1,7 @@
 // The published package as a new user gets it: packed, installed from the tarball into an empty project, run and imported.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ let project: string;
 let tarball: string;
 let packedFiles: string[];
 let sandbox: Sandbox;
+let installWarnings = '';
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'wa-pack-'));
@@ -51,6 +52,7 @@ beforeAll(async () => {
   // A zero-dependency package installs from the tarball alone: no registry needed.
   const installed = await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], project);
   expect(installed.code, installed.stderr).toBe(0);
+  installWarnings = installed.stderr;
   sandbox = await startSandbox({ token: TEST_TOKEN });
 }, 120_000);
 
@@ -196,5 +198,32 @@ export async function send(path: string): Promise<string> {
     );
     expect(result.stdout + result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('installs without an npm warning about install scripts (no prepare or install script in the published package.json)', async () => {
+    expect(installWarnings).not.toMatch(/install-scripts|prepare/);
+    const published = JSON.parse(await readFile(join(project, 'node_modules', 'wa-upload', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const name of ['preinstall', 'install', 'postinstall', 'prepare']) expect(published.scripts?.[name]).toBeUndefined();
+  });
+
+  it('the README\'s API snippet runs as written (against the sandbox), and errors keep their names and their file', async () => {
+    sandbox.reset();
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    const snippet = /```ts\n(import \{[^`]*?\} from 'wa-upload';[\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    await copyFile(join(FIXTURES, 'valid/photo.jpg'), join(project, 'photo.jpg'));
+    await copyFile(join(FIXTURES, 'valid/image.png'), join(project, 'header.png'));
+    const env = { WA_TOKEN: TEST_TOKEN, WA_BASE_URL: sandbox.url };
+    const ran = await sh(process.execPath, ['--input-type=module', '-e', snippet!], project, env);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^\d+ image\/jpeg [0-9a-f]{64} \[\]\n/);
+    expect(sandbox.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+    const names = await sh(process.execPath, ['--input-type=module', '-e', `
+      import { uploadMedia, InputError } from 'wa-upload';
+      try { await uploadMedia('missing.jpg', { token: ${JSON.stringify(TEST_TOKEN)}, phoneNumberId: '1', baseUrl: ${JSON.stringify(sandbox.url)}, configFile: false, env: {} }); }
+      catch (e) { console.log(JSON.stringify([e.name, e instanceof InputError, e.file, e.message])); }
+    `], project);
+    expect(JSON.parse(names.stdout)).toEqual(['InputError', true, 'missing.jpg', 'no such file (missing.jpg)']);
   });
 });

@@ -1,5 +1,6 @@
 // The upload command as users meet it: the built CLI against the sandbox on loopback, every type, output and refusal.
 
+import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -464,7 +465,10 @@ describe('the built-in sandbox', () => {
     child?.kill('SIGINT');
     const stopped = await server;
     expect(stopped.code).toBe(0);
-    expect(stopped.stdout).toContain('WA_PHONE_NUMBER_ID=100000000000001');
-    expect(stopped.stdout).toContain('WA_APP_ID=100000000000002');
+    expect(stopped.stdout).toContain('export WA_PHONE_NUMBER_ID=100000000000001\n');
+    expect(stopped.stdout).toContain('export WA_APP_ID=100000000000002\n');
+    // Ready to source: a shell that reads the lines gets the settings.
+    const sourced = spawnSync('sh', ['-c', 'eval "$LINES"; printf %s "$WA_BASE_URL $WA_TOKEN $WA_PHONE_NUMBER_ID"'], { env: { PATH: process.env.PATH, LINES: stopped.stdout }, encoding: 'utf8' });
+    expect(sourced.stdout).toBe(`${base} sandbox-token 100000000000001`);
   });
 });
