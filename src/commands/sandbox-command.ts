@@ -3,6 +3,7 @@
 import type { ProcessContext } from './context.js';
 import { isLoopbackHost, resolveLoopback } from '../settings/loopback.js';
 import { ExitCode } from '../errors.js';
+import { DEFAULT_API_VERSION } from '../settings/config.js';
 import { SANDBOX_PHONE_NUMBER_ID } from './upload-command.js';
 import { SANDBOX_APP_ID } from './handle-command.js';
 
@@ -41,7 +42,9 @@ export async function runSandboxCommand(
   context.stderr.write(
     `sandbox: a local stand-in of the media API is listening at ${sandbox.url} (Ctrl-C stops it)\n` +
       `sandbox: point wa-upload at it with the variables above; make it misbehave with\n` +
-      `  curl -X POST ${sandbox.url}/_sandbox/faults -d '{"status":503,"times":2}'\n`,
+      `  curl -X POST ${sandbox.url}/_sandbox/faults -d '{"status":503,"times":2}'\n` +
+      `sandbox: it answers any API version in the path (wa-upload sends ${DEFAULT_API_VERSION}, its pinned default); media a customer sent:\n` +
+      `  curl -X POST ${sandbox.url}/_sandbox/webhook-media -d '{"mimeType":"image/jpeg"}'    (answers {"id":"..."})\n`,
   );
   const signal = await new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
     const stop = context.onSignal((s) => {
