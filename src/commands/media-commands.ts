@@ -9,6 +9,8 @@ import { downloadToFile } from '../graph/download-to-file.js';
 import { ExitCode, InputError, InterruptedError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
+import { isMediaId } from '../graph/media-id.js';
+import { forgetMediaId } from '../upload/reuse-cache.js';
 import type { Reporter } from '../output.js';
 
 /**
@@ -39,7 +41,7 @@ async function runMediaCommand(
     try {
       const problem = conflictingFlags(flags) ?? options.usageProblem?.();
       if (problem) throw problem;
-      const notDigits = mediaIds.find((id) => !/^\d+$/.test(id));
+      const notDigits = mediaIds.find((id) => !isMediaId(id));
       if (notDigits !== undefined) throw new UsageError(`media ID "${notDigits}" is not all digits`, 'pass the ID that wa-upload printed');
       // Only the token: a media ID from a webhook belongs to no business number, and Meta refuses phone_number_id for it.
       const config = await loadSettings(flags, context, reporter, {}, 'token', controller.signal);
@@ -91,6 +93,8 @@ export function runDeleteCommand(mediaIds: string[], flags: DeleteFlags, context
       return;
     }
     await deleteMedia(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
+    // --reuse must never hand back an ID that no longer exists.
+    await forgetMediaId(context.env, mediaId, (text) => reporter.warning(text));
     reporter.notice(`deleted ${mediaId}`, { id: mediaId, deleted: true });
   });
 }

@@ -89,7 +89,10 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
     // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
     const ttlStopsReuse = flags.reuse === true && config.ttlMinutes !== undefined;
     if (ttlStopsReuse) reporter.warning(`--reuse is ignored with a TTL (ttlMinutes ${config.ttlMinutes} from ${config.sources.ttlMinutes ?? 'command line'}): such media is kept only that long`);
-    const reuse = flags.reuse && !flags.dryRun && !ttlStopsReuse ? await openReuseCache(context.env, config, (w) => reporter.warning(w)) : undefined;
+    // The sandbox's IDs die with it: its cache lives in memory only, and the user's real one is never touched.
+    const reuse =
+      flags.reuse && !flags.dryRun && !ttlStopsReuse ? openReuseCache(context.env, config, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
+    if (reuse) cleanups.unshift(() => reuse.close());
 
     const bytesSent = new Array<number>(items.length).fill(0);
     const bytesTotal = new Array<number>(items.length).fill(0);
@@ -137,6 +140,7 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
         ...(reuse ? { reuse: reuse.lookup, remember: reuse.remember } : {}),
       },
     );
+    await reuse?.close();
     await reporter.stopProgress();
     return exitCodeFor(outcomes, controller.signal, reporter);
   } catch (error) {

@@ -9,6 +9,7 @@ import { describeFailure, describeRequestError, graphOf, isUnknownObjectError, p
 import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 import { fileReadFailure } from './file-chunks.js';
 import { multipartUpload } from './multipart-body.js';
+import { isMediaId } from './media-id.js';
 import { proxyAgentsFor } from './proxy.js';
 import {
   classifyFailure,
@@ -111,18 +112,29 @@ export async function uploadFile(
     const upload = multipartUpload({ ...spec, ttlMinutes: settings.ttlMinutes }, hash);
     const headers = { ...upload.headers, authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
     onEvent({ type: 'request', attempt, method: 'POST', url });
-    const outcome = await sendOnce<{ id: string }>(settings, attempt, onEvent, url, 'POST', { body: upload.body, headers }, (answer) => {
+    const outcome = await sendOnce<{ id: unknown }>(settings, attempt, onEvent, url, 'POST', { body: upload.body, headers }, (answer) => {
       const id = (answer as { id?: unknown } | undefined)?.id;
-      return typeof id === 'string' || typeof id === 'number' ? { id: String(id) } : undefined;
+      return id === undefined || id === null ? undefined : { id };
     });
     // A failure of the file itself is the input's fault (exit 4), never retried.
     const fileFailure = fileReadFailure(upload.file, 0, spec.size, outcome.ok);
     if (fileFailure) throw fileFailure;
     // The successful try's hash is the one that describes what the server holds.
     if (outcome.ok && hash) sha256 = hash.digest('hex');
+    if (outcome.ok) return { ok: true, value: { id: checkedMediaId(outcome.value.id) } };
     return outcome;
   });
   return { id: value.id, sha256, attempts };
+}
+
+/** A media ID from the server, or ApiError (exit 5): never printed or cached unless all digits. */
+function checkedMediaId(raw: unknown): string {
+  const id = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
+  if (isMediaId(id)) return id;
+  // JSON.stringify escapes control characters: the server's value is shown, never replayed to the terminal.
+  throw new ApiError(`the server answered with a media ID that is not all digits: ${JSON.stringify(raw).slice(0, 80)}`, {
+    hint: 'the media may or may not have been stored; check the server (--base-url) you are talking to',
+  });
 }
 
 /** Media metadata as the API reports it (media-api.md 3). */

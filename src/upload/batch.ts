@@ -48,8 +48,8 @@ export interface BatchHooks {
   onSettled?: (index: number, outcome: FileOutcome) => void;
   /** Hashes a prepared file and looks up a remembered media ID for it (--reuse). */
   reuse?: (prepared: PreparedFile) => Promise<{ sha256: string; remembered: string | undefined }>;
-  /** Remembers an upload (--reuse). */
-  remember?: (prepared: PreparedFile, id: string, sha256: string) => Promise<void>;
+  /** Remembers an upload (--reuse) under the hash of the bytes sent; never fails the file. */
+  remember?: (prepared: PreparedFile, id: string, sha256: string) => void;
 }
 
 /** Options of one batch run. */
@@ -121,13 +121,13 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
     const known = await hooks.reuse?.(prepared);
     if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
     const result = await (options.send ?? uploadFile)(
-      // A hash known from the reuse lookup is not computed twice.
-      { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash && !known },
+      // With --reuse the hash remembered is the one of the bytes sent, not the lookup's: the file may change meanwhile.
+      { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash || Boolean(hooks.remember) },
       options.graph,
       (event) => hooks.onEvent?.(index, event),
     );
-    const sha256 = known?.sha256 ?? result.sha256;
-    if (sha256) await hooks.remember?.(prepared, result.id, sha256);
+    const sha256 = result.sha256;
+    if (sha256) hooks.remember?.(prepared, result.id, sha256);
     return { ...described, ok: true, id: result.id, sha256, attempts: result.attempts };
   } catch (error) {
     if (error instanceof InputError && error.warnings.length) {

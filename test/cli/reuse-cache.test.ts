@@ -1,0 +1,198 @@
+// --reuse against broken disks and busy runs (issue 10 points 4-6, 8, 11; issue 9 point 13): a cache problem is a
+// warning and the IDs print; every upload is remembered across concurrent runs under the hash of the bytes sent; IDs
+// are all digits before they are printed or cached; the sandbox never touches the real cache; delete forgets.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES, leaksToken } from '../helpers/run-cli.js';
+
+const cli = useCliSandbox();
+const photo = join(FIXTURES, 'valid/photo.jpg');
+
+const cacheFile = () => join(cli.dirs.home, '.cache', 'wa-upload', 'media-ids.json');
+const readCache = async () => JSON.parse(await readFile(cacheFile(), 'utf8')) as { version: number; entries: Record<string, { id: string; sha256: string }> };
+const idsOf = (stdout: string) => stdout.trim().split('\n').map((line) => line.split('\t')[0]!);
+
+/** `count` small text files with distinct content in this test's folder. */
+async function textFiles(count: number, prefix: string): Promise<string[]> {
+  const files: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = join(cli.dirs.cwd, `${prefix}-${i}.txt`);
+    await writeFile(path, `${prefix} file ${i}\n`);
+    files.push(path);
+  }
+  return files;
+}
+
+describe('a cache problem is a warning; the IDs still print (point 4)', () => {
+  it('XDG_CACHE_HOME is a file: exit 0, the ID printed, one warning', async () => {
+    const notAFolder = join(cli.dirs.home, 'cache-file');
+    await writeFile(notAFolder, 'not a folder');
+    const result = await cli.run(['--reuse', photo], { env: { XDG_CACHE_HOME: notAFolder } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${(cli.sandbox.requests[0]!.responseBody as { id: string }).id}\n`);
+    expect(result.stderr).toMatch(/warning: cannot write the reuse cache .*cache-file\/wa-upload\/media-ids\.json \(ENOTDIR\): the media IDs are printed but not remembered/);
+    expect(result.stderr.match(/warning: cannot write/g)).toHaveLength(1);
+  });
+
+  it('damaged entries (null, a string, an ID with an escape code) are skipped with a warning; good ones still count', async () => {
+    const first = await cli.run(['--reuse', photo]);
+    const cache = await readCache();
+    const [key, good] = Object.entries(cache.entries)[0]!;
+    cache.entries = {
+      [key]: good,
+      broken: null as never,
+      text: 'not an entry' as never,
+      evil: { ...good, id: '123\u001b[31m' },
+    };
+    await writeFile(cacheFile(), JSON.stringify(cache));
+    const files = await textFiles(2, 'damaged');
+    const result = await cli.run(['--reuse', photo, ...files]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: the reuse cache .* holds 3 damaged entries, ignored/);
+    expect(idsOf(result.stdout)[0]).toBe(first.stdout.trim());
+    expect(result.stdout).not.toContain('\u001b');
+    expect(Object.keys((await readCache()).entries).sort()).toHaveLength(3);
+  });
+
+  it('a cache entry whose ID is not all digits is never handed back', async () => {
+    await cli.run(['--reuse', photo]);
+    const cache = await readCache();
+    for (const entry of Object.values(cache.entries)) entry.id = '1111\n2222\tEVIL';
+    await writeFile(cacheFile(), JSON.stringify(cache));
+    const result = await cli.run(['--reuse', photo]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\n$/);
+    expect(cli.sandbox.requests).toHaveLength(2);
+  });
+});
+
+describe('every upload is remembered, across concurrent runs (point 5)', () => {
+  it('16 files at --concurrency 8 leave 16 entries', async () => {
+    const files = await textFiles(16, 'pool');
+    const result = await cli.run(['--reuse', '--concurrency', '8', ...files]);
+    expect(result.code).toBe(0);
+    const entries = Object.values((await readCache()).entries);
+    expect(entries).toHaveLength(16);
+    expect(new Set(entries.map((e) => e.id))).toEqual(new Set(idsOf(result.stdout)));
+  });
+
+  it('three runs at once keep all 46 entries, and the file stays valid JSON', async () => {
+    const batches = [await textFiles(16, 'a'), await textFiles(15, 'b'), await textFiles(15, 'c')];
+    const results = await Promise.all(batches.map((files) => cli.run(['--reuse', '--concurrency', '8', ...files])));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const entries = Object.values((await readCache()).entries);
+    expect(entries).toHaveLength(46);
+    expect(new Set(entries.map((e) => e.id))).toEqual(new Set(results.flatMap((r) => idsOf(r.stdout))));
+    // A second pass reuses every one of them: nothing is uploaded again.
+    const before = cli.sandbox.requests.length;
+    const again = await cli.run(['--reuse', ...batches.flat()]);
+    expect(again.code).toBe(0);
+    expect(cli.sandbox.requests).toHaveLength(before);
+  });
+});
+
+describe('the hash remembered is the one of the bytes sent (point 6)', () => {
+  it('a file rewritten in place during the upload is cached under what the server received', async () => {
+    const size = 32 * 1024 * 1024;
+    const path = join(cli.dirs.cwd, 'growing.txt');
+    await writeFile(path, Buffer.alloc(size, 'a'));
+    let received: Buffer | undefined;
+    // A server that stops reading after the first bytes until the file has been rewritten, then answers an ID.
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      let paused = false;
+      req.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (paused) return;
+        paused = true;
+        req.pause();
+        void (async () => {
+          const handle = await open(path, 'r+');
+          await handle.write(Buffer.alloc(size, 'b'), 0, size, 0);
+          await handle.close();
+          req.resume();
+        })();
+      });
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const boundary = /boundary=(\S+)/.exec(String(req.headers['content-type']))![1]!;
+        const closing = `\r\n--${boundary}--\r\n`.length;
+        received = body.subarray(body.length - closing - size, body.length - closing);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"4242424242"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const result = await cli.run(['--reuse', '--json', path], { env: { WA_BASE_URL: base } });
+      expect(result.code).toBe(0);
+      const sent = sha256Of(received!);
+      // The rewrite landed mid-body: what the server holds is neither the old nor the new file.
+      expect(sent).not.toBe(sha256Of(Buffer.alloc(size, 'a')));
+      expect((JSON.parse(result.stdout) as { sha256: string }).sha256).toBe(sent);
+      expect(Object.values((await readCache()).entries).map((e) => [e.id, e.sha256])).toEqual([['4242424242', sent]]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('media IDs are all digits before they are printed or cached (point 8)', () => {
+  it.each([
+    ['a newline and a tab', '{"id":"1111\\n2222\\tEVIL"}', '2222\tEVIL'],
+    ['a number too big to be exact', '{"id":1e21}', undefined],
+    ['an escape code', '{"id":"\\u001b]0;pwned\\u0007123"}', '\u001b]0;'],
+    ['an object', '{"id":{"nested":"1"}}', undefined],
+  ] as [string, string, string | undefined][])('%s: exit 5, nothing on stdout, nothing cached, the raw value never printed', async (_name, body, raw) => {
+    cli.sandbox.injectFault({ status: 200, body, times: 5 });
+    const result = await cli.run(['--reuse', '--retry-delay', '0', photo]);
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('error: the server answered with a media ID that is not all digits');
+    if (raw !== undefined) expect(result.stderr).not.toContain(raw);
+    expect(cli.sandbox.requests).toHaveLength(1);
+    await expect(stat(cacheFile())).rejects.toThrow();
+    expect(leaksToken(result)).toBe(false);
+  });
+});
+
+describe('--sandbox --reuse never touches the real cache (point 11)', () => {
+  it('no cache file is created, and an existing one is left byte for byte', async () => {
+    const first = await cli.run(['--sandbox', '--reuse', photo], { env: { WA_TOKEN: undefined, WA_BASE_URL: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(first.code).toBe(0);
+    await expect(stat(cacheFile())).rejects.toThrow();
+    await cli.run(['--reuse', photo]);
+    const before = await readFile(cacheFile(), 'utf8');
+    const second = await cli.run(['--sandbox', '--reuse', photo], { env: { WA_TOKEN: undefined, WA_BASE_URL: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(second.code).toBe(0);
+    expect(await readFile(cacheFile(), 'utf8')).toBe(before);
+  });
+});
+
+describe('delete forgets the ID in the --reuse cache (issue 9 point 13)', () => {
+  it('after delete, --reuse uploads again instead of handing back the deleted ID', async () => {
+    const first = await cli.run(['--reuse', photo]);
+    const id = first.stdout.trim();
+    const deleted = await cli.run(['delete', id]);
+    expect(deleted.code).toBe(0);
+    expect(Object.values((await readCache()).entries).map((e) => e.id)).not.toContain(id);
+    const again = await cli.run(['--reuse', photo]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim()).not.toBe(id);
+    expect(cli.sandbox.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+
+  it('delete with no cache file creates none', async () => {
+    const id = (await cli.run([photo])).stdout.trim();
+    await mkdir(join(cli.dirs.home, '.cache'), { recursive: true });
+    expect((await cli.run(['delete', id])).code).toBe(0);
+    await expect(stat(cacheFile())).rejects.toThrow();
+  });
+});
