@@ -136,7 +136,7 @@ describe('redaction never alters data (issue 9 point 6)', () => {
     try {
       const named = join(cli.dirs.cwd, '0000-photo.jpg');
       await writeFile(named, await import('node:fs/promises').then((fs) => fs.readFile(photo)));
-      const text = await cli.run([named, photo], { env: { WA_TOKEN: '0000' } });
+      const text = await cli.run(['--concurrency', '1', named, photo], { env: { WA_TOKEN: '0000' } });
       expect(text.code).toBe(0);
       const ids = cli.sandbox.requests.map((r) => (r.responseBody as { id: string }).id);
       expect(text.stdout).toBe(`${ids[0]}\t${named}\n${ids[1]}\t${photo}\n`);
