@@ -357,6 +357,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(line.args, { from: 'user' });
     process.exitCode = result.exitCode;
     stdout.commandEnded();
+    // A signal ends the process: nothing a hostile peer holds open (a proxy's unanswered CONNECT) may keep it alive.
+    if (result.exitCode === ExitCode.sigint || result.exitCode === ExitCode.sigterm) await exitOnceWritten(result.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
@@ -369,6 +371,12 @@ export async function main(argv: string[]): Promise<void> {
     }
     process.exitCode = reportCrash(error);
   }
+}
+
+/** Exits once stdout and stderr have taken everything written to them. */
+async function exitOnceWritten(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve()))));
+  process.exit(code);
 }
 
 /** The commands and long options of the program, for completion scripts. */

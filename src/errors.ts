@@ -141,10 +141,22 @@ export class TemporaryError extends WaUploadError {
 
 /** The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143). */
 export class InterruptedError extends WaUploadError {
-  constructor(signal: 'SIGINT' | 'SIGTERM', when = 'before the upload finished') {
-    super('interrupted', `interrupted by ${signal} ${when}`, {
-      exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm,
-    });
+  /** The whole body had been sent when the signal came: the server may hold the file though it never said so. */
+  readonly sentUnconfirmed: boolean;
+  /** `when` says what was interrupted: words ("while reading stdin"), or the action and whether its bytes were all sent. */
+  constructor(
+    signal: 'SIGINT' | 'SIGTERM',
+    when: string | { action?: 'upload' | 'download' | 'request'; sentUnconfirmed?: boolean } = {},
+  ) {
+    const options = typeof when === 'string' ? {} : when;
+    const message =
+      typeof when === 'string'
+        ? `interrupted by ${signal} ${when}`
+        : options.sentUnconfirmed
+          ? `interrupted by ${signal} after the file was sent, before the server confirmed it (the server may hold it)`
+          : `interrupted by ${signal} before the ${options.action ?? 'upload'} finished`;
+    super('interrupted', message, { exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm });
+    this.sentUnconfirmed = options.sentUnconfirmed === true;
     this.name = 'InterruptedError';
   }
 }

@@ -22,7 +22,7 @@ async function runMediaCommand(
   flags: ConnectionFlags,
   context: ProcessContext,
   body: (mediaId: string, graph: GraphSettings, reporter: Reporter) => Promise<void>,
-  options: { reporterStdout?: NodeJS.WritableStream; usageProblem?: () => UsageError | undefined } = {},
+  options: { reporterStdout?: NodeJS.WritableStream; usageProblem?: () => UsageError | undefined; action?: 'download' | 'request' } = {},
 ): Promise<number> {
   const reporter = createReporterFor(flags, options.reporterStdout ? { ...context, stdout: options.reporterStdout } : context, mediaIds.length > 1);
   const controller = new AbortController();
@@ -31,9 +31,20 @@ async function runMediaCommand(
   const failed = (error: unknown, subject?: string): number => {
     const reason: unknown = controller.signal.reason;
     // Stopped because stdout failed: that failure is the error to report, not the interruption it caused.
-    const wrapped = reason instanceof WaUploadError ? reason : error instanceof WaUploadError ? error : asWaUploadError(error);
+    // An interruption names what was interrupted (a download is not an upload), unless its words already say when.
+    const signal = controller.signal.aborted && !(reason instanceof WaUploadError) ? (reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT') : undefined;
+    const wrapped =
+      reason instanceof WaUploadError
+        ? reason
+        : signal
+          ? error instanceof InterruptedError && error.saysWhen
+            ? error
+            : new InterruptedError(signal, { action: options.action ?? 'request' })
+          : error instanceof WaUploadError
+            ? error
+            : asWaUploadError(error);
     reporter.fatal(wrapped, subject);
-    if (controller.signal.aborted && !(reason instanceof WaUploadError)) return reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    if (signal) return wrapped.exitCode;
     return wrapped.exitCode;
   };
   try {
@@ -124,7 +135,8 @@ export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlag
       if (toStdout) {
         const sink: DownloadSink = { open: async () => context.stdout, restartable: false };
         const result = await downloadMedia(mediaId, graph, sink, onEvent);
-        reporter.info(`downloaded ${mediaId}: ${result.bytes} bytes, ${result.info.mimeType}, sha256 verified`);
+        warnIfUnverified(result.info.sha256, reporter, mediaId);
+        reporter.info(`downloaded ${mediaId}: ${result.bytes} bytes, ${redactSecrets(result.info.mimeType)}${result.info.sha256 ? ', sha256 verified' : ''}`);
         return;
       }
       let target: string;
@@ -144,10 +156,16 @@ export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlag
         throw new InputError(`${target} already exists`, 'pass --force to replace it, or -o another path');
       }
       const result = await downloadToFile(mediaId, graph, target, onEvent, context.removeOnExit);
+      warnIfUnverified(result.info.sha256, reporter, mediaId);
       reporter.data(target, { id: mediaId, path: target, mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 });
     },
-    { ...(toStdout ? { reporterStdout: context.stderr } : {}), usageProblem },
+    { ...(toStdout ? { reporterStdout: context.stderr } : {}), usageProblem, action: 'download' },
   );
+}
+
+/** The API reported no sha256: the bytes arrived whole (their length) but their content cannot be checked. */
+function warnIfUnverified(sha256: string, reporter: Reporter, mediaId: string): void {
+  if (!sha256) reporter.warning('the media info has no sha256: the download is not verified', mediaId);
 }
 
 async function exists(path: string): Promise<boolean> {

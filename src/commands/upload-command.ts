@@ -5,7 +5,7 @@ import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
 import { conflictingFlags, loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
-import { ExitCode, UsageError, WaUploadError } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, WaUploadError } from '../errors.js';
 import type { PartialSettings } from '../settings/config.js';
 import type { GraphSettings } from '../graph/graph-client.js';
 import type { PrepareOptions } from '../media/inspect.js';
@@ -190,13 +190,18 @@ export function usageProblem(files: string[], flags: UploadFlags, example = 'wa-
 function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: ReturnType<typeof createReporterFor>): number {
   if (signal.aborted) {
     const finished = outcomes.filter((o) => o.ok).length;
-    const stopped = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted').map((o) => o.file);
+    const interrupted = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted');
+    const sentUnconfirmed = (o: FileOutcome): boolean => !o.ok && o.error instanceof InterruptedError && o.error.sentUnconfirmed;
+    const unconfirmed = interrupted.filter(sentUnconfirmed).map((o) => o.file);
+    const stopped = interrupted.filter((o) => !sentUnconfirmed(o)).map((o) => o.file);
     const reason: unknown = signal.reason;
     const cause = reason instanceof WaUploadError ? reason.message : `interrupted by ${String(reason)}`;
     reporter.fatal(
       new WaUploadError(
         reason instanceof WaUploadError ? reason.kind : 'interrupted',
-        `${cause}: ${finished} of ${outcomes.length} file(s) finished${stopped.length ? `; not sent: ${someOf(stopped)}` : ''}`,
+        `${cause}: ${finished} of ${outcomes.length} file(s) finished` +
+          `${unconfirmed.length ? `; sent but not confirmed (the server may hold them): ${someOf(unconfirmed)}` : ''}` +
+          `${stopped.length ? `; not sent: ${someOf(stopped)}` : ''}`,
         { exitCode: stopExitCode(signal), ...(reason instanceof WaUploadError && reason.hint ? { hint: reason.hint } : {}) },
       ),
     );

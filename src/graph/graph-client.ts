@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientRequest } from 'node:http';
 import got, { type Response } from 'got';
 import type { Config } from '../settings/config.js';
 import { ApiError, InterruptedError, TemporaryError } from '../errors.js';
@@ -10,7 +11,7 @@ import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 import { fileReadFailure } from './file-chunks.js';
 import { multipartUpload } from './multipart-body.js';
 import { isMediaId } from './media-id.js';
-import { proxyAgentsFor } from './proxy.js';
+import { proxyRouteFor, type ProxyRoute } from './proxy.js';
 import {
   classifyFailure,
   nextWaitMs,
@@ -38,8 +39,8 @@ export interface GraphSettings {
   userAgent: string;
   /** Aborts in-flight requests and waits (Ctrl-C). The abort reason names the signal. */
   signal?: AbortSignal | undefined;
-  /** Agents for proxies (https / http), when a proxy applies. */
-  agent?: { http?: unknown; https?: unknown } | undefined;
+  /** The proxy for the API's requests (its agents and its name for messages), when one applies. */
+  proxy?: ProxyRoute | undefined;
 }
 
 /** Graph settings for a Config: the signal that stops everything, and proxy agents when the environment asks for one. */
@@ -57,7 +58,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
     ttlMinutes: config.ttlMinutes,
     userAgent: USER_AGENT,
     signal,
-    agent: await proxyAgentsFor(config.baseUrl),
+    proxy: await proxyRouteFor(config.baseUrl, config.timeoutMs),
   };
 }
 
@@ -105,14 +106,21 @@ export async function uploadFile(
 ): Promise<UploadResult> {
   const url = `${settings.baseUrl}/${settings.apiVersion}/${settings.phoneNumberId}/media`;
   let sha256: string | undefined;
-  const { value, attempts } = await runWithRetries(settings, onEvent, async (attempt) => {
+  // Whether the current try's body went out whole: a signal after that leaves the upload sent but unconfirmed.
+  let sentWhole = false;
+  const watch = (event: GraphEvent): void => {
+    if (event.type === 'progress') sentWhole = event.total > 0 && event.transferred >= event.total;
+    onEvent(event);
+  };
+  const { value, attempts } = await runWithRetries(settings, watch, async (attempt) => {
+    sentWhole = false;
     // A streamed body cannot be replayed: every try opens the file again and builds a new body.
     // Hashing costs ~80 ms of CPU per 100 MB on the upload's only thread: only when someone reads the hash.
     const hash = spec.hash === false ? undefined : createHash('sha256');
     const upload = multipartUpload({ ...spec, ttlMinutes: settings.ttlMinutes }, hash);
     const headers = { ...upload.headers, authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
     onEvent({ type: 'request', attempt, method: 'POST', url });
-    const outcome = await sendOnce<{ id: unknown }>(settings, attempt, onEvent, url, 'POST', { body: upload.body, headers }, (answer) => {
+    const outcome = await sendOnce<{ id: unknown }>(settings, attempt, watch, url, 'POST', { body: upload.body, headers }, (answer) => {
       const id = (answer as { id?: unknown } | undefined)?.id;
       return id === undefined || id === null ? undefined : { id };
     });
@@ -123,6 +131,9 @@ export async function uploadFile(
     if (outcome.ok && hash) sha256 = hash.digest('hex');
     if (outcome.ok) return { ok: true, value: { id: checkedMediaId(outcome.value.id) } };
     return outcome;
+  }).catch((error: unknown) => {
+    if (error instanceof InterruptedError && sentWhole) throw new InterruptedError(signalName(settings.signal), { sentUnconfirmed: true });
+    throw error;
   });
   return { id: value.id, sha256, attempts };
 }
@@ -152,21 +163,50 @@ export async function getMediaInfo(mediaId: string, settings: GraphSettings, onE
   const { value } = await withMediaHint(mediaId, () =>
     runWithRetries(lookupSettings(settings), onEvent, async (attempt) => {
       onEvent({ type: 'request', attempt, method: 'GET', url });
-      return sendOnce<MediaInfo>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => {
-        const b = body as Record<string, unknown> | undefined;
-        if (!b || typeof b.url !== 'string') return undefined;
-        return {
-          id: String(b.id ?? mediaId),
-          url: b.url,
-          // mime_type may carry parameters (audio/ogg; codecs=opus); file_size may be a string or a number.
-          mimeType: String(b.mime_type ?? ''),
-          sha256: String(b.sha256 ?? ''),
-          bytes: Number(b.file_size ?? 0),
-        };
-      });
+      const outcome = await sendOnce<Record<string, unknown>>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) =>
+        body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined,
+      );
+      return outcome.ok ? { ok: true, value: checkedMediaInfo(outcome.value, mediaId) } : outcome;
     }),
   );
   return value;
+}
+
+/**
+ * The media info answer checked field by field (exit 5 naming the field, never `bytes NaN` or "Invalid URL" later):
+ * a URL that parses, a whole number of bytes, a hex sha256 (lower-cased; missing is allowed and leaves the download
+ * unverified), a string MIME type, an ID of digits.
+ */
+function checkedMediaInfo(body: Record<string, unknown>, mediaId: string): MediaInfo {
+  const refuse = (what: string, value: unknown): never => {
+    throw new ApiError(`the media info of ${mediaId} is malformed: ${what} (got ${JSON.stringify(value)?.slice(0, 80) ?? String(value)})`, {
+      hint: 'check the server (--base-url) you are talking to',
+    });
+  };
+  const id = body.id === undefined ? mediaId : body.id;
+  if (!isMediaId(id)) refuse('its id is not all digits', body.id);
+  let url: URL | undefined;
+  try {
+    url = typeof body.url === 'string' ? new URL(body.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) refuse('its url is not an http(s) URL', body.url);
+  // file_size may be a string or a number.
+  const size = body.file_size;
+  const bytes = typeof size === 'number' ? size : typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) refuse('its file_size is not a whole number of bytes', size);
+  const sha = body.sha256;
+  if (sha !== undefined && sha !== null && sha !== '' && !(typeof sha === 'string' && /^[0-9a-f]{64}$/i.test(sha))) refuse('its sha256 is not 64 hex digits', sha);
+  // mime_type may carry parameters (audio/ogg; codecs=opus).
+  if (body.mime_type !== undefined && typeof body.mime_type !== 'string') refuse('its mime_type is not text', body.mime_type);
+  return {
+    id: id as string,
+    url: body.url as string,
+    mimeType: (body.mime_type as string | undefined) ?? '',
+    sha256: typeof sha === 'string' ? sha.toLowerCase() : '',
+    bytes,
+  };
 }
 
 /** Deletes a media object. */
@@ -275,34 +315,22 @@ async function streamOnce(
   onFirstByte: () => void,
 ): Promise<TryOutcome<{ sha256: string; bytes: number }>> {
   const started = Date.now();
-  const agent = await proxyAgentFor(url, settings);
-  const stream = got.stream(url, {
-    headers: authHeaders(settings),
-    followRedirect: false,
-    throwHttpErrors: false,
-    retry: { limit: 0 },
-    timeout: phaseTimeouts(settings.timeoutMs),
-    ...plainHttpLookup(url),
-    ...(settings.signal ? { signal: settings.signal } : {}),
-    ...(agent ? { agent: agent as never } : {}),
-  });
+  const proxy = await proxyFor(url, settings);
+  const exchange = startExchange(url, settings, { method: 'GET', headers: authHeaders(settings) }, proxy);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    const response = await new Promise<Response>((resolve, reject) => {
-      stream.once('response', resolve);
-      stream.once('error', reject);
-    });
+    const response = await exchange.response;
     onEvent({ type: 'response', attempt, status: response.statusCode, durationMs: Date.now() - started });
     if (response.statusCode !== 200) {
-      let text = '';
-      for await (const chunk of stream) {
-        if (text.length < 64 * 1024) text += String(chunk);
-      }
+      const text = await exchange.readAnswer();
       const graph = readGraphError(parseJson(text), response.statusCode);
-      return { ok: false, failure: { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text) } };
+      const redirect = response.statusCode >= 300 && response.statusCode < 400 ? String(response.headers.location ?? '') : undefined;
+      return { ok: false, failure: { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text), redirect } };
     }
-    for await (const chunk of stream) {
+    // The media's own bytes may take long on a slow link: from here only the idle limit applies.
+    exchange.deadline.stop();
+    for await (const chunk of exchange.stream) {
       const buffer = chunk as Buffer;
       hash.update(buffer);
       bytes += buffer.length;
@@ -312,18 +340,19 @@ async function streamOnce(
     }
     return { ok: true, value: { sha256: hash.digest('hex'), bytes } };
   } catch (error) {
-    stream.destroy();
     if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
-    const failure = describeRequestError(error, settings.timeoutMs);
+    const failure = exchange.failureOf(error);
     onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
     return { ok: false, failure };
+  } finally {
+    exchange.end();
   }
 }
 
-/** The media URL may live on another host than the API (lookaside): the proxy decision is made for it anew. */
-async function proxyAgentFor(url: string, settings: GraphSettings): Promise<unknown> {
-  if (new URL(url).host === new URL(settings.baseUrl).host) return settings.agent;
-  return proxyAgentsFor(url);
+/** The proxy for a URL: the API's is known; the media URL may live on another host (lookaside), decided anew. */
+async function proxyFor(url: string, settings: GraphSettings): Promise<ProxyRoute | undefined> {
+  if (new URL(url).host === new URL(settings.baseUrl).host) return settings.proxy;
+  return proxyRouteFor(url, settings.timeoutMs);
 }
 
 function authHeaders(settings: GraphSettings): Record<string, string> {
@@ -335,9 +364,117 @@ function plainHttpLookup(url: string): { dnsLookup?: typeof loopbackOnlyLookup }
   return new URL(url).protocol === 'http:' ? { dnsLookup: loopbackOnlyLookup } : {};
 }
 
-/** Per-phase limits: connect, idle socket while sending or receiving, and the wait for an answer. A slow link moving bytes is never cut. */
+/** got's per-phase limits: connect, TLS, and the idle socket while sending or receiving. A slow link moving bytes is never cut. */
 function phaseTimeouts(ms: number): { lookup: number; connect: number; secureConnect: number; socket: number; response: number } {
   return { lookup: ms, connect: ms, secureConnect: ms, socket: ms, response: ms };
+}
+
+/** The most of an answer read into memory: a Graph answer or error needs far less; the rest is never read. */
+export const ANSWER_READ_LIMIT = 64 * 1024;
+
+/**
+ * Bounds the phases got does not: getting a connection (a proxy's CONNECT included, before got sees a socket), and
+ * the whole answer once the request is sent (a server trickling a byte at a time resets every idle timer).
+ */
+class PhaseDeadline {
+  readonly controller = new AbortController();
+  /** The phase whose limit ran out, once one has. */
+  expired: 'connection' | 'answer' | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number) {}
+
+  start(phase: 'connection' | 'answer'): void {
+    this.stop();
+    this.#timer = setTimeout(() => {
+      this.expired = phase;
+      this.controller.abort();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** One request under way: its response headers, its body, the deadline, and how its failures read. */
+interface Exchange {
+  stream: ReturnType<typeof got.stream>;
+  response: Promise<Response>;
+  deadline: PhaseDeadline;
+  /** Reads the answer's body, at most ANSWER_READ_LIMIT bytes (the connection is closed on the rest). */
+  readAnswer(): Promise<string>;
+  /** Turns what went wrong into a failure description: our deadlines, the proxy's words, or got's error. */
+  failureOf(error: unknown): TryFailure;
+  /** Stops the timers and drops the connection if the body was not read to its end. */
+  end(): void;
+}
+
+/** Starts one request through got (one try, no redirects, no got retries), every wait bounded by --timeout. */
+function startExchange(
+  url: string,
+  settings: GraphSettings,
+  options: { method: 'GET' | 'POST' | 'DELETE'; headers: Record<string, string>; body?: AsyncIterable<Uint8Array> },
+  proxy: ProxyRoute | undefined,
+): Exchange {
+  const deadline = new PhaseDeadline(settings.timeoutMs);
+  const stopOnSignal = (): void => deadline.controller.abort();
+  settings.signal?.addEventListener('abort', stopOnSignal, { once: true });
+  if (settings.signal?.aborted) deadline.controller.abort();
+  const stream = got.stream(url, {
+    method: options.method,
+    headers: options.headers,
+    ...(options.body ? { body: options.body } : {}),
+    retry: { limit: 0 },
+    followRedirect: false,
+    throwHttpErrors: false,
+    timeout: phaseTimeouts(settings.timeoutMs),
+    ...plainHttpLookup(url),
+    signal: deadline.controller.signal,
+    ...(proxy ? { agent: proxy.agents as never } : {}),
+  });
+  // In stream mode got waits for a body to be written for any method but GET: a bodiless DELETE must be ended.
+  if (!options.body && options.method !== 'GET') stream.end();
+  deadline.start('connection');
+  stream.once('request', (request: ClientRequest) => {
+    request.once('socket', () => deadline.stop());
+    // Sent: from now on the answer, headers and body, must arrive within the limit.
+    request.once('finish', () => deadline.start('answer'));
+  });
+  const response = new Promise<Response>((resolve, reject) => {
+    stream.once('response', resolve);
+    stream.once('error', reject);
+  });
+  return {
+    stream,
+    response,
+    deadline,
+    readAnswer: async () => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of stream) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size >= ANSWER_READ_LIMIT) break;
+      }
+      return Buffer.concat(chunks).subarray(0, ANSWER_READ_LIMIT).toString('utf8');
+    },
+    failureOf: (error) => {
+      if (deadline.expired === 'connection') {
+        const where = proxy ? `through the proxy ${proxy.name}` : `to ${new URL(url).host}`;
+        return { kind: 'timeout', phase: 'connection', message: `no connection ${where} within ${settings.timeoutMs / 1000} s` };
+      }
+      if (deadline.expired === 'answer') {
+        return { kind: 'timeout', phase: 'answer', message: `no complete answer within ${settings.timeoutMs / 1000} s of sending the request` };
+      }
+      return describeRequestError(error, settings.timeoutMs, proxy?.name);
+    },
+    end: () => {
+      deadline.stop();
+      settings.signal?.removeEventListener('abort', stopOnSignal);
+      if (!stream.readableEnded) stream.destroy();
+    },
+  };
 }
 
 /**
@@ -354,28 +491,17 @@ export async function sendOnce<T>(
   readSuccess: (body: unknown) => T | undefined,
 ): Promise<TryOutcome<T>> {
   const started = Date.now();
-  try {
-    const request = got(url, {
-      method,
-      headers: options.headers,
-      ...(options.body ? { body: options.body } : {}),
-      retry: { limit: 0 },
-      followRedirect: false,
-      throwHttpErrors: false,
-      responseType: 'text',
-      timeout: phaseTimeouts(settings.timeoutMs),
-      ...plainHttpLookup(url),
-      ...(settings.signal ? { signal: settings.signal } : {}),
-      ...(settings.agent ? { agent: settings.agent as never } : {}),
+  const exchange = startExchange(url, settings, { method, ...options }, settings.proxy);
+  if (options.body) {
+    exchange.stream.on('uploadProgress', (progress: { transferred: number; total?: number }) => {
+      onEvent({ type: 'progress', transferred: progress.transferred, total: progress.total ?? 0 });
     });
-    if (options.body) {
-      request.on('uploadProgress', (progress: { transferred: number; total?: number }) => {
-        onEvent({ type: 'progress', transferred: progress.transferred, total: progress.total ?? 0 });
-      });
-    }
-    const response = await request;
+  }
+  try {
+    const response = await exchange.response;
+    const text = await exchange.readAnswer();
     const durationMs = Date.now() - started;
-    const body = parseJson(response.body);
+    const body = parseJson(text);
     const graph = readGraphError(body, response.statusCode);
     onEvent({ type: 'response', attempt, status: response.statusCode, graphCode: graph?.code, durationMs });
     if (response.statusCode >= 200 && response.statusCode < 300 && !graph) {
@@ -389,7 +515,7 @@ export async function sendOnce<T>(
         kind: 'http',
         status: response.statusCode,
         graph,
-        bodySnippet: snippet(response.body),
+        bodySnippet: snippet(text),
         redirect: location,
       },
       retryAfterMs: parseRetryAfterMs(headerValue(response.headers['retry-after'])),
@@ -397,9 +523,11 @@ export async function sendOnce<T>(
     };
   } catch (error) {
     if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
-    const failure = describeRequestError(error, settings.timeoutMs);
+    const failure = exchange.failureOf(error);
     onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
     return { ok: false, failure };
+  } finally {
+    exchange.end();
   }
 }
 
@@ -440,7 +568,11 @@ export async function runWithRetries<T>(
 }
 
 function interruptedFrom(signal: AbortSignal | undefined): InterruptedError {
-  return new InterruptedError(signal?.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  return new InterruptedError(signalName(signal));
+}
+
+function signalName(signal: AbortSignal | undefined): 'SIGINT' | 'SIGTERM' {
+  return signal?.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

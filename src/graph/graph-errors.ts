@@ -8,19 +8,27 @@ export function graphOf(failure: TryFailure): GraphErrorDetails | undefined {
   return failure.kind === 'http' ? (failure.graph ?? { httpStatus: failure.status }) : undefined;
 }
 
-/** Turns got's error into a failure description without touching its options (they hold the Authorization header). */
-export function describeRequestError(error: unknown, timeoutMs: number): TryFailure {
+/**
+ * Turns got's error into a failure description without touching its options (they hold the Authorization header).
+ * `proxy` names the proxy in use: what fails before the tunnel stands is the proxy's doing, and says so.
+ */
+export function describeRequestError(error: unknown, timeoutMs: number, proxy?: string): TryFailure {
   if (error instanceof TimeoutError) {
     const phase = error.event;
     return { kind: 'timeout', phase, message: `no ${phase === 'connect' || phase === 'lookup' ? 'connection' : 'answer'} within ${timeoutMs / 1000} s (${phase} timeout)` };
   }
-  if (error instanceof RequestError) {
-    const code = error.code ?? 'ERR';
-    return { kind: 'network', code, message: networkMessage(code, error.message) };
-  }
   const e = error as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : 'ERR';
-  return { kind: 'network', code, message: networkMessage(code, String(e?.message ?? error)) };
+  const code = error instanceof RequestError ? (error.code ?? 'ERR') : typeof e?.code === 'string' ? e.code : 'ERR';
+  const raw = String(e?.message ?? error);
+  if (proxy) {
+    // hpagent's words for a CONNECT that was not answered 200, or not at all.
+    const status = /^Bad response: (\d+)/.exec(raw)?.[1];
+    if (status === '407') return { kind: 'network', code: 'EPROXYAUTH', message: `the proxy ${proxy} asks for credentials (HTTP 407)` };
+    if (status) return { kind: 'network', code: 'EPROXY', message: `the proxy ${proxy} refused to open a tunnel (HTTP ${status})` };
+    if (/^Proxy timeout/.test(raw)) return { kind: 'timeout', phase: 'connection', message: `no answer from the proxy ${proxy} within ${timeoutMs / 1000} s` };
+    if (code === 'ECONNREFUSED') return { kind: 'network', code, message: `connection refused by the proxy ${proxy}` };
+  }
+  return { kind: 'network', code, message: networkMessage(code, raw) };
 }
 
 function networkMessage(code: string, raw: string): string {
@@ -72,6 +80,9 @@ export function toWaError(
   const graph = graphOf(failure);
   if (permanentKind === 'config' && failure.kind === 'network' && failure.code === 'ENOTLOOPBACK') {
     return new ConfigError(`refusing to connect: ${description}`, 'use https://, or a literal loopback address such as http://127.0.0.1:PORT');
+  }
+  if (permanentKind === 'config' && failure.kind === 'network' && failure.code === 'EPROXYAUTH') {
+    return new ConfigError(description, 'put the credentials in the proxy URL (HTTPS_PROXY=http://user:password@host:port), or list the host in NO_PROXY');
   }
   if (permanentKind === 'config') {
     return new ConfigError(

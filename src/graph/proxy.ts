@@ -6,8 +6,22 @@ import { getProxyForUrl } from 'proxy-from-env';
 import { ConfigError } from '../errors.js';
 import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
 
+/** A proxy in use: got's agent option, and the proxy's URL for messages (credentials removed). */
+export interface ProxyRoute {
+  agents: { http?: unknown; https?: unknown };
+  name: string;
+}
+
 /** got's agent option for requests to `targetUrl`, or undefined when no proxy applies. */
-export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknown; https?: unknown } | undefined> {
+export async function proxyAgentsFor(targetUrl: string, timeoutMs?: number): Promise<{ http?: unknown; https?: unknown } | undefined> {
+  return (await proxyRouteFor(targetUrl, timeoutMs))?.agents;
+}
+
+/**
+ * The proxy route for requests to `targetUrl`, or undefined when no proxy applies. `timeoutMs` bounds the proxy's
+ * CONNECT answer: hpagent runs it before got sees a socket, so got's own limits cannot.
+ */
+export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Promise<ProxyRoute | undefined> {
   const proxy = getProxyForUrl(targetUrl);
   if (!proxy) return undefined;
   let proxyUrl: URL;
@@ -25,10 +39,12 @@ export async function proxyAgentsFor(targetUrl: string): Promise<{ http?: unknow
     maxSockets: 64,
     maxFreeSockets: 8,
     proxy: proxyUrl,
+    ...(timeoutMs ? { timeout: timeoutMs } : {}),
     // A plain-http target through a plain-http proxy: the proxy sees the token, so it must provably be this machine.
     ...(target.protocol === 'http:' && proxyUrl.protocol === 'http:' ? { proxyRequestOptions: { lookup: loopbackOnlyLookup } as never } : {}),
   };
-  return target.protocol === 'https:' ? { https: new HttpsProxyAgent(options) } : { http: new HttpProxyAgent(options) };
+  const agents = target.protocol === 'https:' ? { https: new HttpsProxyAgent(options) } : { http: new HttpProxyAgent(options) };
+  return { agents, name: redactProxyCredentials(`${proxyUrl.protocol}//${proxyUrl.host}`) };
 }
 
 /** A proxy URL fit for messages: user and password removed. */

@@ -53,7 +53,7 @@ export const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
 
 /** Decides by Graph code first, HTTP status second (code 3 arrives as HTTP 500, throttling as HTTP 400). */
 export function classifyFailure(failure: TryFailure): FailureVerdict {
-  if (failure.kind === 'network' && (TLS_TRUST_CODES.has(failure.code) || failure.code === 'ENOTLOOPBACK')) return { retryable: false, kind: 'config' };
+  if (failure.kind === 'network' && (TLS_TRUST_CODES.has(failure.code) || failure.code === 'ENOTLOOPBACK' || failure.code === 'EPROXYAUTH')) return { retryable: false, kind: 'config' };
   if (failure.kind === 'network' || failure.kind === 'timeout') return { retryable: true, kind: 'temporary' };
   const { status, graph } = failure;
   if (failure.redirect !== undefined) return { retryable: false, kind: 'api' };

@@ -1,44 +1,43 @@
-// Reads a config file with cosmiconfig (loaded only when a candidate exists; see loadConfigFile in config.ts).
+// Reads a config file found by findConfigFile (config.ts) or named by --config, with cosmiconfig's parsers.
 
 import { readFile, stat } from 'node:fs/promises';
-import { cosmiconfig } from 'cosmiconfig';
-import { CONFIG_SEARCH_PLACES } from './config-places.js';
+import { basename, extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { defaultLoaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 
 /**
- * The config file's parsed content and path: the one named by --config, or the first found searching upward from
- * `cwd` to the home folder, then the user's config folder. Undefined when none or empty; ConfigError naming the file
- * when it is missing, a folder or malformed.
+ * A config file's parsed content. Undefined when empty; ConfigError naming the file when it is missing, a folder,
+ * malformed (where and why), or a JS config that throws. cosmiconfig's parsers are used, not its explorer:
+ * constructing one reads the working folder's package.json, and a broken one there would stop every run.
  */
-export async function readConfigFile(options: { explicitPath?: string | undefined; cwd: string }): Promise<{ config: unknown; filepath: string } | undefined> {
-  const explorer = cosmiconfig('waupload', { searchPlaces: CONFIG_SEARCH_PLACES, searchStrategy: 'global', cache: false });
-  let result: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+export async function readConfigFile(path: string, named: boolean): Promise<{ config: unknown; filepath: string } | undefined> {
+  let text: string;
   try {
-    if (options.explicitPath) {
-      try {
-        const info = await stat(options.explicitPath);
-        if (info.isDirectory()) throw new ConfigError(`config file ${options.explicitPath} is a folder`, 'name a file with --config');
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        throw new ConfigError(`config file ${options.explicitPath} does not exist or cannot be read`, 'check the path given to --config');
-      }
-      result = await explorer.load(options.explicitPath);
-    } else {
-      result = await explorer.search(options.cwd);
-    }
+    if ((await stat(path)).isDirectory()) throw new ConfigError(`config file ${path} is a folder`, 'name a file with --config');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const file = (error as { filepath?: string }).filepath ?? options.explicitPath ?? fileNamedIn(error) ?? 'the config file';
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    throw new ConfigError(`config file ${file} ${whyUnreadable(error, text)}`, 'fix it or remove it (see .waupload.example.json)');
+    throw new ConfigError(`config file ${path} does not exist or cannot be read`, named ? 'check the path given to --config' : undefined);
   }
-  if (!result || result.isEmpty || result.config === undefined) return undefined;
-  return { config: result.config, filepath: result.filepath };
+  if (text.trim() === '') return undefined;
+  const extension = extname(path);
+  let config: unknown;
+  try {
+    if (basename(path) === 'package.json') config = ((await defaultLoaders['.json'](path, text)) as Record<string, unknown> | null)?.waupload;
+    else if (['.js', '.cjs', '.mjs'].includes(extension)) config = await loadScript(path);
+    else config = await defaultLoaders[(extension || 'noExt') as keyof typeof defaultLoaders](path, text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} ${whyUnreadable(error, text)}`, 'fix it or remove it (see .waupload.example.json)');
+  }
+  if (config === undefined || config === null) return undefined;
+  return { config, filepath: path };
 }
 
-function fileNamedIn(error: unknown): string | undefined {
-  const text = String((error as { message?: unknown })?.message ?? '');
-  return /(\/[^\s:'"]+)/.exec(text)?.[1];
+/** A JS config through import() (cosmiconfig's JS loader needs __filename, which the ESM bundle has not): its default export, else the module. */
+async function loadScript(path: string): Promise<unknown> {
+  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  return module.default ?? module;
 }
 
 /**

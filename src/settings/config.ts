@@ -321,25 +321,36 @@ function integerInRange(value: number, key: string, min: number, max: number, wh
   return value;
 }
 
+/** The longest wait a Node timer holds (2^31 - 1 ms, 24.8 days): a longer one would fire at once, with a warning. */
+export const MAX_SECONDS = 2_147_483;
+
 function positiveNumber(value: number, key: string, where: (k: string) => string): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds above 0`);
-  return value;
+  return atMostMaxSeconds(value, key, where);
 }
 
 function nonNegativeNumber(value: number, key: string, where: (k: string) => string): number {
   if (!(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds, 0 or more`);
+  return atMostMaxSeconds(value, key, where);
+}
+
+function atMostMaxSeconds(value: number, key: string, where: (k: string) => string): number {
+  if (value > MAX_SECONDS) {
+    throw new ConfigError(`${key} ${value} from ${where(key)} is more than ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
+  }
   return value;
 }
 
 /**
  * Finds and reads the config file: the one named by --config (which must exist), or the first found searching upward
- * from `cwd` to the home folder, then the user's config folder. Undefined when none. cosmiconfig (and its YAML and
- * JSON parsers) loads only when a candidate file exists: most runs have none, and it is a tenth of a start-up.
+ * from `cwd` to the home folder, then the user's config folder. Undefined when none. The parsers (YAML, JS) load only
+ * when a candidate file exists: most runs have none, and they are a tenth of a start-up.
  */
 export async function loadConfigFile(options: { explicitPath?: string | undefined; cwd: string; env?: NodeJS.ProcessEnv }): Promise<LoadedConfigFile | undefined> {
-  if (!options.explicitPath && !(await configCandidateExists(options.cwd, options.env ?? process.env))) return undefined;
+  const path = options.explicitPath ?? (await findConfigFile(options.cwd, options.env ?? process.env));
+  if (!path) return undefined;
   const { readConfigFile } = await import('./config-file.js');
-  const result = await readConfigFile(options);
+  const result = await readConfigFile(path, options.explicitPath !== undefined);
   if (!result) return undefined;
   const { settings, warnings } = settingsFromConfigObject(result.config, result.filepath);
   if (settings.token) {
@@ -349,37 +360,50 @@ export async function loadConfigFile(options: { explicitPath?: string | undefine
   return { path: result.filepath, settings, warnings };
 }
 
-/** Whether any place cosmiconfig would search holds a candidate (a package.json only when it mentions "waupload"). */
-export async function configCandidateExists(cwd: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+/**
+ * The first config file in search order: in each folder from `cwd` up to the home folder, the names of
+ * CONFIG_SEARCH_PLACES in their order (a package.json only when it has a "waupload" key, or mentions one when it
+ * cannot be parsed, so that its error is reported); then the user's config folder. Another program's broken
+ * package.json is none of our business.
+ */
+export async function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const home = resolve(env.HOME || homedir());
-  const names = new Set(CONFIG_SEARCH_PLACES.filter((p) => !p.includes('/')));
-  const nested = CONFIG_SEARCH_PLACES.filter((p) => p.includes('/'));
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    let entries: string[] = [];
+    let entries: Set<string>;
     try {
-      entries = await readdir(dir);
+      entries = new Set(await readdir(dir));
     } catch {
       // An unreadable folder holds nothing we can use.
+      entries = new Set();
     }
-    for (const entry of entries) {
-      if (!names.has(entry)) continue;
-      if (entry !== 'package.json') return true;
-      try {
-        if ((await readFile(join(dir, entry), 'utf8')).includes('"waupload"')) return true;
-      } catch {
-        // Unreadable package.json: cosmiconfig would fail on it too; not a candidate.
-      }
-    }
-    if (entries.includes('.config')) {
-      for (const place of nested) if (await isFile(join(dir, place))) return true;
+    for (const place of CONFIG_SEARCH_PLACES) {
+      if (!entries.has(place.split('/')[0]!)) continue;
+      const path = join(dir, place);
+      if (!(await isFile(path))) continue;
+      if (place !== 'package.json' || (await packageJsonNamesUs(path))) return path;
     }
     if (dir === home || dir === dirname(dir)) break;
   }
   const globalDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'waupload');
   for (const name of ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs']) {
-    if (await isFile(join(globalDir, name))) return true;
+    if (await isFile(join(globalDir, name))) return join(globalDir, name);
   }
-  return false;
+  return undefined;
+}
+
+async function packageJsonNamesUs(path: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'waupload');
+  } catch {
+    return text.includes('"waupload"');
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
