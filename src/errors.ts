@@ -143,6 +143,8 @@ export class TemporaryError extends WaUploadError {
 export class InterruptedError extends WaUploadError {
   /** The whole body had been sent when the signal came: the server may hold the file though it never said so. */
   readonly sentUnconfirmed: boolean;
+  /** True when the words say exactly what was interrupted (a command keeps them instead of naming its own action). */
+  readonly saysWhen: boolean;
   /** `when` says what was interrupted: words ("while reading stdin"), or the action and whether its bytes were all sent. */
   constructor(
     signal: 'SIGINT' | 'SIGTERM',
@@ -157,6 +159,7 @@ export class InterruptedError extends WaUploadError {
           : `interrupted by ${signal} before the ${options.action ?? 'upload'} finished`;
     super('interrupted', message, { exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm });
     this.sentUnconfirmed = options.sentUnconfirmed === true;
+    this.saysWhen = typeof when === 'string';
     this.name = 'InterruptedError';
   }
 }

@@ -465,7 +465,7 @@ function startExchange(
         return { kind: 'timeout', phase: 'connection', message: `no connection ${where} within ${settings.timeoutMs / 1000} s` };
       }
       if (deadline.expired === 'answer') {
-        return { kind: 'timeout', phase: 'answer', message: `no complete answer within ${settings.timeoutMs / 1000} s of sending the request` };
+        return { kind: 'timeout', phase: 'answer', message: `no answer within ${settings.timeoutMs / 1000} s of sending the request (headers and body)` };
       }
       return describeRequestError(error, settings.timeoutMs, proxy?.name);
     },

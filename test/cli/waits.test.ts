@@ -61,7 +61,7 @@ describe('--timeout bounds the whole answer once the request is sent (point 12)'
     const result = await cli.run(['--timeout', '1', '--retries', '0', ...args], { env: { WA_BASE_URL: base }, timeoutMs: 12_000 });
     expect(result.signal).toBeNull();
     expect(result.code).toBe(7);
-    expect(result.stderr).toContain('no complete answer within 1 s of sending the request');
+    expect(result.stderr).toContain('no answer within 1 s of sending the request (headers and body)');
     expect(result.stdout).toBe('');
     expect(leaksToken(result)).toBe(false);
   });
