@@ -329,7 +329,7 @@ async function streamOnce(
       return { ok: false, failure: { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text), redirect } };
     }
     // The media's own bytes may take long on a slow link: from here only the idle limit applies.
-    exchange.deadline.stop();
+    exchange.deadline.end();
     for await (const chunk of exchange.stream) {
       const buffer = chunk as Buffer;
       hash.update(buffer);
@@ -384,16 +384,27 @@ class PhaseDeadline {
 
   constructor(private readonly ms: number) {}
 
+  #over = false;
+
   start(phase: 'connection' | 'answer'): void {
     this.stop();
+    if (this.#over) return;
     this.#timer = setTimeout(() => {
       this.expired = phase;
       this.controller.abort();
     }, this.ms);
+    // A live socket keeps the process up while it waits; the timer alone must not (a late 'finish' after the answer).
+    this.#timer.unref();
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+  }
+
+  /** The exchange is over: no phase starts again. */
+  end(): void {
+    this.#over = true;
+    this.stop();
   }
 }
 
@@ -470,7 +481,7 @@ function startExchange(
       return describeRequestError(error, settings.timeoutMs, proxy?.name);
     },
     end: () => {
-      deadline.stop();
+      deadline.end();
       settings.signal?.removeEventListener('abort', stopOnSignal);
       if (!stream.readableEnded) stream.destroy();
     },
