@@ -94,7 +94,7 @@ describe('config files that break (point 17)', () => {
     await writeFile(join(cli.dirs.cwd, 'package.json'), '{ "waupload": { "retries": 2 }, broken');
     const result = await cli.run([photo]);
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`error: config file ${join(cli.dirs.cwd, 'package.json')} is malformed`);
+    expect(result.stderr).toContain(`error: config file ${join(cli.dirs.cwd, 'package.json')} is not valid JSON: line 1`);
   });
 
   it('a .wauploadrc.js that throws: exit 3 with its file name and its error', async () => {
