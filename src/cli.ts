@@ -383,10 +383,15 @@ async function exitOnceWritten(code: number): Promise<never> {
 function completionSpecOf(program: Command): CompletionSpec {
   const longs = (command: Command): string[] =>
     [...command.options.map((o) => o.long).filter((l): l is string => Boolean(l)), '--help'];
+  const choicesOf = (command: Command): readonly string[] | undefined => command.registeredArguments[0]?.argChoices;
   return {
     program: 'wa-upload',
     rootOptions: longs(program),
-    commands: program.commands.map((c) => ({ name: c.name(), description: c.description(), options: longs(c) })),
+    commands: program.commands.map((c) => {
+      const argumentValues = choicesOf(c);
+      return { name: c.name(), description: c.description(), options: longs(c), ...(argumentValues ? { argumentValues } : {}) };
+    }),
+    optionValues: { '--type': acceptedMimeTypes() },
   };
 }
 

@@ -1,5 +1,6 @@
 // The command line as people type it: every option in every position is honoured or refused by name (exit 2), never ignored.
 
+import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,15 @@ const PROBES: Probe[] = [
       expect(run.code).toBe(0);
       expect(requests.length).toBeGreaterThan(0);
       expect(requests.every((r) => r.query.phone_number_id === undefined)).toBe(true);
+    },
+  },
+  {
+    option: '--ttl-minutes',
+    args: ['--ttl-minutes', '90'],
+    commands: ['upload'],
+    check: (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(requests[0]!.fields.ttl_minutes).toBe('90');
     },
   },
   {
@@ -303,6 +313,8 @@ const FOREIGN: { args: string[]; refusedBy: CommandName[] | 'sandbox' }[] = [
   { args: ['--reuse'], refusedBy: API_COMMANDS },
   { args: ['--ttl-minutes', '60'], refusedBy: API_COMMANDS },
   { args: ['--sandbox'], refusedBy: API_COMMANDS },
+  { args: ['--ttl-minutes', '60'], refusedBy: API_COMMANDS },
+  { args: ['--app-id', '1234567890'], refusedBy: ALL_COMMANDS },
   { args: ['--dry-run'], refusedBy: ['info', 'download'] },
   { args: ['-o', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
   { args: ['--output', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
@@ -491,5 +503,41 @@ describe('--help tells the whole truth', () => {
       expect(run.stdout).toContain(name);
     }
     expect(run.stdout).toContain('141  stdout\'s reader went away');
+  });
+});
+
+describe('shell completion', () => {
+  /** What bash completes for these words (the last one being typed), with the script wa-upload printed. */
+  async function bashCompletes(words: string[]): Promise<string[]> {
+    const script = (await cli.run(['completion', 'bash'])).stdout;
+    const array = words.map((w) => `'${w}'`).join(' ');
+    const check = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${array}); COMP_CWORD=${words.length - 1}; _wa_upload_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+      cwd: cli.dirs.cwd,
+      encoding: 'utf8',
+    });
+    expect(check.stderr).toBe('');
+    return check.stdout.split('\n').filter(Boolean);
+  }
+
+  it('bash: shell names after completion, MIME types after --type, --version once', async () => {
+    expect(await bashCompletes(['wa-upload', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    expect(await bashCompletes(['wa-upload', '--type', 'image/'])).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+    expect(await bashCompletes(['wa-upload', 'photo.jpg', '--type', 'application/pd'])).toEqual(['application/pdf']);
+    expect((await bashCompletes(['wa-upload', '--']))).toContain('--dry-run');
+    expect((await bashCompletes(['wa-upload', '--']).then((w) => w.filter((x) => x === '--version')))).toHaveLength(1);
+  });
+
+  it('zsh and fish: descriptions kept whole ("a media ID\'s URL"), values for --type and the shell', async () => {
+    const zsh = (await cli.run(['completion', 'zsh'])).stdout;
+    expect(zsh).toContain(`'info\\:show a media ID'\\''s URL, MIME type, sha256 and size'`.replace('info\\:', 'info:'));
+    expect(zsh).not.toContain('media IDs URL');
+    expect(zsh).toContain(`'1:completion:(bash zsh fish)'`);
+    expect(zsh).toMatch(/'--type:value:\(image\/jpeg image\/png [^)]*application\/pdf[^)]*\)'/);
+    const fish = (await cli.run(['completion', 'fish'])).stdout;
+    expect(fish).not.toContain('media IDs URL');
+    expect(fish).toContain(`-d 'show a media ID'\\''s URL, MIME type, sha256 and size'`);
+    expect(fish).toContain(`-n "__fish_seen_subcommand_from completion" -x -a 'bash zsh fish'`);
+    expect(fish).toMatch(/-l type -x -a 'image\/jpeg image\/png /);
+    expect(fish.split('\n').filter((l) => l.includes('not __fish_seen_subcommand_from') && l.endsWith('-l version'))).toHaveLength(1);
   });
 });
