@@ -13,6 +13,7 @@ import {
   type SettingsNeed,
 } from '../settings/config.js';
 import type { GraphEvent } from '../graph/graph-client.js';
+import { LOOKUP_MAX_RETRIES } from '../graph/retry-policy.js';
 export { graphSettingsFor } from '../graph/graph-client.js';
 import { Reporter, colorLevelFor, progressAllowed } from '../output.js';
 
@@ -104,7 +105,7 @@ export async function loadSettings(
         : needs === 'token'
           ? 'no phone number ID sent (a media ID is enough), '
           : `phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, `) +
-      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}, timeout ${config.timeoutMs / 1000} s, ` +
+      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}${needs === 'token' && config.retries > LOOKUP_MAX_RETRIES ? ` (${LOOKUP_MAX_RETRIES} for info and download)` : ''}, timeout ${config.timeoutMs / 1000} s, ` +
       `retry delay ${config.retryDelayMs / 1000} s, max retry wait ${config.maxRetryWaitMs / 1000} s` +
       (file ? `, config file ${file.path}` : ', no config file'),
   );

@@ -110,10 +110,11 @@ describe('error codes of 2026', () => {
 describe('lookups retry at most twice (Meta blocks media lookups for 30 minutes after 20 errors in an hour)', () => {
   it('info with --retries 5 against a persistent 500 makes 3 tries, then exit 7', async () => {
     cli.sandbox.injectFault({ status: 500, graphCode: 1, match: 'any', times: 20 });
-    const result = await cli.run(['info', '--retries', '5', '--retry-delay', '0', '1234567890']);
+    const result = await cli.run(['info', '--verbose', '--retries', '5', '--retry-delay', '0', '1234567890']);
     expect(result.code).toBe(7);
     expect(cli.sandbox.requests).toHaveLength(3);
     expect(result.stderr).toContain('gave up after 3 tries');
+    expect(result.stderr).toContain('retries 5 (2 for info and download)');
   });
 
   it('download: the lookup and the fetch of the media URL make 3 tries each at most', async () => {
