@@ -50,6 +50,7 @@ Faults: POST a JSON object to <url>/_sandbox/faults; each applies to the next "t
   estimatedTimeToRegainAccess <m>  minutes, in an X-Business-Use-Case-Usage header
   html <bool>, body <text>         an HTML error page / this text instead of Graph JSON (a proxy's answer)
   dropAfterBytes <n>               cut the connection after n body bytes (0: at once)
+  stallAfterBytes <n>              stop reading after n body bytes, keep them, never answer (a timeout mid-file)
   hang <bool>                      read the body, never answer
   delayMs <n>                      answer this much later
   redirectTo <url>                 answer 307 with this Location

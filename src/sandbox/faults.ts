@@ -24,6 +24,8 @@ export interface SandboxFault {
   body?: string;
   /** Destroy the socket once this many body bytes arrived (0: as soon as the headers arrived). */
   dropAfterBytes?: number;
+  /** Stop reading the body once this many bytes arrived (keeping them), and never answer: a client's idle timeout mid-file. */
+  stallAfterBytes?: number;
   /** Read the body, then never answer (until the sandbox closes). */
   hang?: boolean;
   /** Answer after this many extra milliseconds (normally, unless the fault also makes it an error). */
@@ -44,7 +46,7 @@ export interface SandboxFault {
 export type FaultTarget = 'upload' | 'session' | 'status';
 const FAULT_TARGETS: readonly string[] = ['upload', 'session', 'status', 'any'];
 
-const NUMBER_KEYS = ['status', 'graphCode', 'graphSubcode', 'estimatedTimeToRegainAccess', 'dropAfterBytes', 'delayMs', 'times'] as const;
+const NUMBER_KEYS = ['status', 'graphCode', 'graphSubcode', 'estimatedTimeToRegainAccess', 'dropAfterBytes', 'stallAfterBytes', 'delayMs', 'times'] as const;
 const STRING_KEYS = ['message', 'details', 'retryAfter', 'redirectTo', 'body'] as const;
 const BOOLEAN_KEYS = ['isTransient', 'html', 'hang'] as const;
 /** Every property a fault may have (the sandbox command's --help lists them all). */
@@ -125,6 +127,7 @@ export function faultTakesOver(fault: SandboxFault): boolean {
     fault.body !== undefined ||
     fault.hang === true ||
     fault.dropAfterBytes !== undefined ||
+    fault.stallAfterBytes !== undefined ||
     fault.redirectTo !== undefined
   );
 }

@@ -39,8 +39,8 @@ interface UploadSession {
   /** Bytes held: the only offset a POST may start at. */
   received: number;
   hash: Hash;
-  /** A POST is appending: a second one at once is refused. */
-  busy: boolean;
+  /** The POST appending now: a later one at the right offset takes over, and the earlier one is let go. */
+  writer: { letGo(): void } | undefined;
   handle: RecordedHandle | undefined;
 }
 
@@ -83,7 +83,7 @@ export class ResumableUploads {
       fileLength: Number(lengthText),
       received: 0,
       hash: createHash('sha256'),
-      busy: false,
+      writer: undefined,
       handle: undefined,
     };
     this.#sessions.set(`upload:${opaque}`, session);
@@ -99,7 +99,6 @@ export class ResumableUploads {
     if (fileOffsetHeader === undefined || !/^\d+$/.test(fileOffsetHeader.trim())) {
       return error(400, 100, `(#100) The file_offset header is required - got ${fileOffsetHeader === undefined ? 'none' : `"${fileOffsetHeader}"`}.`);
     }
-    if (session.busy) return error(400, 100, '(#100) Another upload to this session is in progress.');
     const offset = Number(fileOffsetHeader.trim());
     if (offset !== session.received) {
       return error(400, 100, `(#100) file_offset ${offset} does not match the ${session.received} bytes this session holds.`);
@@ -107,13 +106,20 @@ export class ResumableUploads {
     return undefined;
   }
 
-  /** Starts taking a POST's body (checked by `check`): append each chunk in order; `end` answers once the body ended. */
-  open(pathId: string): { append(chunk: Buffer): void; end(): ResumableAnswer; release(): void } {
+  /**
+   * Starts taking a POST's body (checked by `check`): append each chunk in order; `end` answers once the body ended.
+   * A client that gave up on a stalled POST resumes before the server may have seen the old connection close: the new
+   * POST takes the session over, `letGo` closes the old one, and whatever still arrives on it is not kept.
+   */
+  open(pathId: string, letGo: () => void): { append(chunk: Buffer): void; end(): ResumableAnswer } {
     const session = this.#sessions.get(pathId)!;
-    session.busy = true;
+    const writer = { letGo };
+    session.writer?.letGo();
+    session.writer = writer;
     let overflow = false;
     return {
       append: (chunk) => {
+        if (session.writer !== writer) return;
         const room = session.fileLength - session.received;
         if (chunk.length > room) overflow = true;
         const kept = chunk.subarray(0, Math.max(0, room));
@@ -121,15 +127,13 @@ export class ResumableUploads {
         session.received += kept.length;
       },
       end: () => {
-        session.busy = false;
+        if (session.writer !== writer) return error(400, 100, '(#100) A later upload to this session took it over.');
+        session.writer = undefined;
         if (overflow) return error(400, 100, `(#100) More bytes than file_length (${session.fileLength}) were sent.`);
         if (session.received < session.fileLength) {
           return error(400, 100, `(#100) The upload ended at byte ${session.received} of ${session.fileLength}: send the rest with file_offset ${session.received}.`);
         }
         return { status: 200, body: { h: this.#finish(session).handle } };
-      },
-      release: () => {
-        session.busy = false;
       },
     };
   }

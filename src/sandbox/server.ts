@@ -483,13 +483,21 @@ class SandboxServer implements Sandbox {
     // A session's bytes are taken even when a cut or a hang follows (a resumption starts from what was kept).
     const checkAnyway = route.kind === 'session-bytes' && !faultRefusesBody(fault);
     const early = takesOver && !checkAnyway ? undefined : this.#checkBeforeBody(route, authorized, url, req.headers);
-    const sessionBytes = route.kind === 'session-bytes' && early === undefined && !faultRefusesBody(fault) ? this.#resumable.open(route.sessionPath) : undefined;
+    const sessionBytes = route.kind === 'session-bytes' && early === undefined && !faultRefusesBody(fault) ? this.#resumable.open(route.sessionPath, () => req.socket.destroy()) : undefined;
+    const stallAfter = fault?.stallAfterBytes;
+    const keepUpTo = dropAfter ?? stallAfter;
+    let stalled = false;
     req.on('data', (chunk: Buffer) => {
       const before = record.bytesReceived;
       record.bytesReceived += chunk.length;
-      // A cut after K bytes keeps exactly K.
-      if (!dropped) sessionBytes?.append(dropAfter === undefined ? chunk : chunk.subarray(0, Math.max(0, dropAfter - before)));
+      // A cut or a stall after K bytes keeps exactly K.
+      if (!dropped && !stalled) sessionBytes?.append(keepUpTo === undefined ? chunk : chunk.subarray(0, Math.max(0, keepUpTo - before)));
       if (dropAfter !== undefined && record.bytesReceived >= dropAfter) drop();
+      if (stallAfter !== undefined && record.bytesReceived >= stallAfter && !stalled) {
+        // Reading stops: the client's writes back up until its idle timeout gives up on the request.
+        stalled = true;
+        req.pause();
+      }
     });
     let body: UploadBody | undefined;
     let aborted: boolean;
@@ -515,7 +523,6 @@ class SandboxServer implements Sandbox {
 
     const storedPath = body?.file?.storedPath;
     let keepStored = false;
-    if (sessionBytes && (this.#closed || dropped || aborted || dropAfter !== undefined || fault?.hang === true)) sessionBytes.release();
     try {
       if (this.#closed) return;
       if (dropped) {

@@ -140,6 +140,27 @@ describe('resumable for real', () => {
     expect(leaksToken(result)).toBe(false);
   });
 
+  it('a server that stops reading at a third: the idle timeout mid-file resumes from the offset it kept, in the same session', async () => {
+    const file = await bigPdf();
+    const size = (await stat(file)).size;
+    const third = Math.floor(size / 3);
+    cli.sandbox.injectFault({ stallAfterBytes: third });
+    const result = await run(['--retry-delay', '0', '--timeout', '1', file]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/waiting 0\.0 s before try 2 of .*brochure\.pdf: no answer within 1 s/);
+    // The stalled POST is recorded once the sandbox sees its connection close, which may come after the rest.
+    const requests = await cli.sandbox.waitForRequests(4);
+    const posts = bytePosts(requests).sort((a, b) => Number(a.headers.file_offset) - Number(b.headers.file_offset));
+    expect(posts.map((p) => [p.status, p.headers.file_offset])).toEqual([
+      ['aborted', '0'],
+      [200, String(third)],
+    ]);
+    expect(posts[1]!.bytesReceived).toBe(size - third);
+    expect(statusGets(requests)).toHaveLength(1);
+    expect(cli.sandbox.sessionCount).toBe(1);
+    expect(cli.sandbox.handles).toEqual([expect.objectContaining({ size, sha256: await sha256OfFile(file) })]);
+  });
+
   it('a server that keeps every byte but never answers: after the timeout no byte is sent again (file_offset = size, empty body)', async () => {
     cli.sandbox.injectFault({ hang: true });
     const result = await run(['--retry-delay', '0', '--timeout', '1', pdf]);
