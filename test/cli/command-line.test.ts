@@ -346,6 +346,42 @@ describe('an option that means nothing for a command is refused by name, whereve
   });
 });
 
+describe('options before `sandbox` belong to it', () => {
+  it('wa-upload --token T --port 0 sandbox: the sandbox requires that token and says so', async () => {
+    let child: import('node:child_process').ChildProcess | undefined;
+    let stderr = '';
+    let asked = false;
+    let answered = 0;
+    let refused = 0;
+    const run = await runCli(['--token', 'tok-123', '--port', '0', 'sandbox'], {
+      cwd: cli.dirs.cwd,
+      env: { HOME: cli.dirs.home },
+      onSpawn: (c) => (child = c),
+      // Once it answers a request with the token given before `sandbox`, it is serving (and listening for Ctrl-C).
+      onStderr: (chunk) => {
+        stderr += chunk;
+        const url = /listening at (\S+)/.exec(stderr)?.[1];
+        if (url && !asked) {
+          asked = true;
+          const ask = (token: string) => fetch(`${url}/v27.0/1`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+          void Promise.all([ask('tok-123'), ask('another-token')]).then(([right, wrong]) => {
+            answered = right;
+            refused = wrong;
+            child?.kill('SIGINT');
+          });
+        }
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('export WA_TOKEN=tok-123\n');
+    expect(run.stderr).toContain('sandbox: stopped by SIGINT');
+    // An unknown media ID, not a refused token: the token typed before `sandbox` is the one it requires.
+    expect(refused).toBe(401);
+    expect(answered).not.toBe(401);
+    expect(answered).toBeGreaterThan(0);
+  });
+});
+
 describe('--dry-run delete never deletes', () => {
   it('the media is still there after a dry run, and goes with a real delete', async () => {
     const id = await seedMedia();

@@ -94,6 +94,17 @@ describe('control characters in file names and server text', () => {
   });
 });
 
+describe('long server messages', () => {
+  it('are cut to a readable length', async () => {
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, message: `Invalid parameter ${'x'.repeat(5000)}` });
+    const run = await cli.run([photo]);
+    expect(run.code).toBe(5);
+    const line = run.stderr.split('\n').find((l) => l.startsWith('error:'))!;
+    expect(line).toContain('Invalid parameter xxx');
+    expect(line.length).toBeLessThan(500);
+  });
+});
+
 describe('NO_COLOR on a terminal', () => {
   const video = join(FIXTURES, 'valid/video.mp4');
   const SGR = /\u001b\[[0-9;]*m/;
