@@ -1,27 +1,22 @@
 // Clear errors instead of exit 1, and messages that name the right action (issue 10 points 10, 17, 21): malformed
 // media info, broken config files elsewhere, and what an interrupt left behind.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHostileServers } from '../helpers/hostile-server.js';
 import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, TEST_PHONE_NUMBER_ID } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
+const servers = useHostileServers();
 
 const MEDIA = Buffer.from('the media bytes');
 
 /** A Graph stand-in whose info answer is `info(base)`; its media URL serves MEDIA (or hangs when told to). */
-async function mediaServer(info: (base: string) => unknown, options: { hangMedia?: () => void } = {}): Promise<string> {
-  let base = '';
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+function mediaServer(info: (base: string) => unknown, options: { hangMedia?: () => void } = {}): Promise<string> {
+  return servers.start((req, res, base) => {
     req.resume();
     if (req.url?.startsWith('/media-file')) {
       if (options.hangMedia) return options.hangMedia();
@@ -32,13 +27,6 @@ async function mediaServer(info: (base: string) => unknown, options: { hangMedia
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(info(base)));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stops.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  return base;
 }
 
 const goodInfo = (base: string) => ({ id: '123', url: `${base}/media-file`, mime_type: 'image/jpeg', sha256: sha256Of(MEDIA), file_size: String(MEDIA.length) });

@@ -1,33 +1,19 @@
 // Every wait is bounded (issue 10 points 12, 13, 15, 16, 18): trickling answers, silent and refusing proxies, huge error
 // bodies and out-of-range timeouts, each against a loopback server that misbehaves on purpose.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useHostileServers } from '../helpers/hostile-server.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, leaksToken } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
-
-/** Starts an http server on loopback for this test; it is closed after the test. */
-async function hostileServer(handler: (req: IncomingMessage, res: ServerResponse, base: string) => void): Promise<string> {
-  let base = '';
-  const server = createServer((req, res) => handler(req, res, base));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stops.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  return base;
-}
+const servers = useHostileServers();
+const hostileServer = servers.start;
 
 /** Answers with the headers at once, then one byte every 400 ms (40 at most), ending in valid JSON. */
 function trickle(status: number, json: string) {
@@ -82,7 +68,7 @@ async function rawProxy(onConnect: (socket: Socket) => void): Promise<{ url: str
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  stops.push(() => new Promise<void>((resolve) => {
+  servers.onCleanup(() => new Promise<void>((resolve) => {
     for (const socket of sockets) socket.destroy();
     server.close(() => resolve());
   }));
@@ -130,7 +116,7 @@ describe('proxy trouble is named as such (point 18)', () => {
   it('a proxy that refuses connections: the message says it was the proxy', async () => {
     const proxy = await rawProxy(() => {});
     const closedPort = proxy.url;
-    for (const stop of stops.splice(0)) await stop();
+    await servers.closeAll();
     const result = await cli.run(['--retries', '0', photo], { env: { WA_BASE_URL: 'https://127.0.0.1:9', HTTPS_PROXY: closedPort } });
     expect(result.code).toBe(7);
     expect(result.stderr).toContain(`connection refused by the proxy ${closedPort}`);
