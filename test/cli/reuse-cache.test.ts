@@ -39,6 +39,16 @@ describe('a cache problem is a warning; the IDs still print (point 4)', () => {
     expect(result.stderr.match(/warning: cannot write/g)).toHaveLength(1);
   });
 
+  it('the cache file is a folder (unreadable, unwritable even for root): exit 0, the IDs printed, warnings', async () => {
+    await mkdir(cacheFile(), { recursive: true });
+    const files = await textFiles(3, 'folder');
+    const result = await cli.run(['--reuse', ...files]);
+    expect(result.code).toBe(0);
+    expect(idsOf(result.stdout)).toHaveLength(3);
+    expect(result.stderr).toMatch(/warning: cannot read the reuse cache .*media-ids\.json \(EISDIR\): every file is uploaded/);
+    expect(result.stderr).toMatch(/warning: cannot write the reuse cache .*media-ids\.json \(EISDIR\)/);
+  });
+
   it('damaged entries (null, a string, an ID with an escape code) are skipped with a warning; good ones still count', async () => {
     const first = await cli.run(['--reuse', photo]);
     const cache = await readCache();
