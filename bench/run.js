@@ -247,7 +247,7 @@ async function problemWith(tool, run) {
   if (tool.expectStdout && !tool.expectStdout.test(run.stdout)) return `unexpected output: ${run.stdout.slice(0, 120)}`;
   if (tool.expectIds) {
     // On a terminal the output carries the spinner's escape sequences: read the text without them.
-    const text = run.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const text = run.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ' ');
     const ids = [...new Set([...text.matchAll(MEDIA_ID)].map((match) => match[1]))];
     if (ids.length !== tool.expectIds) return `printed ${ids.length} media IDs, expected ${tool.expectIds}`;
     return checkAndDelete(tool.sandbox, ids, tool.expectBytes);
