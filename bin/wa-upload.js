@@ -17,7 +17,10 @@ loadCli().main(args);
 
 function loadCli() {
   const env = process.env;
-  const zlib = cacheWanted(env) ? require('node:zlib') : undefined;
+  // --help and --version compile little: reading, and at the first runs marking or writing, a cache costs them more
+  // than it saves, and a first run (npx) pays it all.
+  const kindOfRun = commandKind(args);
+  const zlib = cacheWanted(env) && kindOfRun !== 'help' ? require('node:zlib') : undefined;
   // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
   // crash it. Node before 20.15 lacks crc32 (and vm's default dynamic-import loader, which cosmiconfig's import() needs).
   if (!zlib || typeof zlib.crc32 !== 'function' || vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return require(bundle);
@@ -27,17 +30,23 @@ function loadCli() {
   if (!build) return require(bundle);
   const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || require('node:os').homedir(), '.cache'), 'wa-upload', 'code-cache');
   const prefix = `cli-${build[1]}-${build[2]}-`;
-  const file = path.join(dir, `${prefix}${commandKind(args)}-node${process.versions.node}-${process.arch}.bin`);
+  const kind = `${kindOfRun}-node${process.versions.node}-${process.arch}`;
+  const file = path.join(dir, `${prefix}${kind}.bin`);
   const cached = readChecked(file, zlib);
   const script = new vm.Script(Module.wrap(source), {
     filename: bundle,
     cachedData: cached,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  // The cache holds what a run compiled by its end, so it is written after a whole successful run.
+  // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
+  // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
+  // first successful run of a kind only leaves a mark, and the cache is written when that kind runs here again.
   if (!cached || script.cachedDataRejected) {
     process.once('exit', (code) => {
-      if (code === 0) writeAtomically(dir, file, prefix, script, zlib);
+      if (code !== 0) return;
+      const seen = path.join(dir, `seen-${kind}`);
+      if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, script, zlib);
+      else markSeen(dir, seen);
     });
   }
   const mod = { exports: {} };
@@ -52,8 +61,8 @@ function cacheWanted(env) {
 
 /**
  * Each kind of run keeps its own file, so that one never stands in for another's code: an upload's cache holds got and
- * the upload path, and deserializing it would slow --help down; a --help run's few functions would leave an upload
- * compiling the rest.
+ * the upload path, and deserializing it would slow --help down; a --dry-run's few functions would leave an upload
+ * compiling the rest. 'help' (--help, --version, no arguments) uses none.
  */
 function commandKind(argv) {
   if (argv.length === 0 || argv.some((a) => ['-h', '--help', 'help', '-V', '--version'].includes(a))) return 'help';
@@ -69,6 +78,16 @@ function readChecked(file, zlib) {
     return data.subarray(4);
   } catch {
     return undefined;
+  }
+}
+
+/** Leaves the empty mark that says this kind of run happened here before (never an error). */
+function markSeen(dir, seen) {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(seen, '', { mode: 0o600 });
+  } catch {
+    // The cache is optional.
   }
 }
 

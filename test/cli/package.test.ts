@@ -95,7 +95,7 @@ describe('installed from the tarball into an empty project', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^\d+\n$/);
     }
-    expect(await readdir(join(xdg, 'wa-upload', 'code-cache'))).toEqual([expect.stringMatching(/^cli-.*-upload-node.*\.bin$/)]);
+    expect((await readdir(join(xdg, 'wa-upload', 'code-cache'))).filter((f) => f.endsWith('.bin'))).toEqual([expect.stringMatching(/^cli-.*-upload-node.*\.bin$/)]);
     const installed = (await readdir(join(project, 'node_modules', 'wa-upload'), { recursive: true, withFileTypes: true }))
       .filter((entry) => entry.isFile())
       .map((entry) => join(entry.parentPath ?? entry.path, entry.name).slice(join(project, 'node_modules', 'wa-upload').length + 1));
