@@ -100,11 +100,29 @@ export interface CreatedHandle {
 }
 
 /**
+ * Runs an exported function; an error it throws leaves with its stack as plain text. V8 places an uncaught error by its
+ * stack's first frame, and in the bundle that frame's line is a whole minified file: with the stack as text, Node shows
+ * no line of wa-upload's code above the (readable) stack.
+ */
+async function atApiBoundary<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Error && typeof error.stack === 'string') error.stack = `${error.stack}`;
+    throw error;
+  }
+}
+
+/**
  * Resolves the settings exactly as the CLI does; throws ConfigError naming what to set. `needs` is what the call cannot
  * do without besides the token: the phone number ID (uploads, the default), the app ID (createHandle), or nothing more
  * (`token`: media IDs, which any ID the token can see answers to).
  */
 export async function resolveSettings(options: ClientOptions & { ttlMinutes?: number; appId?: string } = {}, needs: SettingsNeed = 'phoneNumberId'): Promise<Config> {
+  return atApiBoundary(() => resolveSettingsUnguarded(options, needs));
+}
+
+async function resolveSettingsUnguarded(options: ClientOptions & { ttlMinutes?: number; appId?: string } = {}, needs: SettingsNeed = 'phoneNumberId'): Promise<Config> {
   const env = options.env ?? process.env;
   const file = options.configFile === false ? undefined : await loadConfigFile({ explicitPath: options.configFile, cwd: options.cwd ?? process.cwd(), env });
   const fromEnv = settingsFromEnv(env);
@@ -138,6 +156,10 @@ async function aboutFile<T>(path: string, step: () => Promise<T>): Promise<T> {
 
 /** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
 export async function uploadMedia(path: string, options: UploadOptions = {}): Promise<UploadedMedia> {
+  return atApiBoundary(() => uploadMediaUnguarded(path, options));
+}
+
+async function uploadMediaUnguarded(path: string, options: UploadOptions = {}): Promise<UploadedMedia> {
   let typeOverride: MediaType | undefined;
   if (options.type !== undefined) {
     typeOverride = mediaTypeForMime(options.type);
@@ -165,6 +187,10 @@ export async function uploadMedia(path: string, options: UploadOptions = {}): Pr
  * bytes, resumed from the server's offset after a cut); resolves with the handle a template header or a profile picture needs.
  */
 export async function createHandle(path: string, options: HandleOptions = {}): Promise<CreatedHandle> {
+  return atApiBoundary(() => createHandleUnguarded(path, options));
+}
+
+async function createHandleUnguarded(path: string, options: HandleOptions = {}): Promise<CreatedHandle> {
   const settings = await graph.graphSettingsFor(await resolveSettings(options, 'appId'), options.signal);
   const prepared = await aboutFile(path, () => prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES }));
   const result = await aboutFile(path, () =>
@@ -183,11 +209,19 @@ export async function createHandle(path: string, options: HandleOptions = {}): P
 
 /** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */
 export async function getMediaInfo(mediaId: string, options: ClientOptions = {}): Promise<graph.MediaInfo> {
+  return atApiBoundary(() => getMediaInfoUnguarded(mediaId, options));
+}
+
+async function getMediaInfoUnguarded(mediaId: string, options: ClientOptions = {}): Promise<graph.MediaInfo> {
   return graph.getMediaInfo(mediaId, await graphSettings(options, 'token'), options.onEvent);
 }
 
 /** Deletes a media ID. */
 export async function deleteMedia(mediaId: string, options: ClientOptions = {}): Promise<void> {
+  return atApiBoundary(() => deleteMediaUnguarded(mediaId, options));
+}
+
+async function deleteMediaUnguarded(mediaId: string, options: ClientOptions = {}): Promise<void> {
   await graph.deleteMedia(mediaId, await graphSettings(options, 'token'), options.onEvent);
 }
 
@@ -196,6 +230,14 @@ export async function deleteMedia(mediaId: string, options: ClientOptions = {}):
  * file is left) or into a writable stream; resolves with what was received.
  */
 export async function downloadMedia(
+  mediaId: string,
+  destination: string | NodeJS.WritableStream,
+  options: ClientOptions = {},
+): Promise<{ path?: string; mimeType: string; bytes: number; sha256: string }> {
+  return atApiBoundary(() => downloadMediaUnguarded(mediaId, destination, options));
+}
+
+async function downloadMediaUnguarded(
   mediaId: string,
   destination: string | NodeJS.WritableStream,
   options: ClientOptions = {},

@@ -226,4 +226,16 @@ export async function send(path: string): Promise<string> {
     `], project);
     expect(JSON.parse(names.stdout)).toEqual(['InputError', true, 'missing.jpg', 'no such file (missing.jpg)']);
   });
+
+  it('an uncaught error from the API prints no line of the minified bundle, only the readable stack', async () => {
+    const script = `
+      import { uploadMedia } from 'wa-upload';
+      await uploadMedia('missing.jpg', { token: ${JSON.stringify(TEST_TOKEN)}, phoneNumberId: '1', baseUrl: ${JSON.stringify(sandbox.url)}, configFile: false, env: {} });
+    `;
+    const ran = await sh(process.execPath, ['--input-type=module', '-e', script], project);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain('[InputError]: no such file (missing.jpg)');
+    expect(ran.stderr).not.toMatch(/cli\.cjs:\d+\n/);
+    expect(Math.max(...ran.stderr.split('\n').map((l) => l.length))).toBeLessThan(300);
+  });
 });
