@@ -39,6 +39,17 @@ Examples:
   H=$(wa-upload handle header.png)           a handle for a template header (needs WA_APP_ID)
 `;
 
+/** `wa-upload handle --help`: what a handle is for and the settings it needs (no phone number ID). */
+const HANDLE_HELP_FOOTER = `
+A handle is what a message template's IMAGE/VIDEO/DOCUMENT header sample (example.header_handle) and a business
+profile picture (profile_picture_handle) take; a media ID or a URL is refused there. It needs the access token and
+the app ID: --app-id, then WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID, then "appId" in the config file. The phone
+number ID is not used. A cut or a timeout mid-file resumes from the offset the server holds, in the same session.
+Exit codes are those of uploads (wa-upload --help).
+  H=$(wa-upload handle header.png)           one file: stdout is just the handle
+  wa-upload handle --json a.png b.pdf        one JSON object per file
+`;
+
 /** `wa-upload sandbox --help`: the faults it can be told to show (every key parseFault knows), and how. */
 const SANDBOX_HELP_FOOTER = `
 Faults: POST a JSON object to <url>/_sandbox/faults; each applies to the next "times" matching requests.
@@ -97,9 +108,11 @@ function parseTrimmed(value: string): string {
 }
 
 /** The options shared by every command that talks to the API: defined once, added to the upload and to each API command. */
-function addConnectionOptions(command: Command): Command {
+function addConnectionOptions(command: Command, idOption: 'phone-number-id' | 'app-id' = 'phone-number-id'): Command {
+  // handle talks to the app, not to a phone number: it takes --app-id instead, and refuses --phone-number-id by name.
+  if (idOption === 'app-id') command.option('--app-id <id>', 'the Meta app ID (digits) that owns the upload sessions', parseTrimmed);
+  else command.option('--phone-number-id <id>', 'the business phone number ID (digits)', parseTrimmed);
   return command
-    .option('--phone-number-id <id>', 'the business phone number ID (digits)', parseTrimmed)
     .option('--token-file <path>', 'read the access token from a file (- reads stdin)')
     .option('--api-version <version>', 'Graph API version (default v27.0, pinned)')
     .option('--base-url <url>', 'API origin (default https://graph.facebook.com)')
@@ -166,14 +179,14 @@ export function buildProgram(handlers: CommandHandlers): { program: Command; res
       result.exitCode = await handlers.upload(files, flags);
     });
 
-  addConnectionOptions(addStandardOptions(program.command('handle')))
+  addConnectionOptions(addStandardOptions(program.command('handle')), 'app-id')
     .description('upload files to the Resumable Upload API and print their handles (template header samples, profile pictures)')
     .argument('[files...]', 'PDF, JPEG, PNG or MP4 files')
-    .option('--app-id <id>', 'the Meta app ID (digits) that owns the upload sessions', parseTrimmed)
     .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
     .option('--dry-run', 'check settings and every file, print what would be sent; no network')
     .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind)')
     .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
+    .addHelpText('after', HANDLE_HELP_FOOTER)
     .action(async (files: string[], flags: UploadFlags) => {
       result.exitCode = await handlers.handle(files, flags);
     });

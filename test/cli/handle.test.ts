@@ -311,6 +311,23 @@ describe('settings and refusals before any request', () => {
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 
+  it('--help says what a handle is for and which settings it needs, with no account', async () => {
+    const help = await cli.run(['handle', '--help'], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: wa-upload handle/);
+    expect(help.stdout).toContain('example.header_handle');
+    expect(help.stdout).toContain('--app-id, then WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID');
+  });
+
+  it('--phone-number-id means nothing here: refused by name, wherever it stands (exit 2, nothing sent)', async () => {
+    for (const args of [['handle', '--phone-number-id', '1', png], ['--phone-number-id', '1', 'handle', png]]) {
+      const result = await cli.run(args, { env: handleEnv });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: handle does not take --phone-number-id\nhint: --phone-number-id belongs to uploads/);
+    }
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
   it('no file, or stdin: exit 2 with a hint', async () => {
     const none = await run([]);
     expect(none.code).toBe(2);
