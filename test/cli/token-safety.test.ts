@@ -138,8 +138,10 @@ describe('redaction never alters data (issue 9 point 6)', () => {
       await writeFile(named, await import('node:fs/promises').then((fs) => fs.readFile(photo)));
       const text = await cli.run(['--concurrency', '1', named, photo], { env: { WA_TOKEN: '0000' } });
       expect(text.code).toBe(0);
-      const ids = cli.sandbox.requests.map((r) => (r.responseBody as { id: string }).id);
-      expect(text.stdout).toBe(`${ids[0]}\t${named}\n${ids[1]}\t${photo}\n`);
+      // The sandbox records requests as they finish: find each file's ID by the part filename it received.
+      const idOf = (filename: string): string =>
+        (cli.sandbox.requests.find((r) => r.file?.filename === filename)!.responseBody as { id: string }).id;
+      expect(text.stdout).toBe(`${idOf('0000-photo.jpg')}\t${named}\n${idOf('photo.jpg')}\t${photo}\n`);
       expect(text.stdout).not.toContain('REDACTED');
       expect(text.stderr).toMatch(/warning: the access token from environment WA_TOKEN is only 4 characters long, too short to be a real one/);
       const json = await cli.run(['--json', named], { env: { WA_TOKEN: '0000' } });
