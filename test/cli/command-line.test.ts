@@ -12,9 +12,12 @@ const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const VERSION = (JSON.parse(await readFile(join(FIXTURES, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
-type CommandName = 'upload' | 'info' | 'download' | 'delete';
+type CommandName = 'upload' | 'info' | 'download' | 'delete' | 'handle';
 const API_COMMANDS: CommandName[] = ['info', 'download', 'delete'];
 const ALL_COMMANDS: CommandName[] = ['upload', ...API_COMMANDS];
+/** The options every command shares (the connection and output options, help and version): `handle` too. */
+const SHARED: CommandName[] = [...ALL_COMMANDS, 'handle'];
+const headerPng = join(FIXTURES, 'valid/image.png');
 
 /** Puts a media ID into the sandbox the way an upload would, without spawning the CLI. */
 async function seedMedia(): Promise<string> {
@@ -34,6 +37,7 @@ async function seedMedia(): Promise<string> {
 
 /** The command's words around the options: [before the command word, the command word, its operand]. */
 function commandWords(command: CommandName, id: string): string[] {
+  if (command === 'handle') return ['handle', headerPng];
   return command === 'upload' ? [photo] : [command, id];
 }
 
@@ -47,8 +51,8 @@ function positions(command: CommandName): { name: string; place: (words: string[
   }
   return [
     { name: 'before the command', place: (w, o) => [...o, ...w] },
-    { name: 'between the command and the ID', place: (w, o) => [w[0]!, ...o, ...w.slice(1)] },
-    { name: 'after the ID', place: (w, o) => [...w, ...o] },
+    { name: `between the command and the ${command === 'handle' ? 'file' : 'ID'}`, place: (w, o) => [w[0]!, ...o, ...w.slice(1)] },
+    { name: `after the ${command === 'handle' ? 'file' : 'ID'}`, place: (w, o) => [...w, ...o] },
   ];
 }
 
@@ -107,19 +111,19 @@ const PROBES: Probe[] = [
   {
     option: '--token-file',
     args: ['--token-file', 'token.txt'],
-    commands: ALL_COMMANDS,
+    commands: SHARED,
     env: { WA_TOKEN: 'EAAnotTheRightTokenAtAll0000' },
     setup: async ({ cwd }) => writeFile(join(cwd, 'token.txt'), `${TEST_TOKEN}\n`, { mode: 0o600 }),
     check: (run, requests) => {
       expect(run.code).toBe(0);
       expect(requests.length).toBeGreaterThan(0);
-      expect(requests.every((r) => r.bearerToken === TEST_TOKEN)).toBe(true);
+      expect(requests.every((r) => (r.bearerToken ?? r.oauthToken) === TEST_TOKEN)).toBe(true);
     },
   },
   {
     option: '--api-version',
     args: ['--api-version', 'v99.0'],
-    commands: ALL_COMMANDS,
+    commands: SHARED,
     check: (run, requests) => {
       expect(run.code).toBe(0);
       expect(requests[0]!.path).toMatch(/^\/v99\.0\//);
@@ -128,7 +132,7 @@ const PROBES: Probe[] = [
   {
     option: '--base-url',
     args: ['--base-url', 'SANDBOX'],
-    commands: ALL_COMMANDS,
+    commands: SHARED,
     // The environment points at a closed port: only the flag reaches the sandbox (and carries the token there).
     env: { WA_BASE_URL: 'http://127.0.0.1:9' },
     check: (run, requests) => {
@@ -172,7 +176,7 @@ const PROBES: Probe[] = [
     ([flag, value, shown]): Probe => ({
       option: flag,
       args: [flag, value, '--verbose'],
-      commands: ALL_COMMANDS,
+      commands: SHARED,
       check: (run) => {
         expect(run.code).toBe(0);
         expect(settingsLine(run)).toContain(shown);
@@ -182,13 +186,14 @@ const PROBES: Probe[] = [
   {
     option: '--json',
     args: ['--json'],
-    commands: ALL_COMMANDS,
+    commands: SHARED,
     check: (run, _requests, { id, command }) => {
       expect(run.code).toBe(0);
       const lines = run.stdout.trim().split('\n');
       expect(lines).toHaveLength(1);
       const object = JSON.parse(lines[0]!) as Record<string, unknown>;
-      if (command !== 'upload') expect(object.id).toBe(id);
+      if (command === 'handle') expect(String(object.handle)).toMatch(/\S/);
+      else if (command !== 'upload') expect(object.id).toBe(id);
       else expect(String(object.id)).toMatch(/^\d+$/);
     },
   },
@@ -196,7 +201,7 @@ const PROBES: Probe[] = [
     (flag): Probe => ({
       option: flag,
       args: [flag],
-      commands: ALL_COMMANDS,
+      commands: SHARED,
       check: (run, requests, { command }) => {
         expect(run.code).toBe(0);
         expect(run.stderr).toBe('');
@@ -208,7 +213,7 @@ const PROBES: Probe[] = [
     (flag): Probe => ({
       option: flag,
       args: [flag],
-      commands: ALL_COMMANDS,
+      commands: SHARED,
       check: (run) => {
         expect(run.code).toBe(0);
         expect(run.stderr).toContain('verbose: settings:');
@@ -219,7 +224,7 @@ const PROBES: Probe[] = [
   {
     option: '--no-color',
     args: ['--no-color'],
-    commands: ALL_COMMANDS,
+    commands: SHARED,
     env: { FORCE_COLOR: '1' },
     // An unknown key in the config file: a (yellow, without the flag) warning.
     setup: async ({ cwd }) => writeFile(join(cwd, '.waupload.json'), JSON.stringify({ colour: 'blue' })),
@@ -267,7 +272,7 @@ const PROBES: Probe[] = [
     (flag): Probe => ({
       option: flag,
       args: [flag],
-      commands: ALL_COMMANDS,
+      commands: SHARED,
       check: (run, requests) => {
         expect(run.code).toBe(0);
         expect(run.stdout).toBe(`${VERSION}\n`);
@@ -279,7 +284,7 @@ const PROBES: Probe[] = [
     (flag): Probe => ({
       option: flag,
       args: [flag],
-      commands: ALL_COMMANDS,
+      commands: SHARED,
       check: (run, requests, { command }) => {
         expect(run.code).toBe(0);
         expect(run.stdout).toMatch(command === 'upload' ? /^Usage: wa-upload \[options\] <file\.\.\.>/ : new RegExp(`^Usage: wa-upload ${command} \\[options\\]`));
@@ -295,31 +300,33 @@ const HONOURED = PROBES.flatMap((probe) =>
 
 describe('every option in every position is honoured', () => {
   it.each(HONOURED)('$label', async ({ probe, command, position }) => {
-    const id = command === 'upload' ? '' : await seedMedia();
+    const id = command === 'upload' || command === 'handle' ? '' : await seedMedia();
     const context: ProbeContext = { id, command, cwd: cli.dirs.cwd };
     await probe.setup?.(context);
     const options = probe.args.map((a) => (a === 'SANDBOX' ? cli.sandbox.url : a));
-    const run = await cli.run(position.place(commandWords(command, id), options), { env: probe.env ?? {} });
+    // A handle needs an app ID (and no phone number ID).
+    const env = { ...(command === 'handle' ? { WA_APP_ID: '246813579024680' } : {}), ...probe.env };
+    const run = await cli.run(position.place(commandWords(command, id), options), { env });
     await probe.check(run, cli.sandbox.requests, context);
   });
 });
 
 /** Options that mean nothing for some command, with a value when they take one. */
 const FOREIGN: { args: string[]; refusedBy: CommandName[] | 'sandbox' }[] = [
-  { args: ['--type', 'image/jpeg'], refusedBy: API_COMMANDS },
-  { args: ['--filename', 'x.jpg'], refusedBy: API_COMMANDS },
+  { args: ['--type', 'image/jpeg'], refusedBy: [...API_COMMANDS, 'handle'] },
+  { args: ['--filename', 'x.jpg'], refusedBy: [...API_COMMANDS, 'handle'] },
   { args: ['--concurrency', '2'], refusedBy: API_COMMANDS },
   { args: ['--strict'], refusedBy: API_COMMANDS },
-  { args: ['--reuse'], refusedBy: API_COMMANDS },
-  { args: ['--ttl-minutes', '60'], refusedBy: API_COMMANDS },
+  { args: ['--reuse'], refusedBy: [...API_COMMANDS, 'handle'] },
+  { args: ['--ttl-minutes', '60'], refusedBy: [...API_COMMANDS, 'handle'] },
   { args: ['--sandbox'], refusedBy: API_COMMANDS },
-  { args: ['--ttl-minutes', '60'], refusedBy: API_COMMANDS },
+  { args: ['--ttl-minutes', '60'], refusedBy: [...API_COMMANDS, 'handle'] },
   { args: ['--app-id', '1234567890'], refusedBy: ALL_COMMANDS },
   { args: ['--dry-run'], refusedBy: ['info', 'download'] },
-  { args: ['-o', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
-  { args: ['--output', 'x.jpg'], refusedBy: ['upload', 'info', 'delete'] },
-  { args: ['-f'], refusedBy: ['upload', 'info', 'delete'] },
-  { args: ['--force'], refusedBy: ['upload', 'info', 'delete'] },
+  { args: ['-o', 'x.jpg'], refusedBy: ['upload', 'info', 'delete', 'handle'] },
+  { args: ['--output', 'x.jpg'], refusedBy: ['upload', 'info', 'delete', 'handle'] },
+  { args: ['-f'], refusedBy: ['upload', 'info', 'delete', 'handle'] },
+  { args: ['--force'], refusedBy: ['upload', 'info', 'delete', 'handle'] },
   { args: ['--port', '8080'], refusedBy: 'sandbox' },
   { args: ['--host', '127.0.0.1'], refusedBy: 'sandbox' },
   { args: ['--delay', '10'], refusedBy: 'sandbox' },
@@ -328,7 +335,7 @@ const FOREIGN: { args: string[]; refusedBy: CommandName[] | 'sandbox' }[] = [
 ];
 
 const REFUSED = FOREIGN.flatMap(({ args, refusedBy }) =>
-  (refusedBy === 'sandbox' ? ALL_COMMANDS : refusedBy).flatMap((command) =>
+  (refusedBy === 'sandbox' ? SHARED : refusedBy).flatMap((command) =>
     positions(command).map((position) => ({ args, command, position, label: `${command}: ${args[0]} ${position.name}` })),
   ),
 );
