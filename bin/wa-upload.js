@@ -22,8 +22,8 @@ function loadCli() {
   const kindOfRun = commandKind(args);
   const zlib = cacheWanted(env) && kindOfRun !== 'help' ? require('node:zlib') : undefined;
   // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
-  // crash it. Node before 20.15 lacks crc32 (and vm's default dynamic-import loader, which cosmiconfig's import() needs).
-  if (!zlib || typeof zlib.crc32 !== 'function' || vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER === undefined) return require(bundle);
+  // crash it. Node before 20.15 lacks crc32.
+  if (!zlib || typeof zlib.crc32 !== 'function') return require(bundle);
   const source = fs.readFileSync(bundle, 'utf8');
   // dist/cli.cjs's first line names the build: `// wa-upload <version> build <content hash>`.
   const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
@@ -33,11 +33,10 @@ function loadCli() {
   const kind = `${kindOfRun}-node${process.versions.node}-${process.arch}`;
   const file = path.join(dir, `${prefix}${kind}.bin`);
   const cached = readChecked(file, zlib);
-  const script = new vm.Script(Module.wrap(source), {
-    filename: bundle,
-    cachedData: cached,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // Code from a vm.Script has no import() of its own (vm's default loader is experimental, warns on stderr, and is lost
+  // when the code comes from cached data): the bundle imports a user's JavaScript config file through this one instead.
+  globalThis[Symbol.for('wa-upload.import')] = (url) => import(url);
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: cached });
   // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
   // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
   // first successful run of a kind only leaves a mark, and the cache is written when that kind runs here again.
@@ -67,7 +66,7 @@ function cacheWanted(env) {
 function commandKind(argv) {
   if (argv.length === 0 || argv.some((a) => ['-h', '--help', 'help', '-V', '--version'].includes(a))) return 'help';
   if (argv.includes('--dry-run')) return 'dry-run';
-  return argv.find((a) => ['sandbox', 'info', 'download', 'delete', 'completion'].includes(a)) ?? 'upload';
+  return argv.find((a) => ['handle', 'sandbox', 'info', 'download', 'delete', 'completion'].includes(a)) ?? 'upload';
 }
 
 /** The cached data when the file is whole (its CRC-32 matches), else undefined. */

@@ -34,9 +34,18 @@ export async function readConfigFile(path: string, named: boolean): Promise<{ co
   return { config, filepath: path };
 }
 
+/**
+ * import() as the bin hands it in: the bin runs the bundle from a V8 code cache (vm.Script), whose code has no working
+ * import() of its own. Loaded the ordinary way (the programmatic API, tests), the bundle's own import() serves.
+ */
+function importModule(url: string): Promise<unknown> {
+  const fromBin = (globalThis as Record<symbol, unknown>)[Symbol.for('wa-upload.import')];
+  return typeof fromBin === 'function' ? (fromBin as (url: string) => Promise<unknown>)(url) : import(url);
+}
+
 /** A JS config through import() (cosmiconfig's JS loader needs __filename, which the ESM bundle has not): its default export, else the module. */
 async function loadScript(path: string): Promise<unknown> {
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const module = (await importModule(pathToFileURL(path).href)) as { default?: unknown };
   return module.default ?? module;
 }
 
