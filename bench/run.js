@@ -179,7 +179,7 @@ async function startSandbox(label, extraArgs, server) {
     const timer = setTimeout(() => reject(new Error(`sandbox ${label} did not start within 15 s: ${stderr.trim()}`)), 15_000);
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = /^WA_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(stdout);
+      const match = /^(?:export )?WA_BASE_URL=(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
