@@ -5,6 +5,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { firstOperandIndex, nearMissOf, placeOptionsAfterCommand } from './command-line.js';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './commands/completion.js';
 import { ExitCode, UsageError, WaUploadError, redactSecrets } from './errors.js';
+import { MAX_SECONDS } from './settings/limits.js';
 import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media/media-types.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext, SandboxFlags, UploadFlags } from './commands/context.js';
 import { VERSION } from './version.js';
@@ -93,6 +94,7 @@ function parseSeconds(allowZero: boolean) {
     if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
       throw new InvalidArgumentError(allowZero ? 'expected a number of seconds, 0 or more' : 'expected a number of seconds above 0');
     }
+    if (n > MAX_SECONDS) throw new InvalidArgumentError(`at most ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
     return n;
   };
 }

@@ -56,7 +56,7 @@ function layerOf(file: string): string {
  * cli → commands → (upload, settings, media, graph, output, sandbox) → errors, version.
  */
 const ALLOWED: Record<string, string[]> = {
-  cli: ['command-line', 'commands', 'media', 'errors', 'version'],
+  cli: ['command-line', 'commands', 'media', 'settings', 'errors', 'version'],
   'command-line': [],
   index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
   commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version'],

@@ -7,6 +7,7 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InterruptedError, signalName } from '../errors.js';
 import { CONFIG_SEARCH_PLACES } from './config-places.js';
+import { MAX_SECONDS } from './limits.js';
 import { isLoopbackHost } from './loopback.js';
 
 /**
@@ -321,8 +322,7 @@ function integerInRange(value: number, key: string, min: number, max: number, wh
   return value;
 }
 
-/** The longest wait a Node timer holds (2^31 - 1 ms, 24.8 days): a longer one would fire at once, with a warning. */
-export const MAX_SECONDS = 2_147_483;
+export { MAX_SECONDS };
 
 function positiveNumber(value: number, key: string, where: (k: string) => string): number {
   if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds above 0`);

@@ -192,8 +192,18 @@ describe('error bodies are read only as far as a message needs (point 15)', () =
 
 describe('a timeout longer than a timer holds is refused up front (point 16)', () => {
   it.each([
-    ['--timeout 3000000', ['--timeout', '3000000'], undefined],
-    ['--max-retry-wait 1e9', ['--max-retry-wait', '1000000000'], undefined],
+    ['--timeout 3000000 before the file', () => ['--timeout', '3000000', photo]],
+    ['--max-retry-wait 1e9 before the file', () => ['--max-retry-wait', '1000000000', photo]],
+    ['--retry-delay 2147484 after the file', () => [photo, '--retry-delay', '2147484']],
+  ] as [string, () => string[]][])('%s: a usage error (exit 2) naming the flag, nothing sent, no timer warning', async (_name, args) => {
+    const result = await cli.run(args());
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--(timeout|max-retry-wait|retry-delay).*at most 2147483 seconds \(24\.8 days\), the longest wait a timer holds/);
+    expect(result.stderr).not.toContain('TimeoutOverflowWarning');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+
+  it.each([
     ['"timeout": 1e308 in a config file', [], { timeout: 1e308 }],
     ['"retryDelay": 2147484 in a config file', [], { retryDelay: 2_147_484 }],
   ] as [string, string[], Record<string, number> | undefined][])('%s: exit 3, nothing sent, no timer warning', async (_name, flags, config) => {
