@@ -47,6 +47,9 @@ const cli = await build({
   write: false,
 });
 const cliCode = cli.outputFiles[0].contents;
+// What bin/wa-upload.js requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
+// so that its import() works for the bundle (see src/launch.ts). Node built-ins only.
+await build({ ...common, plugins: [], metafile: false, entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
 const buildId = createHash('sha256').update(cliCode).digest('hex').slice(0, 16);
 await mkdir(join(root, 'dist'), { recursive: true });
 await writeFile(join(root, 'dist', 'cli.cjs'), Buffer.concat([Buffer.from(`// wa-upload ${pkg.version} build ${buildId}\n`), cliCode]));

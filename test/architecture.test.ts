@@ -58,6 +58,7 @@ function layerOf(file: string): string {
 const ALLOWED: Record<string, string[]> = {
   cli: ['command-line', 'commands', 'media', 'settings', 'errors', 'version'],
   'command-line': [],
+  launch: [],
   index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
   commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version'],
   upload: ['graph', 'media', 'settings', 'errors'],

@@ -1,0 +1,124 @@
+// Starts the CLI: loads the bundle (dist/cli.cjs) through a V8 code cache kept in the user's cache folder, then runs it.
+// Built on its own into dist/launch.cjs (CommonJS, compiled by Node's own loader), which bin/wa-upload.js requires.
+
+// CommonJS (bin/package.json says so, and dist/launch.cjs is CommonJS): an ES-module entry would start Node's ESM loader
+// for one import (~3 ms).
+// Compiling the bundle is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
+// previous run (vm.Script cachedData). The cache is a convenience and never an error: anything wrong with it (missing,
+// damaged, from another build or Node, an unwritable folder) means compiling as without it, silently.
+import fs from 'node:fs';
+import Module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+import type * as Zlib from 'node:zlib';
+
+/** The bundled CLI beside this file in dist/. */
+const bundle = path.join(__dirname, 'cli.cjs');
+
+/** What the bundle exports to the bin. */
+interface BundledCli {
+  main(argv: string[]): Promise<void>;
+}
+
+/** Runs the CLI with these arguments (what bin/wa-upload.js calls). */
+export function launch(args: string[]): void {
+  void loadCli(args).main(args);
+}
+
+function loadCli(args: string[]): BundledCli {
+  const env = process.env;
+  // --help and --version compile little: reading, and at the first runs marking or writing, a cache costs them more
+  // than it saves, and a first run (npx) pays it all.
+  const kindOfRun = commandKind(args);
+  const zlib: typeof Zlib | undefined = cacheWanted(env) && kindOfRun !== 'help' ? (require('node:zlib') as typeof Zlib) : undefined;
+  // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
+  // crash it. Node before 20.15 lacks crc32.
+  if (!zlib || typeof zlib.crc32 !== 'function') return require(bundle) as BundledCli;
+  const source = fs.readFileSync(bundle, 'utf8');
+  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <content hash>`.
+  const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
+  if (!build) return require(bundle) as BundledCli;
+  const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache'), 'wa-upload', 'code-cache');
+  const prefix = `cli-${build[1]}-${build[2]}-`;
+  const kind = `${kindOfRun}-node${process.versions.node}-${process.arch}`;
+  const file = path.join(dir, `${prefix}${kind}.bin`);
+  const cached = readChecked(file, zlib);
+  // Code from a vm.Script has no import() of its own (vm's default loader is experimental, warns on stderr, and is lost
+  // when the code comes from cached data): the bundle imports a user's JavaScript config file through this one instead.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('wa-upload.import')] = (url: string) => import(url);
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: cached });
+  // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
+  // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
+  // first successful run of a kind only leaves a mark, and the cache is written when that kind runs here again.
+  if (!cached || script.cachedDataRejected) {
+    process.once('exit', (code: number) => {
+      if (code !== 0) return;
+      const seen = path.join(dir, `seen-${kind}`);
+      if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, script, zlib);
+      else markSeen(dir, seen);
+    });
+  }
+  const mod = { exports: {} as BundledCli };
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+  return mod.exports;
+}
+
+/** Off when WA_UPLOAD_NO_CACHE is set to anything but an empty string. */
+function cacheWanted(env: NodeJS.ProcessEnv): boolean {
+  return env.WA_UPLOAD_NO_CACHE === undefined || env.WA_UPLOAD_NO_CACHE === '';
+}
+
+/**
+ * Each kind of run keeps its own file, so that one never stands in for another's code: an upload's cache holds got and
+ * the upload path, and deserializing it would slow --help down; a --dry-run's few functions would leave an upload
+ * compiling the rest. 'help' (--help, --version, no arguments) uses none.
+ */
+function commandKind(argv: string[]): string {
+  if (argv.length === 0 || argv.some((a) => ['-h', '--help', 'help', '-V', '--version'].includes(a))) return 'help';
+  if (argv.includes('--dry-run')) return 'dry-run';
+  return argv.find((a) => ['handle', 'sandbox', 'info', 'download', 'delete', 'completion'].includes(a)) ?? 'upload';
+}
+
+/** The cached data when the file is whole (its CRC-32 matches), else undefined. */
+function readChecked(file: string, zlib: typeof Zlib): Buffer | undefined {
+  try {
+    const data = fs.readFileSync(file);
+    if (data.length <= 4 || zlib.crc32(data.subarray(4)) !== data.readUInt32LE(0)) return undefined;
+    return data.subarray(4);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Leaves the empty mark that says this kind of run happened here before (never an error). */
+function markSeen(dir: string, seen: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(seen, '', { mode: 0o600 });
+  } catch {
+    // The cache is optional.
+  }
+}
+
+/** Writes `<crc32><cached data>` to a private temp file renamed over the cache, and drops other builds' files. */
+function writeAtomically(dir: string, file: string, prefix: string, script: vm.Script, zlib: typeof Zlib): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const data = script.createCachedData();
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(zlib.crc32(data), 0);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith('cli-') && name.endsWith('.bin') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+    }
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Nothing more to do: the cache is optional.
+    }
+  }
+}
