@@ -324,9 +324,7 @@ async function streamOnce(
     onEvent({ type: 'response', attempt, status: response.statusCode, durationMs: Date.now() - started });
     if (response.statusCode !== 200) {
       const text = await exchange.readAnswer();
-      const graph = readGraphError(parseJson(text), response.statusCode);
-      const redirect = response.statusCode >= 300 && response.statusCode < 400 ? String(response.headers.location ?? '') : undefined;
-      return { ok: false, failure: { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text), redirect } };
+      return { ok: false, failure: httpFailure(response, text, readGraphError(parseJson(text), response.statusCode)) };
     }
     // The media's own bytes may take long on a slow link: from here only the idle limit applies.
     exchange.deadline.end();
@@ -340,10 +338,7 @@ async function streamOnce(
     }
     return { ok: true, value: { sha256: hash.digest('hex'), bytes } };
   } catch (error) {
-    if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
-    const failure = exchange.failureOf(error);
-    onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
-    return { ok: false, failure };
+    return failedTry(error, exchange, settings, attempt, onEvent, started);
   } finally {
     exchange.end();
   }
@@ -419,6 +414,27 @@ interface Exchange {
   failureOf(error: unknown): TryFailure;
   /** Stops the timers and drops the connection if the body was not read to its end. */
   end(): void;
+}
+
+/** An answer that is not a success, as a failure: its status, Graph's error, a snippet of its text, where it redirects. */
+function httpFailure(response: Response, text: string, graph: ReturnType<typeof readGraphError>): TryFailure {
+  const redirect = response.statusCode >= 300 && response.statusCode < 400 ? String(response.headers.location ?? '') : undefined;
+  return { kind: 'http', status: response.statusCode, graph, bodySnippet: snippet(text), redirect };
+}
+
+/** A try that ended in an error (network, deadline, proxy): reported and returned as an outcome; a signal's abort is thrown. */
+function failedTry(
+  error: unknown,
+  exchange: Exchange,
+  settings: GraphSettings,
+  attempt: number,
+  onEvent: (event: GraphEvent) => void,
+  started: number,
+): { ok: false; failure: TryFailure } {
+  if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
+  const failure = exchange.failureOf(error);
+  onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
+  return { ok: false, failure };
 }
 
 /** Starts one request through got (one try, no redirects, no got retries), every wait bounded by --timeout. */
@@ -519,24 +535,14 @@ export async function sendOnce<T>(
       const value = readSuccess(body);
       if (value !== undefined) return { ok: true, value };
     }
-    const location = response.statusCode >= 300 && response.statusCode < 400 ? String(response.headers.location ?? '') : undefined;
     return {
       ok: false,
-      failure: {
-        kind: 'http',
-        status: response.statusCode,
-        graph,
-        bodySnippet: snippet(text),
-        redirect: location,
-      },
+      failure: httpFailure(response, text, graph),
       retryAfterMs: parseRetryAfterMs(headerValue(response.headers['retry-after'])),
       regainAccessMs: parseBusinessUseCaseWaitMs(headerValue(response.headers['x-business-use-case-usage'])),
     };
   } catch (error) {
-    if (settings.signal?.aborted) throw interruptedFrom(settings.signal);
-    const failure = exchange.failureOf(error);
-    onEvent({ type: 'failure', attempt, description: describeFailure(failure), retryable: true, durationMs: Date.now() - started });
-    return { ok: false, failure };
+    return failedTry(error, exchange, settings, attempt, onEvent, started);
   } finally {
     exchange.end();
   }
