@@ -21,6 +21,15 @@ export const startupShims = {
     b.onResolve({ filter: /^node:child_process$/ }, (args) =>
       /node_modules[\\/]commander[\\/]/.test(args.importer) ? shim('child-process-for-commander.js') : undefined,
     );
+    // node:https and node:tls (which loads node:crypto) on first use, for the packages that import them at the top.
+    b.onResolve({ filter: /^(node:)?(https|tls)$/ }, (args) =>
+      /node_modules[\\/](got|form-data|hpagent)[\\/]/.test(args.importer) ? shim(`lazy-${args.path.replace('node:', '')}.js`) : undefined,
+    );
+    b.onResolve({ filter: /^node:crypto$/ }, (args) =>
+      /node_modules[\\/]got[\\/]dist[\\/]source[\\/]core[\\/]diagnostics-channel\.js$/.test(args.importer) ? shim('got-request-id.js') : undefined,
+    );
+    // form-data's crypto makes its boundary, but src/graph/multipart-body.ts always sets one: load it only if asked.
+    b.onResolve({ filter: /^crypto$/ }, (args) => (/node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim('lazy-crypto.js') : undefined));
     b.onResolve({ filter: /^mime-types$/ }, (args) =>
       /node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim('form-data-mime-types.js') : undefined,
     );

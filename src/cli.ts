@@ -467,7 +467,10 @@ function processContext(): ProcessContext {
     },
     env: process.env,
     cwd: process.cwd(),
-    stdin: process.stdin,
+    // A getter: process.stdin builds its stream (a socket for a pipe) when first read, and most runs never read it.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     onSignal: (handler) => {

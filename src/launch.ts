@@ -101,7 +101,31 @@ function markSeen(dir: string, seen: string): void {
   }
 }
 
-/** Writes `<crc32><cached data>` to a private temp file renamed over the cache, and drops other builds' files. */
+/** How many other builds keep their files: two versions in use on one machine (a global install, an npx of another) must
+ * not delete each other's cache at every run, and builds no longer run must not pile up. */
+const OTHER_BUILDS_KEPT = 2;
+
+/** Removes the files of builds other than this one, except those of the OTHER_BUILDS_KEPT most recently written. */
+function removeOldBuilds(dir: string, prefix: string): void {
+  const newestWrite = new Map<string, number>();
+  const names = fs.readdirSync(dir).filter((name) => name.startsWith('cli-') && name.endsWith('.bin') && !name.startsWith(prefix));
+  for (const name of names) {
+    const build = buildOf(name);
+    const written = fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    newestWrite.set(build, Math.max(newestWrite.get(build) ?? 0, written));
+  }
+  const kept = new Set([...newestWrite].sort((a, b) => b[1] - a[1]).slice(0, OTHER_BUILDS_KEPT).map(([build]) => build));
+  for (const name of names) {
+    if (!kept.has(buildOf(name))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+/** The build a cache file belongs to: cli-<version>-<build>-<kind>.bin names it (a file named otherwise is its own). */
+function buildOf(name: string): string {
+  return /^cli-\S+?-([0-9a-f]{8,})-/.exec(name)?.[1] ?? name;
+}
+
+/** Writes `<crc32><cached data>` to a private temp file renamed over the cache, and drops old builds' files. */
 function writeAtomically(dir: string, file: string, prefix: string, script: vm.Script, zlib: typeof Zlib): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
@@ -111,9 +135,7 @@ function writeAtomically(dir: string, file: string, prefix: string, script: vm.S
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
     fs.renameSync(temp, file);
-    for (const name of fs.readdirSync(dir)) {
-      if (name.startsWith('cli-') && name.endsWith('.bin') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
-    }
+    removeOldBuilds(dir, prefix);
   } catch {
     try {
       fs.rmSync(temp, { force: true });

@@ -1,6 +1,5 @@
 // The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext; `handle` runs the same way.
 
-import { randomBytes } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
@@ -62,7 +61,7 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
     let overrides: PartialSettings = {};
     if (flags.sandbox) {
       // A random token: a fixed word would be redacted wherever it appears (a file named sandbox.jpg, say).
-      const token = `sandbox-${randomBytes(12).toString('hex')}`;
+      const token = `sandbox-${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
       let baseUrl = 'http://127.0.0.1:9';
       if (!flags.dryRun) {
         const { startSandbox } = await import('../sandbox/server.js');

@@ -1,6 +1,5 @@
 // Downloads a media ID into a file without ever leaving a partial one: a private temp file beside it, renamed once verified.
 
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -15,7 +14,7 @@ export async function downloadToFile(
   /** Registers the temp file for removal if the process exits before this returns (a second Ctrl-C); returns the unregister. */
   removeOnExit?: (path: string) => () => void,
 ): Promise<DownloadResult> {
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.part`);
+  const temp = join(dirname(target), `.${basename(target)}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.part`);
   const forget = removeOnExit?.(temp);
   let stream: ReturnType<typeof createWriteStream> | undefined;
   const close = async (): Promise<void> => {

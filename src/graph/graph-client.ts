@@ -1,6 +1,6 @@
 // The Graph API client: every request goes out here through got, one try per call, under our own retry loop.
 
-import { createHash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientRequest } from 'node:http';
 import got, { type Response } from 'got';
@@ -98,6 +98,11 @@ export type TryOutcome<T> =
       regainAccessMs?: number | undefined;
     };
 
+/** A SHA-256 hasher. node:crypto (a dozen modules, about a millisecond to load) loads at the first hash: a plain upload needs none. */
+function sha256Hasher(): Hash {
+  return process.getBuiltinModule('node:crypto').createHash('sha256');
+}
+
 /** Uploads one file, retrying transient failures with a fresh file stream and form each try. */
 export async function uploadFile(
   spec: UploadSpec,
@@ -116,7 +121,7 @@ export async function uploadFile(
     sentWhole = false;
     // A streamed body cannot be replayed: every try opens the file again and builds a new body.
     // Hashing costs ~80 ms of CPU per 100 MB on the upload's only thread: only when someone reads the hash.
-    const hash = spec.hash === false ? undefined : createHash('sha256');
+    const hash = spec.hash === false ? undefined : sha256Hasher();
     const upload = multipartUpload({ ...spec, ttlMinutes: settings.ttlMinutes }, hash);
     const headers = { ...upload.headers, authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
     onEvent({ type: 'request', attempt, method: 'POST', url });
@@ -317,7 +322,7 @@ async function streamOnce(
   const started = Date.now();
   const proxy = await proxyFor(url, settings);
   const exchange = startExchange(url, settings, { method: 'GET', headers: authHeaders(settings) }, proxy);
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   let bytes = 0;
   try {
     const response = await exchange.response;

@@ -1,6 +1,7 @@
 // The upload body: form-data writes the multipart envelope, the file streams through two reused buffers, got sends it.
 
 import type { Hash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import FormData from 'form-data';
 import { readFileChunks, type FileChunks } from './file-chunks.js';
 
@@ -31,12 +32,40 @@ export function headerSafeFilename(filename: string): string {
 }
 
 /**
+ * A boundary the way form-data makes one (26 dashes, 24 hex digits from 12 random bytes: unguessable, so a file cannot
+ * hold a line that ends its part early), with the bytes from the system's random source.
+ */
+export function randomBoundary(): string {
+  return `${'-'.repeat(26)}${systemRandomBytes(12).toString('hex')}`;
+}
+
+/**
+ * Random bytes from /dev/urandom, the source node:crypto draws on too: reading it takes microseconds, where loading
+ * node:crypto (which form-data would do) costs a millisecond of every start-up. node:crypto where there is none (Windows).
+ */
+function systemRandomBytes(count: number): Buffer {
+  const bytes = Buffer.alloc(count);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (fstatSync(fd).isCharacterDevice() && readSync(fd, bytes, 0, count, null) === count) return bytes;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // No /dev/urandom here: node:crypto below.
+  }
+  return process.getBuiltinModule('node:crypto').randomBytes(count);
+}
+
+/**
  * Builds the multipart body of one upload try: `messaging_product`, `type`, `ttl_minutes` when set, then the file part with its filename and
  * Content-Type (always given: form-data's own MIME table would guess wrong). The file goes through readFileChunks
  * (two reused buffers), not a read stream appended to the form.
  */
 export function multipartUpload(file: MultipartFile, hash?: Hash): MultipartUpload {
   const form = new FormData();
+  form.setBoundary(randomBoundary());
   form.append('messaging_product', 'whatsapp');
   form.append('type', file.mimeType);
   if (file.ttlMinutes !== undefined) form.append('ttl_minutes', String(file.ttlMinutes));

@@ -1,7 +1,6 @@
 // Proxy support: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide, hpagent tunnels (got ignores those variables itself).
 /// <reference path="../vendor-types.d.ts" />
 
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { ConfigError } from '../errors.js';
 import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
@@ -43,6 +42,8 @@ export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Prom
     // A plain-http target through a plain-http proxy: the proxy sees the token, so it must provably be this machine.
     ...(target.protocol === 'http:' && proxyUrl.protocol === 'http:' ? { proxyRequestOptions: { lookup: loopbackOnlyLookup } as never } : {}),
   };
+  // hpagent loads only when a proxy applies: its HttpsProxyAgent extends https.Agent, so importing it loads TLS.
+  const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
   const agents = target.protocol === 'https:' ? { https: new HttpsProxyAgent(options) } : { http: new HttpProxyAgent(options) };
   return { agents, name: redactProxyCredentials(`${proxyUrl.protocol}//${proxyUrl.host}`) };
 }

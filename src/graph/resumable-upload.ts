@@ -1,6 +1,5 @@
 // The Resumable Upload API (media-api.md 6): a session on the app, raw bytes from an offset, resumed after a cut; returns a handle.
 
-import { createHash } from 'node:crypto';
 import { ApiError, ConfigError } from '../errors.js';
 import { fileReadFailure, readFileChunks } from './file-chunks.js';
 import { runWithRetries, sendOnce, type GraphEvent, type GraphSettings, type TryOutcome } from './graph-client.js';
@@ -56,7 +55,7 @@ export async function uploadForHandle(
   const headers = { authorization: `OAuth ${settings.token}`, 'user-agent': settings.userAgent };
 
   // Every byte is hashed once, in file order: a resumption re-reads bytes already hashed, and skips them.
-  const hash = spec.hash === false ? undefined : createHash('sha256');
+  const hash = spec.hash === false ? undefined : process.getBuiltinModule('node:crypto').createHash('sha256'); // crypto loads only when hashing
   let hashedUpTo = 0;
   const hashInOrder = (chunk: Uint8Array, position: number): void => {
     const end = position + chunk.length;

@@ -1,6 +1,6 @@
 // Which hosts never leave this machine: plain http and the token may go only there, to an address checked at connect time.
 
-import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
 /** True for hosts that may be loopback by their name: localhost, *.localhost, 127.0.0.0/8, ::1 (names still get resolved and checked: see loopbackOnlyLookup). */
@@ -42,7 +42,8 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function loopbackOnlyLookup(hostname: string, options: LookupOptions | number | LookupCallback, callback?: LookupCallback): void {
   const done = (typeof options === 'function' ? options : callback)!;
   const asked: LookupOptions = typeof options === 'number' ? { family: options } : typeof options === 'function' ? {} : options;
-  dns.lookup(hostname, { ...asked, all: true }, (error, addresses) => {
+  // node:dns loads at the first plain-http lookup: https runs (all real uploads) never need it.
+  process.getBuiltinModule('node:dns').lookup(hostname, { ...asked, all: true }, (error, addresses) => {
     if (error) return done(error, []);
     const off = addresses.find((entry) => !isLoopbackAddress(entry.address));
     if (off || addresses.length === 0) return done(new NotLoopbackError(hostname, off?.address ?? 'no address') as NodeJS.ErrnoException, []);

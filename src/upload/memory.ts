@@ -1,6 +1,5 @@
 // Keeps a long batch's memory flat: asks V8 for a minor collection between files.
 
-import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 type Collect = (options: { type: 'minor' }) => void;
@@ -15,7 +14,8 @@ export function collectShortLivedGarbage(): void {
   if (collect === undefined) {
     try {
       // --expose-gc set at run time applies to new contexts: take `gc` from one.
-      setFlagsFromString('--expose-gc');
+      // node:v8 loads here, at the first file of a batch that has more to come, never in a one-file run.
+      process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
       collect = runInNewContext('gc') as Collect;
     } catch {
       collect = null;

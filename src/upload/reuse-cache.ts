@@ -1,6 +1,5 @@
 // --reuse: remembers media IDs by content so the same file is not uploaded twice within their lifetime.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -9,6 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../settings/config.js';
 import type { PreparedFile } from '../media/inspect.js';
 import { isMediaId } from '../graph/media-id.js';
+
+// node:crypto loads when the cache is first used (process.getBuiltinModule): a run without --reuse never needs it.
+const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 /** Media IDs live 30 days; one remembered for less than 29 is still safe to send. */
 export const REUSE_MAX_AGE_MS = 29 * 24 * 60 * 60 * 1000;
@@ -183,7 +185,7 @@ async function mergeIntoFile(
     const now = Date.now();
     for (const [key, entry] of entries) if (!isFresh(entry, now) || toForget.has(entry.id)) entries.delete(key);
     // A private temp file renamed over the cache: readers see the old or the new file, never half of one.
-    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = `${path}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
       await writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }), { mode: 0o600 });
       await rename(temp, path);
@@ -216,7 +218,7 @@ async function withLock<T>(lockPath: string, work: () => Promise<T>): Promise<T>
 }
 
 async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -1,6 +1,6 @@
 // The V8 code cache of the bundled CLI, through the CLI: where it is kept, when it is written, and that nothing wrong with it is ever an error.
 
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
@@ -137,12 +137,45 @@ describe('code cache', () => {
     expect((await readFile(path)).equals(damaged)).toBe(false);
   });
 
+  it('builds in use side by side (a global install, an npx of another version) keep their own files; only the two newest other builds stay', async () => {
+    const runBuild = (bin: string) => cli.run([bin, photo], { command: process.execPath, env: { XDG_CACHE_HOME: xdg() } });
+    const builds = await Promise.all(['a', 'b', 'c'].map((letter) => copyOfTheBuild(join(cli.dirs.home, `build-${letter}`), letter.repeat(16))));
+    const buildOf = (file: string) => /^cli-[^-]+-([0-9a-f]{16})-/.exec(file)?.[1];
+    await writtenCache();
+    const ours = buildOf((await cacheFiles())[0]!);
+    // Alternating runs of two builds: each writes its file once, and neither deletes the other's.
+    for (let i = 0; i < 3; i++) {
+      expect((await runBuild(builds[0]!)).code).toBe(0);
+      await uploadsCleanly();
+    }
+    const written = new Map(await Promise.all((await cacheFiles()).map(async (f) => [f, (await stat(join(cacheDir(), f))).mtimeMs] as const)));
+    expect(new Set([...written.keys()].map(buildOf))).toEqual(new Set([ours, 'a'.repeat(16)]));
+    for (let i = 0; i < 2; i++) expect((await runBuild(builds[0]!)).code).toBe(0);
+    for (const [file, mtime] of written) expect((await stat(join(cacheDir(), file))).mtimeMs, file).toBe(mtime);
+    // Two more builds: the oldest other build's file goes.
+    for (const bin of [builds[1]!, builds[2]!]) for (let i = 0; i < 2; i++) expect((await runBuild(bin)).code).toBe(0);
+    expect(new Set((await cacheFiles()).map(buildOf))).toEqual(new Set(['b'.repeat(16), 'c'.repeat(16), 'a'.repeat(16)]));
+  });
+
   it('without XDG_CACHE_HOME it lives in ~/.cache/wa-upload/code-cache, beside the --reuse cache', async () => {
     for (let i = 0; i < 2; i++) expect((await cli.run([photo], { env: { XDG_CACHE_HOME: undefined } })).code).toBe(0);
     const files = await readdir(join(cli.dirs.home, '.cache', 'wa-upload', 'code-cache'));
     expect(files.filter((f) => f.endsWith('.bin'))).toHaveLength(1);
   });
 });
+
+/** A copy of bin/ and dist/ in `dir` that names itself build `id` (16 hex digits): another version as far as the cache
+ * can tell. Returns the copy's bin. */
+async function copyOfTheBuild(dir: string, id: string): Promise<string> {
+  await cp(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  await cp(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  for (const name of await readdir(join(dir, 'dist'))) {
+    if (!name.endsWith('.cjs')) continue;
+    const text = await readFile(join(dir, 'dist', name), 'utf8');
+    await writeFile(join(dir, 'dist', name), text.replace(/^(\/\/ wa-upload \S+ build )[0-9a-f]{16}/, `$1${id}`));
+  }
+  return join(dir, 'bin', 'wa-upload.js');
+}
 
 /** A copy with 64 bytes inverted from `offset`. */
 function flip(bytes: Buffer, offset: number): Buffer {

@@ -1,0 +1,59 @@
+// What a run loads: Node modules a plain upload does not need stay unloaded (start-up time), and loading them on
+// demand loses nothing (hashes, boundaries, https).
+
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES } from '../helpers/run-cli.js';
+
+const cli = useCliSandbox();
+const photo = join(FIXTURES, 'valid/photo.jpg');
+
+/** Runs the CLI with a preload that records, at exit, the Node built-in modules the process loaded. */
+async function runRecordingModules(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: Set<string> }> {
+  const record = join(cli.dirs.home, 'modules.json');
+  const preload = join(cli.dirs.home, 'record-modules.cjs');
+  await writeFile(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+  );
+  const result = await cli.run(args, { env: { NODE_OPTIONS: `--require "${preload}"` } });
+  const list = JSON.parse(await readFile(record, 'utf8')) as string[];
+  const loaded = new Set(list.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length)));
+  return { ...result, loaded };
+}
+
+describe('start-up: what a run loads', () => {
+  it('a one-file upload to a loopback http server loads neither node:crypto, TLS, node:dns nor node:v8 (each is start-up time)', async () => {
+    const run = await runRecordingModules([photo]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\n$/);
+    // The recorder works: the modules an upload cannot do without are listed.
+    expect(run.loaded).toContain('http');
+    for (const name of ['crypto', 'tls', 'https', 'dns', 'v8']) expect(run.loaded, name).not.toContain(name);
+    expect(cli.sandbox.requests).toHaveLength(1);
+  });
+
+  it('--json still reports the sha256 of the bytes sent (node:crypto loads when a hash is wanted)', async () => {
+    const run = await runRecordingModules(['--json', photo]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ sha256: await sha256OfFile(photo) });
+    expect(run.loaded).toContain('crypto');
+  });
+
+  it('each upload has its own unguessable multipart boundary (24 random hex digits), and the server reads the parts by it', async () => {
+    const first = await cli.run([photo]);
+    const second = await cli.run([photo]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const boundaries = cli.sandbox.requests.map((r) => /^multipart\/form-data; boundary=(-{26}[0-9a-f]{24})$/.exec(String(r.headers['content-type']))?.[1]);
+    expect(boundaries).toHaveLength(2);
+    expect(boundaries.every(Boolean)).toBe(true);
+    expect(boundaries[0]).not.toBe(boundaries[1]);
+    for (const request of cli.sandbox.requests) {
+      expect(request.fields).toMatchObject({ messaging_product: 'whatsapp', type: 'image/jpeg' });
+      expect(request.file?.sha256).toBe(await sha256OfFile(photo));
+    }
+  });
+});
