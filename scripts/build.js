@@ -1,12 +1,12 @@
-// Builds dist/: the CLI and the API as one CommonJS file (bin/wa-upload.js loads it through a V8 code cache) with an ES
+// Builds dist/: the CLI and the API as CommonJS chunks (bin/wa-upload.js loads them through a V8 code cache) with an ES
 // module in front of the API, every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startupShims } from './startup-shims.js';
 
@@ -30,29 +30,59 @@ const common = {
   logLevel: 'warning',
   plugins: [startupShims],
 };
-// The CLI and the API: one CommonJS file, so that one V8 code cache covers all of it (start-up is mostly compiling
-// JavaScript) and the package ships the code once, in few files. Lazy imports stay lazy: esbuild evaluates a dynamically
-// imported module on first use, so the CLI never evaluates the API's got client unless it uploads, and loadApi() below
-// is the API's door. The first line names the build (version and content hash): bin/wa-upload.js keys the code cache by it.
+// The CLI and the API as CommonJS chunks: esbuild splits the code at each dynamic import (ES modules only can be split),
+// then each chunk becomes CommonJS. --help loads only the front (cli.cjs: commander and the program, ~60 KB) instead of
+// parsing everything; an upload loads the chunks it needs; modules used by several chunks live in one shared chunk, so
+// each exists once (its classes, its state). src/launch.ts loads the chunks through one V8 code cache per kind of run.
+// The first line of cli.cjs names the build (version and a hash of every chunk): the code cache is keyed by it.
+const entry = {
+  name: 'wa-upload-entry',
+  setup(b) {
+    b.onResolve({ filter: /^wa-upload-entry$/ }, () => ({ path: 'wa-upload-entry', namespace: 'wa-upload-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'wa-upload-entry' }, () => ({
+      contents: "export { main } from './src/cli.ts'; export const loadApi = () => import('./src/index.ts');",
+      resolveDir: root,
+      loader: 'ts',
+    }));
+  },
+};
 const cli = await build({
   ...common,
-  stdin: {
-    contents: "export { main } from './src/cli.ts'; export const loadApi = () => import('./src/index.ts');",
-    resolveDir: root,
-    sourcefile: 'dist-entry.ts',
-    loader: 'ts',
-  },
-  outfile: join(root, 'dist', 'cli.cjs'),
-  format: 'cjs',
+  plugins: [entry, ...common.plugins],
+  entryPoints: { cli: 'wa-upload-entry' },
+  outdir: join(root, 'dist'),
+  format: 'esm',
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  outExtension: { '.js': '.cjs' },
   write: false,
 });
-const cliCode = cli.outputFiles[0].contents;
+const chunks = [];
+for (const output of cli.outputFiles) {
+  // A chunk's import() of another chunk becomes a require() (the loader and Node's require both serve it); any other
+  // import() (a user's JavaScript config file, by URL) stays an import().
+  const code = output.text.replace(/\bimport\("(\.\/chunk-[\w-]+\.cjs)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
+  const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' });
+  // A default import of a Node module became __toESM(require(...)), which copies every property of the module onto a new
+  // object (process, zlib, fs: hundreds of getters, ~0.7 ms of each start-up): a view that reads through to the module
+  // does the same job.
+  const nodeModuleView = 'var __waNodeModule = (m) => Object.create(m, { default: { value: m, enumerable: true } });\n';
+  const viewed = converted.code.replace(/__toESM\((require\("node:[\w/]+"\))(, 1)?\)/g, '__waNodeModule($1)');
+  const minified = await transform(viewed.includes('__waNodeModule(') ? nodeModuleView + viewed : viewed, { loader: 'js', platform: 'node', target: 'node20', minify: common.minify, legalComments: 'none', logLevel: 'warning' });
+  chunks.push({ name: basename(output.path), code: minified.code });
+}
+chunks.sort((a, b) => a.name.localeCompare(b.name));
+const buildHash = createHash('sha256');
+for (const chunk of chunks) buildHash.update(`${chunk.name}\0${chunk.code}\0`);
+const buildId = buildHash.digest('hex').slice(0, 16);
+await mkdir(join(root, 'dist'), { recursive: true });
+for (const chunk of chunks) {
+  const text = chunk.name === 'cli.cjs' ? `// wa-upload ${pkg.version} build ${buildId}\n${chunk.code}` : chunk.code;
+  await writeFile(join(root, 'dist', chunk.name), text);
+}
 // What bin/wa-upload.js requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
 // so that its import() works for the bundle (see src/launch.ts). Node built-ins only.
 await build({ ...common, plugins: [], metafile: false, entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
-const buildId = createHash('sha256').update(cliCode).digest('hex').slice(0, 16);
-await mkdir(join(root, 'dist'), { recursive: true });
-await writeFile(join(root, 'dist', 'cli.cjs'), Buffer.concat([Buffer.from(`// wa-upload ${pkg.version} build ${buildId}\n`), cliCode]));
 // The programmatic API: an ES module naming each export of src/index.ts, taken from the bundle itself.
 const apiNames = Object.keys(await createRequire(import.meta.url)(join(root, 'dist', 'cli.cjs')).loadApi()).filter((name) => name !== 'default');
 await writeFile(

@@ -1,9 +1,9 @@
-// Starts the CLI: loads the bundle (dist/cli.cjs) through a V8 code cache kept in the user's cache folder, then runs it.
-// Built on its own into dist/launch.cjs (CommonJS, compiled by Node's own loader), which bin/wa-upload.js requires.
+// Starts the CLI: loads its chunks (dist/cli.cjs and the chunk-*.cjs it needs) through a V8 code cache kept in the
+// user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.js requires.
 
 // CommonJS (bin/package.json says so, and dist/launch.cjs is CommonJS): an ES-module entry would start Node's ESM loader
 // for one import (~3 ms).
-// Compiling the bundle is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
+// Compiling the code is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
 // previous run (vm.Script cachedData). The cache is a convenience and never an error: anything wrong with it (missing,
 // damaged, from another build or Node, an unwritable folder) means compiling as without it, silently.
 import fs from 'node:fs';
@@ -13,10 +13,10 @@ import path from 'node:path';
 import vm from 'node:vm';
 import type * as Zlib from 'node:zlib';
 
-/** The bundled CLI beside this file in dist/. */
-const bundle = path.join(__dirname, 'cli.cjs');
+/** The CLI's front chunk beside this file in dist/ (the program and --help); the rest are dist/chunk-*.cjs. */
+const entry = path.join(__dirname, 'cli.cjs');
 
-/** What the bundle exports to the bin. */
+/** What the front chunk exports to the bin. */
 interface BundledCli {
   main(argv: string[]): Promise<void>;
 }
@@ -28,40 +28,77 @@ export function launch(args: string[]): void {
 
 function loadCli(args: string[]): BundledCli {
   const env = process.env;
-  // --help and --version compile little: reading, and at the first runs marking or writing, a cache costs them more
-  // than it saves, and a first run (npx) pays it all.
+  // --help and --version load only the front chunk and compile little of it: reading, and at the first runs marking or
+  // writing, a cache costs them more than it saves, and a first run (npx) pays it all.
   const kindOfRun = commandKind(args);
   const zlib: typeof Zlib | undefined = cacheWanted(env) && kindOfRun !== 'help' ? (require('node:zlib') as typeof Zlib) : undefined;
   // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
   // crash it. Node before 20.15 lacks crc32.
-  if (!zlib || typeof zlib.crc32 !== 'function') return require(bundle) as BundledCli;
-  const source = fs.readFileSync(bundle, 'utf8');
-  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <content hash>`.
+  if (!zlib || typeof zlib.crc32 !== 'function') return require(entry) as BundledCli;
+  const source = fs.readFileSync(entry, 'utf8');
+  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <hash of every chunk>`.
   const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
-  if (!build) return require(bundle) as BundledCli;
+  if (!build) return require(entry) as BundledCli;
   const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache'), 'wa-upload', 'code-cache');
   const prefix = `cli-${build[1]}-${build[2]}-`;
   const kind = `${kindOfRun}-node${process.versions.node}-${process.arch}`;
   const file = path.join(dir, `${prefix}${kind}.bin`);
-  const cached = readChecked(file, zlib);
   // Code from a vm.Script has no import() of its own (vm's default loader is experimental, warns on stderr, and is lost
   // when the code comes from cached data): the bundle imports a user's JavaScript config file through this one instead.
   (globalThis as Record<symbol, unknown>)[Symbol.for('wa-upload.import')] = (url: string) => import(url);
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData: cached });
+  const chunks = new ChunkLoader(readCacheFile(file, zlib) ?? new Map());
   // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
   // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
   // first successful run of a kind only leaves a mark, and the cache is written when that kind runs here again.
-  if (!cached || script.cachedDataRejected) {
-    process.once('exit', (code: number) => {
-      if (code !== 0) return;
-      const seen = path.join(dir, `seen-${kind}`);
-      if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, script, zlib);
-      else markSeen(dir, seen);
-    });
+  process.once('exit', (code: number) => {
+    if (code !== 0 || !chunks.compiledAnew) return;
+    const seen = path.join(dir, `seen-${kind}`);
+    if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, chunks.cachedData(), zlib);
+    else markSeen(dir, seen);
+  });
+  return chunks.load('cli.cjs', source) as BundledCli;
+}
+
+/**
+ * Loads the chunks of dist/ as Node's require would (each once, CommonJS), each through a vm.Script with its cached data
+ * when the cache has it; a chunk's require() of another chunk comes back here, any other require() goes to Node.
+ */
+class ChunkLoader {
+  private readonly modules = new Map<string, { exports: unknown }>();
+  private readonly scripts = new Map<string, vm.Script>();
+  private readonly nodeRequire = Module.createRequire(entry);
+  /** Whether a chunk loaded in this run had no cached data, or V8 rejected it: the cache is worth writing again. */
+  compiledAnew = false;
+
+  constructor(private readonly cached: Map<string, Buffer>) {}
+
+  load(name: string, source?: string): unknown {
+    const loaded = this.modules.get(name);
+    if (loaded) return loaded.exports;
+    const filename = path.join(__dirname, name);
+    const cachedData = this.cached.get(name);
+    const script = new vm.Script(Module.wrap(source ?? fs.readFileSync(filename, 'utf8')), { filename, cachedData });
+    if (!cachedData || script.cachedDataRejected) this.compiledAnew = true;
+    this.scripts.set(name, script);
+    const mod = { exports: {} };
+    // Registered before it runs, as Node does, so that a cycle between chunks gets the exports made so far.
+    this.modules.set(name, mod);
+    const requireChunk = Object.assign((id: string) => this.require(id), { resolve: this.nodeRequire.resolve, cache: this.nodeRequire.cache });
+    (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, requireChunk, mod, filename, __dirname);
+    return mod.exports;
   }
-  const mod = { exports: {} as BundledCli };
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
-  return mod.exports;
+
+  private require(id: string): unknown {
+    const chunk = /^\.\/(chunk-[\w-]+\.cjs)$/.exec(id);
+    return chunk ? this.load(chunk[1]!) : this.nodeRequire(id);
+  }
+
+  /** The cached data of every chunk this run loaded (compiled as far as the run went), and what the cache held for the others. */
+  cachedData(): Map<string, Buffer> {
+    const data = new Map(this.cached);
+    for (const [name, script] of this.scripts) data.set(name, script.createCachedData());
+    return data;
+  }
 }
 
 /** Off when WA_UPLOAD_NO_CACHE is set to anything but an empty string. */
@@ -80,15 +117,40 @@ function commandKind(argv: string[]): string {
   return argv.find((a) => ['handle', 'sandbox', 'info', 'download', 'delete', 'completion'].includes(a)) ?? 'upload';
 }
 
-/** The cached data when the file is whole (its CRC-32 matches), else undefined. */
-function readChecked(file: string, zlib: typeof Zlib): Buffer | undefined {
+/*
+ * The cache file: `<crc32 of the rest><index length><index><data...>`, the lengths 32-bit little-endian, the index JSON
+ * `[[chunk name, bytes], ...]` naming the data that follow in order.
+ */
+
+/** The cached data by chunk name when the file is whole (its CRC-32 matches and its index adds up), else undefined. */
+function readCacheFile(file: string, zlib: typeof Zlib): Map<string, Buffer> | undefined {
   try {
-    const data = fs.readFileSync(file);
-    if (data.length <= 4 || zlib.crc32(data.subarray(4)) !== data.readUInt32LE(0)) return undefined;
-    return data.subarray(4);
+    const bytes = fs.readFileSync(file);
+    if (bytes.length <= 8 || zlib.crc32(bytes.subarray(4)) !== bytes.readUInt32LE(0)) return undefined;
+    const indexEnd = 8 + bytes.readUInt32LE(4);
+    const index = JSON.parse(bytes.subarray(8, indexEnd).toString('utf8')) as unknown;
+    if (!Array.isArray(index)) return undefined;
+    const data = new Map<string, Buffer>();
+    let at = indexEnd;
+    for (const item of index as unknown[]) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || !Number.isSafeInteger(item[1]) || item[1] <= 0) return undefined;
+      data.set(item[0], bytes.subarray(at, at + item[1]));
+      at += item[1];
+    }
+    return at === bytes.length ? data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The cache file's bytes for these chunks' cached data. */
+function cacheFileBytes(data: Map<string, Buffer>, zlib: typeof Zlib): Buffer {
+  const index = Buffer.from(JSON.stringify([...data].map(([name, bytes]) => [name, bytes.length])));
+  const body = Buffer.concat([Buffer.alloc(4), index, ...data.values()]);
+  body.writeUInt32LE(index.length, 0);
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(zlib.crc32(body), 0);
+  return Buffer.concat([header, body]);
 }
 
 /** Leaves the empty mark that says this kind of run happened here before (never an error). */
@@ -125,15 +187,13 @@ function buildOf(name: string): string {
   return /^cli-\S+?-([0-9a-f]{8,})-/.exec(name)?.[1] ?? name;
 }
 
-/** Writes `<crc32><cached data>` to a private temp file renamed over the cache, and drops old builds' files. */
-function writeAtomically(dir: string, file: string, prefix: string, script: vm.Script, zlib: typeof Zlib): void {
+/** Writes the cache file to a private temp file renamed over the old one, and drops old builds' files. */
+function writeAtomically(dir: string, file: string, prefix: string, data: Map<string, Buffer>, zlib: typeof Zlib): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    const data = script.createCachedData();
-    const header = Buffer.alloc(4);
-    header.writeUInt32LE(zlib.crc32(data), 0);
+    const bytes = cacheFileBytes(data, zlib);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(temp, bytes, { mode: 0o600, flag: 'wx' });
     fs.renameSync(temp, file);
     removeOldBuilds(dir, prefix);
   } catch {

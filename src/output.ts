@@ -1,6 +1,6 @@
 // Everything wa-upload prints: data on stdout (text or NDJSON), people's messages and progress on stderr; the only importer of chalk and ora.
 
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { FileOutcome } from './upload/batch.js';
 import { redactSecrets, rememberSecret, withSubject, type WaUploadError } from './errors.js';
 import { formatBytes } from './media/media-types.js';
@@ -43,6 +43,21 @@ export function progressAllowed(env: NodeJS.ProcessEnv, stream: { isTTY?: boolea
   return env.TERM !== 'dumb';
 }
 
+/** The styles the reporter uses; without colour each returns its text as it is. */
+type Paint = Pick<ChalkInstance, 'yellow' | 'dim' | 'green' | 'red'>;
+
+const plain = (text: string): string => text;
+const NO_PAINT: Paint = { yellow: plain, dim: plain, green: plain, red: plain } as unknown as Paint;
+
+/**
+ * A reporter for these options. chalk loads only when there is colour to paint (a terminal, FORCE_COLOR): importing it
+ * runs supports-color's terminal checks (node:tty, ~1 ms), which output to a pipe or a file never needs.
+ */
+export async function createReporter(options: OutputOptions): Promise<Reporter> {
+  const paint = options.colorLevel === 0 ? NO_PAINT : new (await import('chalk')).Chalk({ level: options.colorLevel });
+  return new Reporter(options, paint);
+}
+
 /** How long a run goes without a spinner: quicker runs finish before one would help. */
 const SPINNER_DELAY_MS = 300;
 
@@ -55,7 +70,6 @@ interface Spinner {
 
 /** Prints results and messages; redacts every registered secret from everything it writes. */
 export class Reporter {
-  private readonly color: ChalkInstance;
   private spinner: Spinner | undefined;
   private spinnerLoading: Promise<void> | undefined;
   private spinnerDelay: NodeJS.Timeout | undefined;
@@ -63,9 +77,11 @@ export class Reporter {
   /** What the batch's closing line on a terminal counts. */
   private batchTally = { uploaded: 0, failed: 0, bytes: 0 };
 
-  constructor(private readonly options: OutputOptions) {
-    this.color = new Chalk({ level: options.colorLevel });
-  }
+  /** Use createReporter, which loads chalk when `color` needs it. */
+  constructor(
+    private readonly options: OutputOptions,
+    private readonly color: Paint,
+  ) {}
 
   /** Registers a secret (the token) that must never be printed, by this reporter or anything else. */
   addSecret(secret: string | undefined): void {

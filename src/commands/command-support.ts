@@ -15,16 +15,16 @@ import {
 import type { GraphEvent } from '../graph/graph-client.js';
 import { LOOKUP_MAX_RETRIES } from '../graph/retry-policy.js';
 export { graphSettingsFor } from '../graph/graph-client.js';
-import { Reporter, colorLevelFor, progressAllowed } from '../output.js';
+import { createReporter, colorLevelFor, progressAllowed, type Reporter } from '../output.js';
 
 /** Real access tokens run to 100 characters and more: one shorter than this is a slip, and it would redact common text. */
 export const SHORT_TOKEN_LENGTH = 16;
 
 /** The reporter for these flags and this terminal. */
-export function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean, resultName: 'id' | 'handle' = 'id'): Reporter {
+export async function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean, resultName: 'id' | 'handle' = 'id'): Promise<Reporter> {
   const json = Boolean(flags.json);
   const quiet = Boolean(flags.quiet);
-  const reporter = new Reporter({
+  const reporter = await createReporter({
     json,
     quiet,
     verbose: Boolean(flags.verbose),

@@ -24,7 +24,7 @@ async function runMediaCommand(
   body: (mediaId: string, graph: GraphSettings, reporter: Reporter) => Promise<void>,
   options: { reporterStdout?: NodeJS.WritableStream; usageProblem?: () => UsageError | undefined; action?: 'download' | 'request' } = {},
 ): Promise<number> {
-  const reporter = createReporterFor(flags, options.reporterStdout ? { ...context, stdout: options.reporterStdout } : context, mediaIds.length > 1);
+  const reporter = await createReporterFor(flags, options.reporterStdout ? { ...context, stdout: options.reporterStdout } : context, mediaIds.length > 1);
   const controller = new AbortController();
   const stopListening = context.onSignal((signal) => controller.abort(signal));
   const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));

@@ -10,6 +10,7 @@ import type { GraphSettings } from '../graph/graph-client.js';
 import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
+import type { Reporter } from '../output.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -44,7 +45,7 @@ export function runUploadCommand(files: string[], flags: UploadFlags, context: P
 
 /** Runs a command that sends files (settings → checks → a bounded pool of sends → output) and returns the exit code. */
 export async function runFilesCommand(files: string[], flags: UploadFlags, context: ProcessContext, command: FilesCommand): Promise<number> {
-  const reporter = createReporterFor(flags, context, files.length > 1, command.resultName);
+  const reporter = await createReporterFor(flags, context, files.length > 1, command.resultName);
   const problem = command.usageProblem(files, flags);
   if (problem) {
     reporter.fatal(problem);
@@ -186,7 +187,7 @@ export function usageProblem(files: string[], flags: UploadFlags, example = 'wa-
 }
 
 /** The first failed file's exit code in input order; the signal's (or the stdout failure's) code when stopped. */
-function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: ReturnType<typeof createReporterFor>): number {
+function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: Reporter): number {
   if (signal.aborted) {
     const finished = outcomes.filter((o) => o.ok).length;
     const interrupted = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted');

@@ -137,6 +137,26 @@ describe('code cache', () => {
     expect((await readFile(path)).equals(damaged)).toBe(false);
   });
 
+  it('a chunk a later run of the same kind loads is added to the cache, and the others stay: runs that alternate do not rewrite it', async () => {
+    const { path, bytes: first } = await writtenCache();
+    const plainChunks = chunksIn(first);
+    expect(plainChunks).toContain('cli.cjs');
+    // A YAML config file loads the config-file code, which a run without one never does.
+    const config = join(cli.dirs.cwd, '.wauploadrc.yaml');
+    await writeFile(config, 'retries: 2\n');
+    await uploadsCleanly();
+    const merged = await readFile(path);
+    expect(chunksIn(merged).length).toBeGreaterThan(plainChunks.length);
+    expect(chunksIn(merged)).toEqual(expect.arrayContaining(plainChunks));
+    for (let i = 0; i < 2; i++) {
+      await rm(config);
+      await uploadsCleanly();
+      await writeFile(config, 'retries: 2\n');
+      await uploadsCleanly();
+    }
+    expect(await readFile(path)).toEqual(merged);
+  });
+
   it('builds in use side by side (a global install, an npx of another version) keep their own files; only the two newest other builds stay', async () => {
     const runBuild = (bin: string) => cli.run([bin, photo], { command: process.execPath, env: { XDG_CACHE_HOME: xdg() } });
     const builds = await Promise.all(['a', 'b', 'c'].map((letter) => copyOfTheBuild(join(cli.dirs.home, `build-${letter}`), letter.repeat(16))));
@@ -175,6 +195,12 @@ async function copyOfTheBuild(dir: string, id: string): Promise<string> {
     await writeFile(join(dir, 'dist', name), text.replace(/^(\/\/ wa-upload \S+ build )[0-9a-f]{16}/, `$1${id}`));
   }
   return join(dir, 'bin', 'wa-upload.js');
+}
+
+/** The chunk names a cache file holds cached data for: `<crc32><index length><index JSON [[name, bytes]...]><data>`. */
+function chunksIn(bytes: Buffer): string[] {
+  const index = JSON.parse(bytes.subarray(8, 8 + bytes.readUInt32LE(4)).toString('utf8')) as [string, number][];
+  return index.map(([name]) => name);
 }
 
 /** A copy with 64 bytes inverted from `offset`. */

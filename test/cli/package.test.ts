@@ -71,6 +71,16 @@ describe('npm pack', () => {
     expect(packedFiles.some((p) => /^(test|fixtures|src|bench|scripts)\//.test(p))).toBe(false);
   });
 
+  it('ships every chunk the code loads (dist/cli.cjs and the chunk-*.cjs files require one another)', async () => {
+    const dist = join(project, 'node_modules', 'wa-upload', 'dist');
+    const code = packedFiles.filter((p) => /^dist\/.*\.cjs$/.test(p));
+    expect(code.length).toBeGreaterThan(2);
+    for (const file of code) {
+      const text = await readFile(join(dist, file.slice('dist/'.length)), 'utf8');
+      for (const [, chunk] of text.matchAll(/require\("\.\/(chunk-[\w-]+\.cjs)"\)/g)) expect(packedFiles, `${file} requires ${chunk}`).toContain(`dist/${chunk}`);
+    }
+  });
+
   it('says Node >= 20.19 and has no runtime dependencies (everything is bundled)', async () => {
     const manifest = JSON.parse(await readFile(join(project, 'node_modules', 'wa-upload', 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.engines).toEqual({ node: '>=20.19.0' });

@@ -1,27 +1,30 @@
 // What a run loads: Node modules a plain upload does not need stay unloaded (start-up time), and loading them on
 // demand loses nothing (hashes, boundaries, https).
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
-import { FIXTURES } from '../helpers/run-cli.js';
+import { FIXTURES, REPO_ROOT } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
 
-/** Runs the CLI with a preload that records, at exit, the Node built-in modules the process loaded. */
-async function runRecordingModules(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: Set<string> }> {
+/**
+ * Runs the CLI with a preload that records, at exit, the Node built-in modules the process loaded and the files Node's
+ * own require() loaded (--help and --version load the code that way; other runs through the code cache).
+ */
+async function runRecordingModules(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: Set<string>; required: string[] }> {
   const record = join(cli.dirs.home, 'modules.json');
   const preload = join(cli.dirs.home, 'record-modules.cjs');
   await writeFile(
     preload,
-    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })));\n`,
   );
   const result = await cli.run(args, { env: { NODE_OPTIONS: `--require "${preload}"` } });
-  const list = JSON.parse(await readFile(record, 'utf8')) as string[];
-  const loaded = new Set(list.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length)));
-  return { ...result, loaded };
+  const { builtins, files } = JSON.parse(await readFile(record, 'utf8')) as { builtins: string[]; files: string[] };
+  const loaded = new Set(builtins.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice('NativeModule '.length)));
+  return { ...result, loaded, required: files };
 }
 
 describe('start-up: what a run loads', () => {
@@ -41,6 +44,20 @@ describe('start-up: what a run loads', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ sha256: await sha256OfFile(photo) });
     expect(run.loaded).toContain('crypto');
+  });
+
+  it.each([['--help'], ['--version'], ['info', '--help']])('%s loads the front of the code only (no network stack, under a fifth of the bytes)', async (...args) => {
+    const run = await runRecordingModules(args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toBe('');
+    // (node:net is there: stdout to a pipe is a socket.)
+    for (const name of ['http', 'zlib', 'crypto', 'tls']) expect(run.loaded, name).not.toContain(name);
+    const dist = join(REPO_ROOT, 'dist');
+    const sizeOf = async (files: string[]) => (await Promise.all(files.map(async (f) => (await stat(f)).size))).reduce((a, b) => a + b, 0);
+    const code = (await readdir(dist)).filter((f) => f.endsWith('.cjs')).map((f) => join(dist, f));
+    const loadedCode = run.required.filter((f) => f.startsWith(dist + '/'));
+    expect(loadedCode).toContain(join(dist, 'cli.cjs'));
+    expect(await sizeOf(loadedCode)).toBeLessThan((await sizeOf(code)) / 5);
   });
 
   it('each upload has its own unguessable multipart boundary (24 random hex digits), and the server reads the parts by it', async () => {
