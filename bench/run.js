@@ -16,7 +16,7 @@ import { findGnuTime, killGroup, liveChildren, measure, median } from './measure
 import { consoleReport, markdownDocument, markdownSection } from './report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'bin', 'wa-upload.js');
+const cli = join(root, 'bin', 'wa-upload.cjs');
 
 /** `--node <major>` and `--before <git ref>` from the command line (after `npm run bench --`). */
 function option(name) {
@@ -432,7 +432,9 @@ async function buildBefore(ref) {
   const built = spawnSync(hostNode, [join(dir, 'scripts', 'build.js')], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: cleanEnv() });
   if (built.status !== 0) throw new Error(`--before ${ref}: build failed: ${built.stderr.trim()}`);
   const commit = versionOf('git', ['-C', root, 'rev-parse', '--short', ref]) ?? ref;
-  return { dir, cli: join(dir, 'bin', 'wa-upload.js'), label: commit };
+  // Before the bin became bin/wa-upload.cjs it was bin/wa-upload.js (with a bin/package.json saying CommonJS).
+  const bin = ['wa-upload.cjs', 'wa-upload.js'].map((name) => join(dir, 'bin', name)).find((path) => existsSync(path));
+  return { dir, cli: bin ?? join(dir, 'bin', 'wa-upload.cjs'), label: commit };
 }
 
 let before;
@@ -817,7 +819,7 @@ async function main() {
     'NODE_EXTRA_CA_CERTS is unset for every child (BENCH_KEEP_NODE_EXTRA_CA_CERTS=1 keeps it): it adds tens of milliseconds to every Node start and would hide each tool\'s own cost.',
     'Code cache: wa-upload runs keep it in a folder of the bench (XDG_CACHE_HOME); the warm-up round writes it, so the measured runs are those of anyone who ran wa-upload before. "no code cache" sets WA_UPLOAD_NO_CACHE=1; cold npx starts with an empty folder.',
     'Floors: `node -e 0`; bench/floors/got-form-data.js (got + form-data posting the file, bundled by esbuild with the same settings and trims as dist/); bench/floors/http-client.cjs (node:http, the multipart envelope written by hand, the file streamed); curl; npx of a one-file package.',
-    'Terminal case: `script -qec "stty cols 100; exec node bin/wa-upload.js [--quiet] <file>" /dev/null` with TERM=xterm-256color, so stderr is a terminal.',
+    'Terminal case: `script -qec "stty cols 100; exec node bin/wa-upload.cjs [--quiet] <file>" /dev/null` with TERM=xterm-256color, so stderr is a terminal.',
     'curl: `curl -sS -F messaging_product=whatsapp -F type=application/pdf -F file=@<file>;type=application/pdf -H "Authorization: Bearer …" <url>`.',
     'whatsapp-api-js: `uploadMedia(phoneID, form)` with the file in a `Blob` from `readFileSync` (its documented example); it always calls graph.facebook.com, so its documented `ponyfill.fetch` option is given a fetch that rewrites that origin to the sandbox.',
     '@great-detail/whatsapp: `sdk.media.upload({ phoneNumberID, mimeType, file, filename })` with `readFileSync` (its README; the typed API takes a Blob), `prefixUrl` pointing at the sandbox.',

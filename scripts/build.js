@@ -1,4 +1,4 @@
-// Builds dist/: the CLI and the API as CommonJS chunks (bin/wa-upload.js loads them through a V8 code cache) with an ES
+// Builds dist/: the CLI and the API as CommonJS chunks (bin/wa-upload.cjs loads them through a V8 code cache) with an ES
 // module in front of the API, every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
@@ -57,10 +57,11 @@ const cli = await build({
   outExtension: { '.js': '.cjs' },
   write: false,
 });
-const chunks = [];
+// Each chunk as CommonJS code (not yet minified), by file name.
+const chunkCode = new Map();
 for (const output of cli.outputFiles) {
-  // A chunk's import() of another chunk becomes a require() (the loader and Node's require both serve it); any other
-  // import() (a user's JavaScript config file, by URL) stays an import().
+  // A chunk's import() of another chunk becomes a require() (served by cli.cjs's chunk loader below); any other import()
+  // (a user's JavaScript config file, by URL) stays an import().
   const code = output.text.replace(/\bimport\("(\.\/chunk-[\w-]+\.cjs)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
   const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' });
   // A default import of a Node module became __toESM(require(...)), which copies every property of the module onto a new
@@ -68,19 +69,86 @@ for (const output of cli.outputFiles) {
   // does the same job.
   const nodeModuleView = 'var __waNodeModule = (m) => Object.create(m, { default: { value: m, enumerable: true } });\n';
   const viewed = converted.code.replace(/__toESM\((require\("node:[\w/]+"\))(, 1)?\)/g, '__waNodeModule($1)');
-  const minified = await transform(viewed.includes('__waNodeModule(') ? nodeModuleView + viewed : viewed, { loader: 'js', platform: 'node', target: 'node20', minify: common.minify, legalComments: 'none', logLevel: 'warning' });
-  chunks.push({ name: basename(output.path), code: minified.code });
+  chunkCode.set(basename(output.path), viewed.includes('__waNodeModule(') ? nodeModuleView + viewed : viewed);
 }
-chunks.sort((a, b) => a.name.localeCompare(b.name));
+// The chunks go into three files, because npx pays for every file it unpacks (~2.5 ms each here) and V8 compiles only the
+// functions that run: cli.cjs holds the front (what --help needs) and the loader; main.cjs what an upload or any other
+// command needs; extras.cjs what only some runs load (the sandbox, config-file parsers, the spinner, the API...).
+const graph = new Map();
+for (const [path, output] of Object.entries(cli.metafile.outputs)) {
+  const own = (kind) => output.imports.filter((i) => i.kind === kind && !i.external).map((i) => basename(i.path));
+  graph.set(basename(path), { imports: own('import-statement'), dynamic: own('dynamic-import') });
+}
+const closure = (names) => {
+  const seen = new Set();
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const next of graph.get(name).imports) visit(next);
+  };
+  for (const name of names) visit(name);
+  return seen;
+};
+const front = closure(['cli.cjs']);
+const commands = [...graph.get('cli.cjs').dynamic].filter((name) => !front.has(name));
+const main = new Set([...closure(commands)].filter((name) => !front.has(name)));
+const packOf = new Map([...chunkCode.keys()].map((name) => [name, front.has(name) ? 'cli.cjs' : main.has(name) ? 'main.cjs' : 'extras.cjs']));
+const defineChunk = (name) => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {\n${chunkCode.get(name)}\n}`;
+const chunksIn = (pack) => [...chunkCode.keys()].filter((name) => packOf.get(name) === pack).sort();
+const packs = new Map([
+  [
+    'cli.cjs',
+    // The loader: each chunk runs once, on first require; a chunk outside cli.cjs is taken from its pack file, which
+    // Node's require loads (help, the API) or src/launch.ts does through the code cache (its require serves ./*.cjs).
+    `const __waPackOf = ${JSON.stringify(Object.fromEntries([...packOf].filter(([, pack]) => pack !== 'cli.cjs')))};\n` +
+      `const __waChunks = {\n${chunksIn('cli.cjs').map(defineChunk).join(',\n')}\n};\n` +
+      'const __waModules = new Map();\n' +
+      'function __waRequire(id) {\n' +
+      '  const chunk = /^\\.\\/(chunk-[\\w-]+\\.cjs)$/.exec(id);\n' +
+      '  return chunk ? __waChunk(chunk[1]) : require(id);\n' +
+      '}\n' +
+      '__waRequire.resolve = require.resolve;\n' +
+      'function __waChunk(name) {\n' +
+      '  const loaded = __waModules.get(name);\n' +
+      '  if (loaded) return loaded.exports;\n' +
+      '  const define = __waChunks[name] ?? require(`./${__waPackOf[name]}`)[name];\n' +
+      '  const chunk = { exports: {} };\n' +
+      '  __waModules.set(name, chunk);\n' +
+      '  define.call(chunk.exports, chunk.exports, __waRequire, chunk, __filename, __dirname);\n' +
+      '  return chunk.exports;\n' +
+      '}\n' +
+      'module.exports = __waChunk("cli.cjs");\n',
+  ],
+  ...['main.cjs', 'extras.cjs'].map((pack) => [pack, `module.exports = {\n${chunksIn(pack).map(defineChunk).join(',\n')}\n};\n`]),
+]);
+const packCode = new Map();
+for (const [pack, code] of packs) {
+  packCode.set(pack, (await transform(code, { loader: 'js', platform: 'node', target: 'node20', minify: common.minify, legalComments: 'none', logLevel: 'warning' })).code);
+}
+// Every bundled package's licence, as line comments at the end of dist/extras.cjs (where a bundler puts legal comments)
+// rather than a file of their own: npx pays ~2.5 ms for every file a package has.
+const packages = new Map();
+for (const input of Object.keys(cli.metafile.inputs)) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (match) packages.set(match[1], input.slice(0, match.index + 'node_modules/'.length + match[1].length));
+}
+const sections = [];
+for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+  const meta = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8'));
+  const files = (await readdir(join(root, dir))).filter((f) => /^(licen[cs]e|copying)/i.test(f));
+  const text = files.length ? await readFile(join(root, dir, files[0]), 'utf8') : `License: ${meta.license ?? 'see package'}`;
+  sections.push(`${name}@${meta.version} (${meta.license ?? 'unknown'})\n${'-'.repeat(60)}\n${text.trim()}\n`);
+}
+const notices = `THIRD-PARTY NOTICES: wa-upload bundles the following packages into dist/. Their licences follow.\n\n${sections.join('\n')}`;
+packCode.set('extras.cjs', `${packCode.get('extras.cjs')}\n${notices.split('\n').map((line) => `// ${line}`.trimEnd()).join('\n')}\n`);
 const buildHash = createHash('sha256');
-for (const chunk of chunks) buildHash.update(`${chunk.name}\0${chunk.code}\0`);
+for (const [pack, code] of packCode) buildHash.update(`${pack}\0${code}\0`);
 const buildId = buildHash.digest('hex').slice(0, 16);
 await mkdir(join(root, 'dist'), { recursive: true });
-for (const chunk of chunks) {
-  const text = chunk.name === 'cli.cjs' ? `// wa-upload ${pkg.version} build ${buildId}\n${chunk.code}` : chunk.code;
-  await writeFile(join(root, 'dist', chunk.name), text);
+for (const [pack, code] of packCode) {
+  await writeFile(join(root, 'dist', pack), pack === 'cli.cjs' ? `// wa-upload ${pkg.version} build ${buildId}\n${code}` : code);
 }
-// What bin/wa-upload.js requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
+// What bin/wa-upload.cjs requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
 // so that its import() works for the bundle (see src/launch.ts). Node built-ins only.
 await build({ ...common, plugins: [], metafile: false, entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
 // The programmatic API: an ES module naming each export of src/index.ts, taken from the bundle itself.
@@ -92,32 +160,13 @@ await writeFile(
     `const api = await createRequire(import.meta.url)('./cli.cjs').loadApi();\n` +
     `export const { ${apiNames.join(', ')} } = api;\n`,
 );
-const result = cli;
-
-// Every bundled package's licence goes into THIRD_PARTY_NOTICES beside dist/.
-const packages = new Map();
-for (const input of Object.keys(result.metafile.inputs)) {
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-  if (match) packages.set(match[1], input.slice(0, match.index + 'node_modules/'.length + match[1].length));
-}
-const sections = [];
-for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
-  const meta = JSON.parse(await readFile(join(root, dir, 'package.json'), 'utf8'));
-  const files = (await readdir(join(root, dir))).filter((f) => /^(licen[cs]e|copying)/i.test(f));
-  const text = files.length ? await readFile(join(root, dir, files[0]), 'utf8') : `License: ${meta.license ?? 'see package'}`;
-  sections.push(`${name}@${meta.version} (${meta.license ?? 'unknown'})\n${'-'.repeat(60)}\n${text.trim()}\n`);
-}
-await writeFile(
-  join(root, 'dist', 'THIRD_PARTY_NOTICES'),
-  `wa-upload bundles the following packages into dist/. Their licences follow.\n\n${sections.join('\n')}`,
-);
 // Type declarations of the programmatic API in one file (dist/index.d.ts): what src/index.ts exposes, nothing else.
 const [declarations] = generateDtsBundle([{ filePath: join(root, 'src', 'index.ts'), output: { noBanner: true } }], { preferredConfigPath: join(root, 'tsconfig.json') });
 await writeFile(join(root, 'dist', 'index.d.ts'), `// Types of wa-upload's programmatic API (generated from src/index.ts).\n${declarations}`);
 
 // WA_UPLOAD_BUILD_ANALYZE=1 shows what each large output holds, package by package (start-up work starts here).
 if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {
-  for (const [out, output] of Object.entries(result.metafile.outputs)) {
+  for (const [out, output] of Object.entries(cli.metafile.outputs)) {
     if (output.bytes < 20_000) continue;
     const byPackage = new Map();
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -130,5 +179,5 @@ if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {
   }
 }
 
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+const bytes = Object.values(cli.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);

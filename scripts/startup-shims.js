@@ -30,6 +30,7 @@ export const startupShims = {
     );
     // form-data's crypto makes its boundary, but src/graph/multipart-body.ts always sets one: load it only if asked.
     b.onResolve({ filter: /^crypto$/ }, (args) => (/node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim('lazy-crypto.js') : undefined));
+    b.onResolve({ filter: /^cli-spinners$/ }, (args) => (/node_modules[\\/]ora[\\/]/.test(args.importer) ? shim('cli-spinners.js') : undefined));
     b.onResolve({ filter: /^mime-types$/ }, (args) =>
       /node_modules[\\/]form-data[\\/]/.test(args.importer) ? shim('form-data-mime-types.js') : undefined,
     );

@@ -1,7 +1,7 @@
 // Starts the CLI: loads its chunks (dist/cli.cjs and the chunk-*.cjs it needs) through a V8 code cache kept in the
-// user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.js requires.
+// user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.cjs requires.
 
-// CommonJS (bin/package.json says so, and dist/launch.cjs is CommonJS): an ES-module entry would start Node's ESM loader
+// CommonJS (bin/wa-upload.cjs and dist/launch.cjs are): an ES-module entry would start Node's ESM loader
 // for one import (~3 ms).
 // Compiling the code is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
 // previous run (vm.Script cachedData). The cache is a convenience and never an error: anything wrong with it (missing,
@@ -21,7 +21,7 @@ interface BundledCli {
   main(argv: string[]): Promise<void>;
 }
 
-/** Runs the CLI with these arguments (what bin/wa-upload.js calls). */
+/** Runs the CLI with these arguments (what bin/wa-upload.cjs calls). */
 export function launch(args: string[]): void {
   void loadCli(args).main(args);
 }
@@ -89,8 +89,8 @@ class ChunkLoader {
   }
 
   private require(id: string): unknown {
-    const chunk = /^\.\/(chunk-[\w-]+\.cjs)$/.exec(id);
-    return chunk ? this.load(chunk[1]!) : this.nodeRequire(id);
+    const file = /^\.\/([\w-]+\.cjs)$/.exec(id);
+    return file ? this.load(file[1]!) : this.nodeRequire(id);
   }
 
   /** The cached data of every chunk this run loaded (compiled as far as the run went), and what the cache held for the others. */

@@ -194,7 +194,7 @@ async function copyOfTheBuild(dir: string, id: string): Promise<string> {
     const text = await readFile(join(dir, 'dist', name), 'utf8');
     await writeFile(join(dir, 'dist', name), text.replace(/^(\/\/ wa-upload \S+ build )[0-9a-f]{16}/, `$1${id}`));
   }
-  return join(dir, 'bin', 'wa-upload.js');
+  return join(dir, 'bin', 'wa-upload.cjs');
 }
 
 /** The chunk names a cache file holds cached data for: `<crc32><index length><index JSON [[name, bytes]...]><data>`. */

@@ -54,7 +54,7 @@ describe('info, download and delete', () => {
 
     // Asynchronously: the sandbox answers from this very process.
     const piped = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(FIXTURES, '..', 'bin', 'wa-upload.js'), 'download', id, '-o', '-'], {
+      const child = spawn(process.execPath, [join(FIXTURES, '..', 'bin', 'wa-upload.cjs'), 'download', id, '-o', '-'], {
         cwd: cli.dirs.cwd,
         env: { PATH: process.env.PATH, HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url) } as NodeJS.ProcessEnv,
       });

@@ -1,4 +1,4 @@
-// Spawns the built CLI (bin/wa-upload.js) the way users run it, with an isolated HOME, working folder and environment.
+// Spawns the built CLI (bin/wa-upload.cjs) the way users run it, with an isolated HOME, working folder and environment.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root, and the bin users call. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(REPO_ROOT, 'bin', 'wa-upload.js');
+export const BIN = join(REPO_ROOT, 'bin', 'wa-upload.cjs');
 export const FIXTURES = join(REPO_ROOT, 'fixtures');
 
 /** The token every test hands to the CLI; asserted absent from every output. */
@@ -35,7 +35,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Leave stdin open after `input` (a writer that has not finished): the test ends or destroys `child.stdin` itself. */
   keepStdinOpen?: boolean;
-  /** Run this program with the arguments instead of `node bin/wa-upload.js` (e.g. `script` for a terminal). */
+  /** Run this program with the arguments instead of `node bin/wa-upload.cjs` (e.g. `script` for a terminal). */
   command?: string;
 }
 
@@ -46,7 +46,7 @@ export async function isolatedDirs(): Promise<{ home: string; cwd: string; clean
   return { home, cwd, cleanup: async () => { await rm(home, { recursive: true, force: true }); await rm(cwd, { recursive: true, force: true }); } };
 }
 
-/** Runs `node bin/wa-upload.js ...args` (or `options.command`) and resolves when it exits (never rejects on a non-zero exit). */
+/** Runs `node bin/wa-upload.cjs ...args` (or `options.command`) and resolves when it exits (never rejects on a non-zero exit). */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliRun> {
   // Start from a clean environment: nothing of the developer's WhatsApp settings, proxies or colours leaks in.
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: options.cwd ?? tmpdir(), LANG: 'C.UTF-8' };
