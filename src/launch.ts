@@ -1,5 +1,5 @@
-// Starts the CLI: loads its chunks (dist/cli.cjs and the chunk-*.cjs it needs) through a V8 code cache kept in the
-// user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.cjs requires.
+// Starts the CLI: loads its code (dist/cli.cjs, and main.cjs or extras.cjs when it requires them) through a V8 code
+// cache kept in the user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.cjs requires.
 
 // CommonJS (bin/wa-upload.cjs and dist/launch.cjs are): an ES-module entry would start Node's ESM loader
 // for one import (~3 ms).
@@ -13,10 +13,10 @@ import path from 'node:path';
 import vm from 'node:vm';
 import type * as Zlib from 'node:zlib';
 
-/** The CLI's front chunk beside this file in dist/ (the program and --help); the rest are dist/chunk-*.cjs. */
+/** The CLI's front beside this file in dist/ (the program, --help, the chunk loader); the rest is main.cjs and extras.cjs. */
 const entry = path.join(__dirname, 'cli.cjs');
 
-/** What the front chunk exports to the bin. */
+/** What the front exports to the bin. */
 interface BundledCli {
   main(argv: string[]): Promise<void>;
 }
@@ -28,7 +28,7 @@ export function launch(args: string[]): void {
 
 function loadCli(args: string[]): BundledCli {
   const env = process.env;
-  // --help and --version load only the front chunk and compile little of it: reading, and at the first runs marking or
+  // --help and --version load only the front and compile little of it: reading, and at the first runs marking or
   // writing, a cache costs them more than it saves, and a first run (npx) pays it all.
   const kindOfRun = commandKind(args);
   const zlib: typeof Zlib | undefined = cacheWanted(env) && kindOfRun !== 'help' ? (require('node:zlib') as typeof Zlib) : undefined;
@@ -36,7 +36,7 @@ function loadCli(args: string[]): BundledCli {
   // crash it. Node before 20.15 lacks crc32.
   if (!zlib || typeof zlib.crc32 !== 'function') return require(entry) as BundledCli;
   const source = fs.readFileSync(entry, 'utf8');
-  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <hash of every chunk>`.
+  // dist/cli.cjs's first line names the build: `// wa-upload <version> build <hash of the code files>`.
   const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
   if (!build) return require(entry) as BundledCli;
   const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache'), 'wa-upload', 'code-cache');
@@ -46,28 +46,29 @@ function loadCli(args: string[]): BundledCli {
   // Code from a vm.Script has no import() of its own (vm's default loader is experimental, warns on stderr, and is lost
   // when the code comes from cached data): the bundle imports a user's JavaScript config file through this one instead.
   (globalThis as Record<symbol, unknown>)[Symbol.for('wa-upload.import')] = (url: string) => import(url);
-  const chunks = new ChunkLoader(readCacheFile(file, zlib) ?? new Map());
+  const code = new CodeLoader(readCacheFile(file, zlib) ?? new Map());
   // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
   // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
   // first successful run of a kind only leaves a mark, and the cache is written when that kind runs here again.
-  process.once('exit', (code: number) => {
-    if (code !== 0 || !chunks.compiledAnew) return;
+  process.once('exit', (exitCode: number) => {
+    if (exitCode !== 0 || !code.compiledAnew) return;
     const seen = path.join(dir, `seen-${kind}`);
-    if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, chunks.cachedData(), zlib);
+    if (fs.existsSync(seen)) writeAtomically(dir, file, prefix, code.cachedData(), zlib);
     else markSeen(dir, seen);
   });
-  return chunks.load('cli.cjs', source) as BundledCli;
+  return code.load('cli.cjs', source) as BundledCli;
 }
 
 /**
- * Loads the chunks of dist/ as Node's require would (each once, CommonJS), each through a vm.Script with its cached data
- * when the cache has it; a chunk's require() of another chunk comes back here, any other require() goes to Node.
+ * Loads the code files of dist/ as Node's require would (each once, CommonJS), each through a vm.Script with its cached
+ * data when the cache has it; a require() of `./<name>.cjs` (cli.cjs's chunk loader asking for main.cjs or extras.cjs)
+ * comes back here, any other require() goes to Node.
  */
-class ChunkLoader {
+class CodeLoader {
   private readonly modules = new Map<string, { exports: unknown }>();
   private readonly scripts = new Map<string, vm.Script>();
   private readonly nodeRequire = Module.createRequire(entry);
-  /** Whether a chunk loaded in this run had no cached data, or V8 rejected it: the cache is worth writing again. */
+  /** Whether a file loaded in this run had no cached data, or V8 rejected it: the cache is worth writing again. */
   compiledAnew = false;
 
   constructor(private readonly cached: Map<string, Buffer>) {}
@@ -81,10 +82,10 @@ class ChunkLoader {
     if (!cachedData || script.cachedDataRejected) this.compiledAnew = true;
     this.scripts.set(name, script);
     const mod = { exports: {} };
-    // Registered before it runs, as Node does, so that a cycle between chunks gets the exports made so far.
+    // Registered before it runs, as Node does, so that a cycle between files gets the exports made so far.
     this.modules.set(name, mod);
-    const requireChunk = Object.assign((id: string) => this.require(id), { resolve: this.nodeRequire.resolve, cache: this.nodeRequire.cache });
-    (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, requireChunk, mod, filename, __dirname);
+    const requireHere = Object.assign((id: string) => this.require(id), { resolve: this.nodeRequire.resolve, cache: this.nodeRequire.cache });
+    (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, requireHere, mod, filename, __dirname);
     return mod.exports;
   }
 
@@ -93,7 +94,7 @@ class ChunkLoader {
     return file ? this.load(file[1]!) : this.nodeRequire(id);
   }
 
-  /** The cached data of every chunk this run loaded (compiled as far as the run went), and what the cache held for the others. */
+  /** The cached data of every file this run loaded (compiled as far as the run went), and what the cache held for the others. */
   cachedData(): Map<string, Buffer> {
     const data = new Map(this.cached);
     for (const [name, script] of this.scripts) data.set(name, script.createCachedData());
@@ -119,10 +120,10 @@ function commandKind(argv: string[]): string {
 
 /*
  * The cache file: `<crc32 of the rest><index length><index><data...>`, the lengths 32-bit little-endian, the index JSON
- * `[[chunk name, bytes], ...]` naming the data that follow in order.
+ * `[[file name, bytes], ...]` naming the data that follow in order.
  */
 
-/** The cached data by chunk name when the file is whole (its CRC-32 matches and its index adds up), else undefined. */
+/** The cached data by code file name when the cache file is whole (its CRC-32 matches and its index adds up), else undefined. */
 function readCacheFile(file: string, zlib: typeof Zlib): Map<string, Buffer> | undefined {
   try {
     const bytes = fs.readFileSync(file);
@@ -143,7 +144,7 @@ function readCacheFile(file: string, zlib: typeof Zlib): Map<string, Buffer> | u
   }
 }
 
-/** The cache file's bytes for these chunks' cached data. */
+/** The cache file's bytes for these code files' cached data. */
 function cacheFileBytes(data: Map<string, Buffer>, zlib: typeof Zlib): Buffer {
   const index = Buffer.from(JSON.stringify([...data].map(([name, bytes]) => [name, bytes.length])));
   const body = Buffer.concat([Buffer.alloc(4), index, ...data.values()]);

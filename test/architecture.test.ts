@@ -53,22 +53,23 @@ function layerOf(file: string): string {
 
 /**
  * Which layers each layer may import (besides itself). Data flows one way:
- * cli → commands → (upload, settings, media, graph, output, sandbox) → errors, version.
+ * cli → commands → (upload, settings, media, graph, output, sandbox) → errors, version, files.
  */
 const ALLOWED: Record<string, string[]> = {
   cli: ['command-line', 'commands', 'media', 'settings', 'errors', 'version'],
   'command-line': [],
   launch: [],
   index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
-  commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version'],
-  upload: ['graph', 'media', 'settings', 'errors'],
+  commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version', 'files'],
+  upload: ['graph', 'media', 'settings', 'errors', 'files'],
   output: ['upload', 'media', 'errors'],
-  graph: ['settings', 'media', 'errors', 'version'],
+  graph: ['settings', 'media', 'errors', 'version', 'files'],
   sandbox: ['media', 'errors'],
-  media: ['errors'],
-  settings: ['errors'],
+  media: ['errors', 'files'],
+  settings: ['errors', 'files'],
   errors: [],
   version: [],
+  files: [],
 };
 
 describe('architecture', () => {

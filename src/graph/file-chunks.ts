@@ -1,6 +1,6 @@
 // Reads a file (or its tail from an offset) as chunks through two reused buffers, for bodies got sends one chunk at a time.
 
-import { open } from 'node:fs/promises';
+import { openForReading } from '../files.js';
 import { InputError } from '../errors.js';
 
 /** Chunk size: big reads move big files fastest; small files need no more than 64 KiB. */
@@ -39,7 +39,7 @@ export function readFileChunks(
     if (length <= 0) return;
     let handle;
     try {
-      handle = await open(path, 'r');
+      handle = await openForReading(path);
     } catch (error) {
       throw (failure = error as Error);
     }

@@ -1,6 +1,6 @@
 // Checks one local file before upload: it exists, is readable, its type is one WhatsApp takes, its size fits, its content matches.
 
-import { stat } from 'node:fs/promises';
+import { statOf } from '../files.js';
 import { basename, extname } from 'node:path';
 import { InputError } from '../errors.js';
 import {
@@ -52,7 +52,7 @@ const ERRNO_MESSAGES: Record<string, string> = {
 export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
   let size: number;
   try {
-    const info = await stat(path);
+    const info = await statOf(path);
     if (info.isDirectory()) throw new InputError('is a folder, not a file', 'name the files inside it, e.g. folder/*.jpg');
     if (!info.isFile()) throw new InputError('is not a regular file', 'to upload from a pipe, pass - and --type');
     size = info.size;

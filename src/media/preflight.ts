@@ -4,8 +4,9 @@
 // what no library reads without decoding or buffering the file: Ogg stream codecs and Opus channels, PNG/JPEG depth,
 // WebP size and animation flag, MP4 box order, track codecs and H.264 profile and B-frames, and the zip central
 // directory. Every read is positional and bounded (preflight/reader.ts), so a 95 MB file costs no more than a small one.
-import { open } from 'node:fs/promises';
-import { fileTypeFromBuffer, type FileTypeResult } from 'file-type';
+// file-type's core: its default (Node) entry adds file and stream readers that load node:fs/promises at start-up.
+import { fileTypeFromBuffer, type FileTypeResult } from 'file-type/core';
+import { openForReading } from '../files.js';
 import {
   formatBytes,
   mediaTypeForMime,
@@ -152,7 +153,7 @@ export async function examineContent(
   declared: MediaType,
   options: ExamineOptions = {},
 ): Promise<ContentVerdict> {
-  const handle = await open(path, 'r');
+  const handle = await openForReading(path);
   try {
     const reader = new BoundedReader(handle, size);
     try {

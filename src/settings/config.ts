@@ -1,7 +1,7 @@
 // Settings: flags + environment + config file (cosmiconfig) merged and validated into one Config.
 
 import { statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readText, statOf } from '../files.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
@@ -393,7 +393,7 @@ export async function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): Promi
 async function packageJsonNamesUs(path: string): Promise<boolean> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch {
     return false;
   }
@@ -445,7 +445,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
     if (signal?.aborted) throw interrupted();
   } else {
     try {
-      text = await readFile(path, 'utf8');
+      text = await readText(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'cannot be read (permission denied)' : 'cannot be read';
@@ -463,7 +463,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
 export async function otherUsersCanRead(path: string): Promise<string | undefined> {
   if (process.platform === 'win32') return undefined;
   try {
-    const info = await stat(path);
+    const info = await statOf(path);
     if ((info.mode & 0o044) !== 0) return `can be read by other users of this machine (run: chmod 600 ${path})`;
   } catch {
     // Unreadable now but read before: nothing useful to add.

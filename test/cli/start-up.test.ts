@@ -28,14 +28,14 @@ async function runRecordingModules(args: string[]): Promise<{ code: number | nul
 }
 
 describe('start-up: what a run loads', () => {
-  it('a one-file upload to a loopback http server loads neither node:crypto, TLS, node:dns nor node:v8 (each is start-up time)', async () => {
+  it('a one-file upload to a loopback http server loads neither node:crypto, TLS, node:dns, node:v8 nor node:fs/promises (each is start-up time)', async () => {
     const run = await runRecordingModules([photo]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+\n$/);
     // The recorder works: the modules an upload cannot do without are listed.
     expect(run.loaded).toContain('http');
-    for (const name of ['crypto', 'tls', 'https', 'dns', 'v8']) expect(run.loaded, name).not.toContain(name);
+    for (const name of ['crypto', 'tls', 'https', 'dns', 'v8', 'fs/promises']) expect(run.loaded, name).not.toContain(name);
     expect(cli.sandbox.requests).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 // Bounded positional reads of one open file for the content checks: a cached head, a byte budget, no streaming.
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from '../../files.js';
 
 /** How many bytes from the start of the file are read once and shared by every check. */
 export const HEAD_BYTES = 64 * 1024;
@@ -24,7 +24,7 @@ export class BoundedReader {
   ioError: unknown;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: OpenFile,
     /** The file size from stat; reads past it return nothing. */
     readonly size: number,
     private readonly budget: number = READ_BUDGET_BYTES,
