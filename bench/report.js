@@ -76,8 +76,8 @@ export function markdownSection({ cases, targets, notes, machine, method, runs, 
   md.push(`## Node ${nodeMajor} (${nodeVersion})`);
   md.push('');
   md.push(
-    `Run on ${startedAt.slice(0, 10)} in ${Math.round(durationS)} s: every figure is the median of ${runs} runs per tool, the tools of a case ` +
-      'alternated run by run (ABCABC…) after one discarded warm-up round, on the same files against the same local servers' +
+    `Run on ${startedAt.slice(0, 10)} in ${Math.round(durationS)} s: every figure is the median of ${runs} runs per tool (cold npx: ${Math.max(runs, 25)}), the tools of a case ` +
+      'alternated run by run in an order that rotates each round (ABC, BCA, CAB…) after one discarded warm-up round, on the same files against the same local servers' +
       (beforeLabel ? `; "before" is commit ${beforeLabel}, built and run in the same rounds.` : '.'),
   );
   md.push('');

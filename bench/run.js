@@ -255,12 +255,15 @@ async function problemWith(tool, run) {
   return undefined;
 }
 
-/** Runs every tool of a case RUNS times, alternating tool by tool, after one discarded warm-up round. */
+/** Runs every tool of a case RUNS times, alternating tool by tool in a rotating order, after one discarded warm-up round. */
 async function runCase(def) {
   const tools = def.tools.map((t) => ({ ...t, samples: [], failures: [], attempted: 0, skipped: false }));
   log(`\n${def.title}`);
-  for (let round = 0; round <= RUNS; round++) {
-    for (const tool of tools) {
+  const runs = def.runs ?? RUNS;
+  for (let round = 0; round <= runs; round++) {
+    // The order rotates each round (ABC, BCA, CAB…): no tool always runs right after the same one (npx's runs, for one,
+    // leave a cache folder being deleted and pages being written back for the next).
+    for (const tool of tools.map((_, i) => tools[(i + round) % tools.length])) {
       if (interrupted) throw new Error('interrupted');
       if (tool.skipped) continue;
       if (Date.now() > deadline) {
@@ -294,7 +297,7 @@ async function runCase(def) {
       tool.attempted += 1;
       if (problem) tool.failures.push(problem);
       else tool.samples.push(run);
-      process.stderr.write(`  ${tool.label.padEnd(34)} run ${round}/${RUNS}  ${problem ? `FAILED: ${problem}` : `${(run.ms / 1000).toFixed(3)} s  ${Number.isFinite(run.rssMiB) ? run.rssMiB.toFixed(1) : '?'} MiB`}\n`);
+      process.stderr.write(`  ${tool.label.padEnd(34)} run ${round}/${runs}  ${problem ? `FAILED: ${problem}` : `${(run.ms / 1000).toFixed(3)} s  ${Number.isFinite(run.rssMiB) ? run.rssMiB.toFixed(1) : '?'} MiB`}\n`);
     }
   }
   return {
@@ -682,6 +685,8 @@ async function main() {
     await runCase({
       key: 'npx',
       title: 'Cold npx from the packed tarball (empty npm cache each run)',
+      // npx's runs spread over ±30 ms (npm's file writes, the deletion of the last run's cache): more of them.
+      runs: Math.max(RUNS, 25),
       description:
         `\`npx --yes --offline --cache <new empty folder> --package=<tarball> wa-upload --help\`, with an empty code-cache folder too. The tarball: ` +
         `${(tarballInfo.bytes / 1024).toFixed(0)} KiB, ${tarballInfo.files} files (${tarballInfo.distFiles} under dist/), ` +
@@ -813,7 +818,7 @@ async function main() {
   const method = [
     'Wall time: from spawning the process to its exit, timed by the bench (performance.now); every tool runs under the same GNU time wrapper.',
     'Peak memory: GNU time\'s maximum resident set size (wait4), in MiB: the largest RSS of the process or any child it waited for.',
-    `Runs: one warm-up round (not counted, it also fills the page cache), then ${RUNS} rounds; each round runs every tool of the case once, in the same order. Medians.`,
+    `Runs: one warm-up round (not counted, it also fills the page cache), then ${RUNS} rounds (cold npx: ${Math.max(RUNS, 25)}, its runs spread more); each round runs every tool of the case once, the order rotating from round to round. Medians.`,
     'Each upload run must print the expected media IDs; the bench then asks the server (untimed) for the size it holds and deletes the media. A failed run is left out and listed.',
     `Servers: bench/drain-server.cjs for the 95 MB case; \`wa-upload sandbox\` (the local stand-in of the media endpoint) on 127.0.0.1 for the others, a second one with \`--delay ${BATCH_DELAY_MS}\` for the batch case.`,
     'NODE_EXTRA_CA_CERTS is unset for every child (BENCH_KEEP_NODE_EXTRA_CA_CERTS=1 keeps it): it adds tens of milliseconds to every Node start and would hide each tool\'s own cost.',
