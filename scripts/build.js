@@ -63,6 +63,8 @@ for (const output of cli.outputFiles) {
   // A chunk's import() of another chunk becomes a require() (served by cli.cjs's chunk loader below); any other import()
   // (a user's JavaScript config file, by URL) stays an import().
   const code = output.text.replace(/\bimport\("(\.\/chunk-[\w-]+\.cjs)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
+  // Code run from a vm.Script has no import() of its own: one left pointing at a chunk would fail at run time.
+  if (/\bimport\(\s*["'`]\.\/chunk-/.test(code)) throw new Error(`${basename(output.path)}: an import() of a chunk was not turned into a require()`);
   const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' });
   // A default import of a Node module became __toESM(require(...)), which copies every property of the module onto a new
   // object (process, zlib, fs: hundreds of getters, ~0.7 ms of each start-up): a view that reads through to the module

@@ -28,14 +28,14 @@ async function runRecordingModules(args: string[]): Promise<{ code: number | nul
 }
 
 describe('start-up: what a run loads', () => {
-  it('a one-file upload to a loopback http server loads neither node:crypto, TLS, node:dns, node:v8 nor node:fs/promises (each is start-up time)', async () => {
+  it('a one-file upload to a loopback http server loads neither node:crypto, TLS, node:dns, node:v8, node:fs/promises nor node:tty (each is start-up time)', async () => {
     const run = await runRecordingModules([photo]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+\n$/);
     // The recorder works: the modules an upload cannot do without are listed.
     expect(run.loaded).toContain('http');
-    for (const name of ['crypto', 'tls', 'https', 'dns', 'v8', 'fs/promises']) expect(run.loaded, name).not.toContain(name);
+    for (const name of ['crypto', 'tls', 'https', 'dns', 'v8', 'fs/promises', 'tty']) expect(run.loaded, name).not.toContain(name);
     expect(cli.sandbox.requests).toHaveLength(1);
   });
 
@@ -44,6 +44,17 @@ describe('start-up: what a run loads', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ sha256: await sha256OfFile(photo) });
     expect(run.loaded).toContain('crypto');
+  });
+
+  it('with colour (FORCE_COLOR=1) a warning is yellow and an error red: chalk loads when there is colour to paint', async () => {
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ colour: 'blue' }));
+    const run = await cli.run([photo, join(FIXTURES, 'valid', 'gone.jpg')], { env: { FORCE_COLOR: '1' } });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('\u001b[33mwarning:\u001b[39m');
+    expect(run.stderr).toContain('\u001b[31merror:\u001b[39m');
+    const plain = await cli.run([photo, join(FIXTURES, 'valid', 'gone.jpg')]);
+    expect(plain.stderr).toContain('warning:');
+    expect(plain.stderr).not.toContain('\u001b[');
   });
 
   it.each([['--help'], ['--version'], ['info', '--help']])('%s loads the front of the code only (no network stack, under a fifth of the bytes)', async (...args) => {
