@@ -48,7 +48,9 @@ function systemRandomBytes(count: number): Buffer {
   try {
     const fd = openSync('/dev/urandom', 'r');
     try {
-      if (fstatSync(fd).isCharacterDevice() && readSync(fd, bytes, 0, count, null) === count) return bytes;
+      // A character device that gave `count` bytes, not all the same (a /dev/zero standing in would make the boundary
+      // guessable; twelve equal random bytes happen once in 2^88).
+      if (fstatSync(fd).isCharacterDevice() && readSync(fd, bytes, 0, count, null) === count && bytes.some((b) => b !== bytes[0])) return bytes;
     } finally {
       closeSync(fd);
     }

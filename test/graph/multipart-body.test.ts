@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import FormData from 'form-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileChangedError, chunkSizeFor } from '../../src/graph/file-chunks.js';
-import { multipartUpload } from '../../src/graph/multipart-body.js';
+import { multipartUpload, randomBoundary } from '../../src/graph/multipart-body.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -72,5 +72,15 @@ describe('multipartUpload', () => {
   it('a missing file fails when the body is read, with the errno', async () => {
     const upload = multipartUpload({ path: join(dir, 'gone.pdf'), size: 10, filename: 'gone.pdf', mimeType: 'application/pdf' });
     await expect(collect(upload.body)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('randomBoundary', () => {
+  it('is form-data\'s shape (26 dashes, 24 hex digits) and never repeats (1,000 drawn)', () => {
+    const drawn = Array.from({ length: 1000 }, () => randomBoundary());
+    for (const boundary of drawn) expect(boundary).toMatch(/^-{26}[0-9a-f]{24}$/);
+    expect(new Set(drawn).size).toBe(1000);
+    // Every hex digit turns up in every position of the random part: the bytes are not stuck.
+    for (let i = 26; i < 50; i++) expect(new Set(drawn.map((b) => b[i])).size).toBe(16);
   });
 });
