@@ -97,29 +97,19 @@ const main = new Set([...closure(commands)].filter((name) => !front.has(name)));
 const packOf = new Map([...chunkCode.keys()].map((name) => [name, front.has(name) ? 'cli.cjs' : main.has(name) ? 'main.cjs' : 'extras.cjs']));
 const defineChunk = (name) => `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {\n${chunkCode.get(name)}\n}`;
 const chunksIn = (pack) => [...chunkCode.keys()].filter((name) => packOf.get(name) === pack).sort();
+const fill = (template, marker, value) => {
+  if (!template.includes(marker)) throw new Error(`scripts/chunk-loader.cjs lost its ${marker} marker`);
+  return template.replace(marker, () => value);
+};
+const loader = await readFile(join(root, 'scripts', 'chunk-loader.cjs'), 'utf8');
 const packs = new Map([
   [
     'cli.cjs',
-    // The loader: each chunk runs once, on first require; a chunk outside cli.cjs is taken from its pack file, which
-    // Node's require loads (help, the API) or src/launch.ts does through the code cache (its require serves ./*.cjs).
-    `const __waPackOf = ${JSON.stringify(Object.fromEntries([...packOf].filter(([, pack]) => pack !== 'cli.cjs')))};\n` +
-      `const __waChunks = {\n${chunksIn('cli.cjs').map(defineChunk).join(',\n')}\n};\n` +
-      'const __waModules = new Map();\n' +
-      'function __waRequire(id) {\n' +
-      '  const chunk = /^\\.\\/(chunk-[\\w-]+\\.cjs)$/.exec(id);\n' +
-      '  return chunk ? __waChunk(chunk[1]) : require(id);\n' +
-      '}\n' +
-      '__waRequire.resolve = require.resolve;\n' +
-      'function __waChunk(name) {\n' +
-      '  const loaded = __waModules.get(name);\n' +
-      '  if (loaded) return loaded.exports;\n' +
-      '  const define = __waChunks[name] ?? require(`./${__waPackOf[name]}`)[name];\n' +
-      '  const chunk = { exports: {} };\n' +
-      '  __waModules.set(name, chunk);\n' +
-      '  define.call(chunk.exports, chunk.exports, __waRequire, chunk, __filename, __dirname);\n' +
-      '  return chunk.exports;\n' +
-      '}\n' +
-      'module.exports = __waChunk("cli.cjs");\n',
+    fill(
+      fill(loader, '/* FILE_OF */ {}', JSON.stringify(Object.fromEntries([...packOf].filter(([, pack]) => pack !== 'cli.cjs')))),
+      '/* CHUNKS */ {}',
+      `{\n${chunksIn('cli.cjs').map(defineChunk).join(',\n')}\n}`,
+    ),
   ],
   ...['main.cjs', 'extras.cjs'].map((pack) => [pack, `module.exports = {\n${chunksIn(pack).map(defineChunk).join(',\n')}\n};\n`]),
 ]);

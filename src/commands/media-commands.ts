@@ -11,10 +11,7 @@ import { mediaTypeForMime } from '../media/media-types.js';
 import { isMediaId } from '../graph/media-id.js';
 import { forgetMediaId } from '../upload/reuse-cache.js';
 import type { Reporter } from '../output.js';
-
-// node:fs/promises loads when first used (process.getBuiltinModule): most runs never get here, and loading it costs
-// 0.6 to 1 ms of start-up.
-const fsp = (): typeof import('node:fs/promises') => process.getBuiltinModule('node:fs/promises');
+import { fsPromises } from '../files.js';
 
 /**
  * Runs one lifecycle command for each media ID in turn with the shared settings, signal handling and error reporting:
@@ -173,7 +170,7 @@ function warnIfUnverified(sha256: string, reporter: Reporter, mediaId: string): 
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await fsp().access(path);
+    await fsPromises().access(path);
     return true;
   } catch {
     return false;
@@ -182,7 +179,7 @@ async function exists(path: string): Promise<boolean> {
 
 async function isFolder(path: string): Promise<boolean> {
   try {
-    return (await fsp().stat(path)).isDirectory();
+    return (await fsPromises().stat(path)).isDirectory();
   } catch {
     return false;
   }

@@ -3,10 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { downloadMedia, type DownloadResult, type GraphEvent, type GraphSettings } from './graph-client.js';
-
-// node:fs/promises loads when first used (process.getBuiltinModule): most runs never get here, and loading it costs
-// 0.6 to 1 ms of start-up.
-const fsp = (): typeof import('node:fs/promises') => process.getBuiltinModule('node:fs/promises');
+import { fsPromises } from '../files.js';
 
 /** Streams the media into `target`; the file appears only when every byte arrived and the sha256 matched. */
 export async function downloadToFile(
@@ -42,11 +39,11 @@ export async function downloadToFile(
       onEvent,
     );
     await close();
-    await fsp().rename(temp, target);
+    await fsPromises().rename(temp, target);
     return result;
   } finally {
     await close();
-    await fsp().rm(temp, { force: true });
+    await fsPromises().rm(temp, { force: true });
     forget?.();
   }
 }

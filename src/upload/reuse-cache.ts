@@ -7,10 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../settings/config.js';
 import type { PreparedFile } from '../media/inspect.js';
 import { isMediaId } from '../graph/media-id.js';
-
-// node:fs/promises loads when first used (process.getBuiltinModule): most runs never get here, and loading it costs
-// 0.6 to 1 ms of start-up.
-const fsp = (): typeof import('node:fs/promises') => process.getBuiltinModule('node:fs/promises');
+import { fsPromises } from '../files.js';
 
 // node:crypto loads when the cache is first used (process.getBuiltinModule): a run without --reuse never needs it.
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
@@ -149,7 +146,7 @@ export function openReuseCache(
 async function readEntries(path: string, warnOnce: (topic: string, text: string) => void): Promise<Map<string, CacheEntry>> {
   let text: string;
   try {
-    text = await fsp().readFile(path, 'utf8');
+    text = await fsPromises().readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') warnOnce('read', `cannot read the reuse cache ${path} (${code ?? 'error'}): every file is uploaded`);
@@ -181,7 +178,7 @@ async function mergeIntoFile(
   toForget: Set<string>,
   warnOnce: (topic: string, text: string) => void,
 ): Promise<void> {
-  await fsp().mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await fsPromises().mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await withLock(`${path}.lock`, async () => {
     const entries = await readEntries(path, warnOnce);
     for (const [key, entry] of toAdd) entries.set(key, entry);
@@ -190,10 +187,10 @@ async function mergeIntoFile(
     // A private temp file renamed over the cache: readers see the old or the new file, never half of one.
     const temp = `${path}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`;
     try {
-      await fsp().writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }), { mode: 0o600 });
-      await fsp().rename(temp, path);
+      await fsPromises().writeFile(temp, JSON.stringify({ version: 1, entries: Object.fromEntries(entries) }), { mode: 0o600 });
+      await fsPromises().rename(temp, path);
     } catch (error) {
-      await fsp().rm(temp, { force: true });
+      await fsPromises().rm(temp, { force: true });
       throw error;
     }
   });
@@ -203,20 +200,20 @@ async function mergeIntoFile(
 async function withLock<T>(lockPath: string, work: () => Promise<T>): Promise<T> {
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
-      const handle = await fsp().open(lockPath, 'wx', 0o600);
+      const handle = await fsPromises().open(lockPath, 'wx', 0o600);
       await handle.close();
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = await fsp().stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > STALE_LOCK_MS) await fsp().unlink(lockPath).catch(() => {});
+      const age = await fsPromises().stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > STALE_LOCK_MS) await fsPromises().unlink(lockPath).catch(() => {});
       else await sleep(delay);
     }
   }
   try {
     return await work();
   } finally {
-    await fsp().unlink(lockPath).catch(() => {});
+    await fsPromises().unlink(lockPath).catch(() => {});
   }
 }
 
@@ -229,7 +226,7 @@ async function hashFile(path: string): Promise<string> {
 /** Removes a deleted media ID from the user's cache (delete); only when a cache file exists, and never failing the run. */
 export async function forgetMediaId(env: NodeJS.ProcessEnv, id: string, warn: (text: string) => void): Promise<void> {
   const path = cacheFilePath(env);
-  const exists = await fsp().stat(path).then(() => true, () => false);
+  const exists = await fsPromises().stat(path).then(() => true, () => false);
   if (!exists) return;
   const cache = openReuseCache(env, { phoneNumberId: '', baseUrl: '' }, warn);
   cache.forget(id);

@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { InputError, InterruptedError, signalName, UsageError } from '../errors.js';
 import { formatBytes, type MediaType } from '../media/media-types.js';
-
-// node:fs/promises loads when first used (process.getBuiltinModule): most runs never get here, and loading it costs
-// 0.6 to 1 ms of start-up.
-const fsp = (): typeof import('node:fs/promises') => process.getBuiltinModule('node:fs/promises');
+import { fsPromises } from '../files.js';
 
 /** A spooled copy of stdin and the function that removes it. */
 export interface SpooledInput {
@@ -35,10 +32,10 @@ export async function spoolStdin(
   if (stdin.isTTY) throw new UsageError('- reads stdin, but stdin is a terminal', 'pipe a file in: cat photo.jpg | wa-upload --type image/jpeg -');
   const { signal } = options;
   if (signal?.aborted) throw new InterruptedError(signalName(signal), 'while reading stdin');
-  const dir = await fsp().mkdtemp(join(tmpdir(), 'wa-upload-'));
+  const dir = await fsPromises().mkdtemp(join(tmpdir(), 'wa-upload-'));
   const forget = options.removeOnExit?.(dir);
   const cleanup = async (): Promise<void> => {
-    await fsp().rm(dir, { recursive: true, force: true });
+    await fsPromises().rm(dir, { recursive: true, force: true });
     forget?.();
   };
   const path = join(dir, `stdin${type.extensions[0]}`);
