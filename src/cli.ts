@@ -1,132 +1,132 @@
-// The command line: the commander program, and the only place that knows argv, the process, signals and exit codes.
+// The command line: the commander program built from the command definitions and the settings schema, and the process boundary (argv, signals, stdout, exit codes).
 
 import { existsSync, rmSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { firstOperandIndex, nearMissOf, placeOptionsAfterCommand } from './command-line.js';
-import { COMPLETION_SHELLS, completionScript, type CompletionShell, type CompletionSpec } from './commands/completion.js';
+import type { CompletionSpec } from './commands/completion.js';
+import type { Flags, ProcessContext } from './commands/context.js';
+import type { CommandDefinition, ProgramInfo } from './commands/definition.js';
+import { COMMANDS } from './commands/definitions.js';
 import { ExitCode, UsageError, WaUploadError, redactSecrets } from './errors.js';
 import { MAX_SECONDS } from './settings/limits.js';
-import { acceptedMimeTypes, mediaTypeForMime, type MediaType } from './media/media-types.js';
-import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext, SandboxFlags, UploadFlags } from './commands/context.js';
+import { acceptedMimeTypes, mediaTypeForMime } from './media/media-types.js';
+import {
+  CONFIG_KEYS,
+  OTHER_ENVIRONMENT,
+  environmentOf,
+  longFlagOf,
+  optionsOf,
+  recordOfFlag,
+  type CommandName,
+  type OptionGroup,
+  type SettingRecord,
+  type ValueRule,
+} from './settings/schema.js';
 import { VERSION } from './version.js';
 
-const HELP_FOOTER = `
+/** The exit codes, as `--help` and the docs list them. */
+export const EXIT_CODES: readonly { code: string; meaning: string }[] = [
+  { code: '0', meaning: 'every file uploaded (every ID done)' },
+  { code: '1', meaning: 'internal error (a bug)' },
+  { code: '2', meaning: 'usage error' },
+  { code: '3', meaning: 'configuration error' },
+  { code: '4', meaning: 'input file refused (missing, empty, type, size)' },
+  { code: '5', meaning: 'the API refused the request, or answered something wrong' },
+  { code: '6', meaning: 'token invalid, expired or lacking permission' },
+  { code: '7', meaning: 'temporary failure after retries: retry later' },
+  { code: '130 / 143', meaning: 'interrupted (Ctrl-C / SIGTERM)' },
+  { code: '141', meaning: 'stdout\'s reader went away (nothing more uploaded)' },
+];
+
+/** The root's `--help` footer: the environment and config keys from the schema, then the exit codes. */
+function rootHelpFooter(): string {
+  const rows = [
+    ...environmentOf().map(({ names, record }) => [names.join(', '), record.doc.replace(/ \(.*\)$/, '')]),
+    ...OTHER_ENVIRONMENT.map((variable) => [variable.names.join(', '), variable.doc]),
+  ];
+  const width = Math.max(...rows.map(([names]) => names!.length)) + 3;
+  return `
 Environment (first found wins; a flag beats the environment, which beats the config file):
-  WA_TOKEN, WHATSAPP_TOKEN, WHATSAPP_ACCESS_TOKEN, CLOUD_API_ACCESS_TOKEN   access token
-  WA_PHONE_NUMBER_ID, WHATSAPP_PHONE_NUMBER_ID                             phone number ID
-  WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID                                   app ID (wa-upload handle only)
-  WA_API_VERSION, CLOUD_API_VERSION                                        Graph API version (default v27.0, pinned)
-  WA_BASE_URL                                                              API origin (default https://graph.facebook.com)
-  HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY                             proxy for every request
-  NODE_EXTRA_CA_CERTS                                                      extra CA certificates (a TLS-inspecting proxy)
-  XDG_CACHE_HOME                                                           where --reuse remembers IDs (default ~/.cache)
-  NO_COLOR, FORCE_COLOR                                                    colours on stderr
+${rows.map(([names, doc]) => `  ${names!.padEnd(width)}${doc}`).join('\n')}
 
 Config file: .waupload.json (or .wauploadrc*, "waupload" in package.json, ~/.config/waupload/config.json),
-searched from the working folder upward; keys token, phoneNumberId, appId, apiVersion, baseUrl, concurrency,
-retries, timeout, retryDelay, maxRetryWait, ttlMinutes.
+searched from the working folder up to the home folder (outside it: up to the project root; never a file
+another user owns or can write). Keys ${CONFIG_KEYS.join(', ')}.
 
 Exit codes:
-  0  every file uploaded            4  input file refused (missing, empty, type, size)
-  1  internal error (a bug)         5  the API refused the request
-  2  usage error                    6  token invalid, expired or lacking permission
-  3  configuration error            7  temporary failure after retries: retry later
-  130 / 143  interrupted (Ctrl-C / SIGTERM)   141  stdout's reader went away (nothing more uploaded)
-
-Examples:
-  wa-upload --sandbox photo.jpg              try it with no account (local stand-in API)
-  ID=$(wa-upload photo.jpg)                  one file: stdout is just the media ID
-  wa-upload --json *.pdf | jq -r .id         one JSON object per file
-  H=$(wa-upload handle header.png)           a handle for a template header (needs WA_APP_ID)
+${EXIT_CODES.map(({ code, meaning }) => `  ${code}  ${meaning}`).join('\n')}
 `;
-
-/** `wa-upload handle --help`: what a handle is for and the settings it needs (no phone number ID). */
-const HANDLE_HELP_FOOTER = `
-A handle is what a message template's IMAGE/VIDEO/DOCUMENT header sample (example.header_handle) and a business
-profile picture (profile_picture_handle) take; a media ID or a URL is refused there. It needs the access token and
-the app ID: --app-id, then WA_APP_ID, WHATSAPP_APP_ID, M4D_APP_ID, then "appId" in the config file. The phone
-number ID is not used. A cut or a timeout mid-file resumes from the offset the server holds, in the same session.
-Exit codes are those of uploads (wa-upload --help).
-  H=$(wa-upload handle header.png)           one file: stdout is just the handle
-  wa-upload handle --json a.png b.pdf        one JSON object per file
-`;
-
-/** `wa-upload sandbox --help`: the faults it can be told to show (every key parseFault knows), and how. */
-const SANDBOX_HELP_FOOTER = `
-Faults: POST a JSON object to <url>/_sandbox/faults; each applies to the next "times" matching requests.
-  status <n>                       HTTP status of the error (default 500; 400 for code 33, 503 for 133004)
-  graphCode <n>, graphSubcode <n>  Graph error.code / error_subcode, with the live server's message
-  message, details                 error.message / error.error_data.details
-  isTransient <bool>               error.is_transient
-  retryAfter <text>                a Retry-After header
-  estimatedTimeToRegainAccess <m>  minutes, in an X-Business-Use-Case-Usage header
-  html <bool>, body <text>         an HTML error page / this text instead of Graph JSON (a proxy's answer)
-  dropAfterBytes <n>               cut the connection after n body bytes (0: at once)
-  stallAfterBytes <n>              stop reading after n body bytes, keep them, never answer (a timeout mid-file)
-  hang <bool>                      read the body, never answer
-  delayMs <n>                      answer this much later
-  redirectTo <url>                 answer 307 with this Location
-  times <n>                        how many requests it applies to (default 1)
-  match upload|session|status|any  which requests (default upload: requests carrying file bytes; any: info,
-                                   download and delete too)
-Codes worth trying: 1, 2, 4, 17, 80007, 130429, 131000, 131016, 133004 (server temporarily unavailable) and
-131057 (account in maintenance mode) are temporary; 33 (phone number deleted), 100, 131053, 368 are not;
-0, 190, 10, 200 are about the token.
-  curl -X POST <url>/_sandbox/faults -d '{"graphCode":131057,"times":2}'
-  curl -X POST <url>/_sandbox/faults -d '{"graphCode":33,"match":"any"}'
-  curl -X DELETE <url>/_sandbox/faults     forget queued faults
-Media a customer sent (an ID from a webhook, tied to no phone number: info and delete refuse phone_number_id for it):
-  curl -X POST <url>/_sandbox/webhook-media -d '{"mimeType":"image/jpeg","base64":"<the bytes, base64>"}'
-  curl <url>/_sandbox/requests             what it received (token redacted)
-`;
-
-function parseWholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
 }
 
-function parseSeconds(allowZero: boolean) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-      throw new InvalidArgumentError(allowZero ? 'expected a number of seconds, 0 or more' : 'expected a number of seconds above 0');
-    }
-    if (n > MAX_SECONDS) throw new InvalidArgumentError(`at most ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
-    return n;
-  };
+/** The heading each option group is listed under in `--help`. */
+const GROUP_HEADINGS: Record<OptionGroup, string> = {
+  upload: 'Upload options:',
+  command: 'Options:',
+  connection: 'Connection options:',
+  output: 'Output options:',
+};
+
+/** The flag parser of a value rule: the same limits as the config merge, in words for a usage error. */
+function flagParser(rule: ValueRule): ((value: string) => unknown) | undefined {
+  switch (rule.type) {
+    case 'integer':
+      return (value) => {
+        const n = Number(value);
+        if (!/^\d+$/.test(value.trim()) || n < rule.min || n > rule.max) throw new InvalidArgumentError(`expected a whole number from ${rule.min} to ${rule.max}`);
+        return n;
+      };
+    case 'seconds':
+      return (value) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!rule.allowZero && n === 0)) {
+          throw new InvalidArgumentError(rule.allowZero ? 'expected a number of seconds, 0 or more' : 'expected a number of seconds above 0');
+        }
+        if (n > MAX_SECONDS) throw new InvalidArgumentError(`at most ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
+        return n;
+      };
+    case 'mime':
+      return (value) => {
+        const type = mediaTypeForMime(value);
+        if (!type) throw new InvalidArgumentError(`WhatsApp does not accept ${value}; accepted: ${acceptedMimeTypes().join(', ')}`);
+        return type;
+      };
+    case 'id':
+      return (value) => value.trim();
+    case 'string':
+    case 'boolean':
+      return undefined;
+  }
 }
 
-function parseMediaType(value: string): MediaType {
-  const type = mediaTypeForMime(value);
-  if (!type) throw new InvalidArgumentError(`WhatsApp does not accept ${value}; accepted: ${acceptedMimeTypes().join(', ')}`);
-  return type;
+/** commander's option for a schema record. */
+function optionFor(record: SettingRecord, grouped: boolean): Option {
+  const option = new Option(record.flag!, record.doc);
+  const parse = flagParser(record.value);
+  if (parse) option.argParser(parse);
+  if (grouped) option.helpGroup(GROUP_HEADINGS[record.group]);
+  return option;
 }
 
-function parseTrimmed(value: string): string {
-  return value.trim();
+/** commander's attribute for a record's flag (`--no-config` → config, `--max-retry-wait` → maxRetryWait). */
+function attributeOf(record: SettingRecord): string {
+  return longFlagOf(record)!.replace(/^--(no-)?/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The options shared by every command that talks to the API: defined once, added to the upload and to each API command. */
-function addConnectionOptions(command: Command, idOption: 'phone-number-id' | 'app-id' = 'phone-number-id'): Command {
-  // handle talks to the app, not to a phone number: it takes --app-id instead, and refuses --phone-number-id by name.
-  if (idOption === 'app-id') command.option('--app-id <id>', 'the Meta app ID (digits) that owns the upload sessions', parseTrimmed);
-  else command.option('--phone-number-id <id>', 'the business phone number ID (digits)', parseTrimmed);
-  return command
-    .option('--token-file <path>', 'read the access token from a file (- reads stdin)')
-    .option('--api-version <version>', 'Graph API version (default v27.0, pinned)')
-    .option('--base-url <url>', 'API origin (default https://graph.facebook.com)')
-    .option('-c, --config <path>', 'use this config file instead of searching')
-    .option('--retries <n>', 'extra tries for temporary failures (default 3, at most 2 for info and download; 0 = one try)', parseWholeNumber(0, 20))
-    .option('--timeout <seconds>', 'per-try limit for connecting, sending and waiting for the answer (default 60)', parseSeconds(false))
-    .option('--retry-delay <seconds>', 'first backoff step, doubled each try with full jitter (default 1)', parseSeconds(true))
-    .option('--max-retry-wait <seconds>', 'longest wait a server may ask for before giving up (default 300)', parseSeconds(true))
-    .option('--json', 'machine output: one JSON object per line')
-    .option('-q, --quiet', 'nothing on stderr but warnings and errors')
-    .option('-v, --verbose', 'request and response details on stderr (token redacted)')
-    .option('--no-color', 'no colours (also NO_COLOR)');
+/**
+ * The parsed options as the schema names them: a negating flag whose key is not its attribute (`--no-config` →
+ * noConfig) is true when given; `--config`'s false (from --no-config) is no path.
+ */
+export function flagsFromOptions(command: CommandName, options: Record<string, unknown>): Flags {
+  const flags: Record<string, unknown> = {};
+  for (const record of optionsOf(command)) {
+    const attribute = attributeOf(record);
+    const raw = options[attribute];
+    const negating = longFlagOf(record)!.startsWith('--no-');
+    if (negating && record.key !== attribute) flags[record.key] = raw === false ? true : undefined;
+    else if (!negating && raw === false) flags[record.key] = undefined;
+    else flags[record.key] = raw;
+  }
+  return flags as Flags;
 }
 
 /** Help and version, on every command: `wa-upload info --help` and `wa-upload delete --version` work like the root's. */
@@ -134,97 +134,43 @@ function addStandardOptions(command: Command): Command {
   return command.version(VERSION, '-V, --version', 'print the version').helpOption('-h, --help', 'show this help');
 }
 
-/**
- * A command that talks to the API about media IDs (`info`, `download`, `delete`, …): the connection options, help and
- * version, and one or more IDs (the action gets them as an array). Add the command's own options and its action to
- * what this returns.
- */
-export function addApiCommand(program: Command, name: string, description: string): Command {
-  return addConnectionOptions(addStandardOptions(program.command(name).argument('<media-id...>').description(description)));
-}
-
-/** What each command runs once commander has parsed its flags; resolves with the exit code. */
-export interface CommandHandlers {
-  upload: (files: string[], flags: UploadFlags) => Promise<number>;
-  handle: (files: string[], flags: UploadFlags) => Promise<number>;
-  sandbox: (flags: SandboxFlags) => Promise<number>;
-  info: (mediaIds: string[], flags: ConnectionFlags) => Promise<number>;
-  download: (mediaIds: string[], flags: DownloadFlags) => Promise<number>;
-  delete: (mediaIds: string[], flags: DeleteFlags) => Promise<number>;
-  completion: (shell: CompletionShell, program: Command) => Promise<number>;
-}
-
-/** Builds the commander program; each command's action hands its parsed flags to a handler. */
-export function buildProgram(handlers: CommandHandlers): { program: Command; result: { exitCode: number } } {
+/** Builds the commander program from the command definitions; each action runs its command and records the exit code. */
+export function buildProgram(
+  context: ProcessContext,
+  definitions: readonly CommandDefinition[] = COMMANDS,
+): { program: Command; result: { exitCode: number } } {
   const result: { exitCode: number } = { exitCode: ExitCode.ok };
   const program = new Command('wa-upload');
+  const info: ProgramInfo = { completionSpec: () => completionSpecOf(program) };
+  for (const definition of definitions) {
+    const command = definition.name === 'upload' ? program : program.command(definition.name);
+    command.description(definition.summary);
+    if (definition.usage) command.usage(definition.usage);
+    if (definition.operand) {
+      const argument = new Argument(definition.operand.syntax, definition.operand.description);
+      if (definition.operand.choices) argument.choices(definition.operand.choices);
+      command.addArgument(argument);
+    }
+    addStandardOptions(command);
+    const order: OptionGroup[] = ['upload', 'command', 'connection', 'output'];
+    const options = optionsOf(definition.name).sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
+    const grouped = new Set(options.map((o) => o.group)).size > 1;
+    for (const record of options) command.addOption(optionFor(record, grouped));
+    if (definition.helpAfter) command.addHelpText('after', definition.name === 'upload' ? `${rootHelpFooter()}${definition.helpAfter}` : definition.helpAfter);
+    command.action(async (...args: unknown[]) => {
+      const parsed = args.at(-1) as Command;
+      const operand = definition.operand ? args[0] : [];
+      const operands = Array.isArray(operand) ? (operand as string[]) : [operand as string];
+      result.exitCode = await definition.run(operands, flagsFromOptions(definition.name, parsed.opts()), context, info);
+    });
+  }
   program
-    .description('Upload files to the WhatsApp Cloud API and print their media IDs.')
-    .usage('[options] <file...>\n       wa-upload <command> [options] <media-id>')
-    .argument('[files...]', 'files to upload (- reads stdin; needs --type)')
-    // Each command parses its own options; main() first moves options typed before a command after it.
+    // Each command parses its own options; runProgram first moves options typed before a command after it.
     .enablePositionalOptions()
-    // Errors are reported by main() in wa-upload's own form (error: … / hint: …), not by commander.
+    // Errors are reported by runProgram in wa-upload's own form (error: … / hint: …), not by commander.
     .exitOverride()
-    .configureOutput({ outputError: () => undefined })
-    .addHelpText('after', HELP_FOOTER);
-  addConnectionOptions(addStandardOptions(program))
-    .addOption(new Option('--type <mime>', 'send this MIME type instead of the detected one').argParser(parseMediaType))
-    .option('--filename <name>', 'part filename for stdin uploads')
-    .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
-    .option('--dry-run', 'check settings and every file, print what would be sent; no network')
-    .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind, sticker size)')
-    .option('--reuse', 'print the remembered media ID of a file uploaded in the last 29 days instead of uploading it again')
-    .option('--ttl-minutes <n>', 'No-Storage numbers: keep the media this long, 60 to 43200 minutes (default: no field, 1 hour)', parseWholeNumber(60, 43_200))
-    .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
-    .action(async (files: string[], flags: UploadFlags) => {
-      result.exitCode = await handlers.upload(files, flags);
-    });
-
-  addConnectionOptions(addStandardOptions(program.command('handle')), 'app-id')
-    .description('upload files to the Resumable Upload API and print their handles (template header samples, profile pictures)')
-    .argument('[files...]', 'PDF, JPEG, PNG or MP4 files')
-    .option('--concurrency <n>', 'uploads in flight at once (default 4)', parseWholeNumber(1, 64))
-    .option('--dry-run', 'check settings and every file, print what would be sent; no network')
-    .option('--strict', 'refuse files with a content warning, except advice (a type corrected within its kind)')
-    .option('--sandbox', 'upload to a local stand-in of the API (no account needed)')
-    .addHelpText('after', HANDLE_HELP_FOOTER)
-    .action(async (files: string[], flags: UploadFlags) => {
-      result.exitCode = await handlers.handle(files, flags);
-    });
-
-  addStandardOptions(program.command('sandbox'))
-    .description('run the local stand-in of the media API and print the settings that point wa-upload at it')
-    .option('--port <n>', 'port to listen on (default: a free one)', parseWholeNumber(0, 65535))
-    .option('--host <host>', 'loopback address to listen on (default 127.0.0.1)')
-    .option('--delay <ms>', 'answer every request after this many milliseconds', parseWholeNumber(0, 600_000))
-    .option('--token <token>', 'require this access token (default: accept any)')
-    .option('--no-store', 'keep only each upload\'s hash and size, not its bytes (info works, download does not)')
-    .addHelpText('after', SANDBOX_HELP_FOOTER)
-    .action(async (flags: SandboxFlags) => {
-      result.exitCode = await handlers.sandbox(flags);
-    });
-
-  addApiCommand(program, 'info', 'show a media ID\'s URL, MIME type, sha256 and size').action(async (mediaIds: string[], flags: ConnectionFlags) => {
-    result.exitCode = await handlers.info(mediaIds, flags);
-  });
-  addApiCommand(program, 'download', 'download a media ID\'s bytes, checked against its sha256 (no partial file is left behind)')
-    .option('-o, --output <path>', 'where to write (- for stdout; default <media-id>.<ext> here)')
-    .option('-f, --force', 'replace an existing file')
-    .action(async (mediaIds: string[], flags: DownloadFlags) => {
-      result.exitCode = await handlers.download(mediaIds, flags);
-    });
-  addApiCommand(program, 'delete', 'delete a media ID')
-    .option('--dry-run', 'check the settings and say what would be deleted; delete nothing (no network)')
-    .action(async (mediaIds: string[], flags: DeleteFlags) => {
-      result.exitCode = await handlers.delete(mediaIds, flags);
-    });
-  addStandardOptions(program.command('completion'))
-    .description('print a shell completion script (bash, zsh or fish)')
-    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
-    .action(async (shell: CompletionShell) => {
-      result.exitCode = await handlers.completion(shell, program);
-    });
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text), outputError: () => undefined });
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   // `wa-upload help [command]`: help with exit 0 and no settings needed (last, so that no command inherits it).
   program.helpCommand('help [command]', 'show help for wa-upload or one of its commands');
   return { program, result };
@@ -302,27 +248,28 @@ export function usageErrorFor(error: CommanderError, program: Command, command: 
       const flag = /unknown option '([^']+)'/.exec(text)?.[1] ?? text;
       const name = flag.split('=')[0]!;
       const suggestion = /\(Did you mean (\S+)\?\)/.exec(text)?.[1];
-      const owners = [program, ...program.commands].filter((c) => c.options.some((o) => o.long === name || o.short === name));
+      // Who takes it comes from the schema, the same way for every command.
+      const owners = recordOfFlag(name)?.commands ?? [];
       const missing = MISSING_FLAG_HINTS[name];
       const subject = command ? `${command} does not take ${name}` : `unknown option ${name}`;
       if (missing) return new UsageError(command ? subject : `there is no option ${name}`, missing);
-      if (suggestion) return new UsageError(subject, `did you mean ${suggestion}? (${helpHint})`);
       if (owners.length > 0) {
-        const names = owners.map((c) => (c === program ? 'uploads (wa-upload [options] <file...>)' : `wa-upload ${c.name()}`));
+        const names = owners.map((c) => (c === 'upload' ? 'uploads (wa-upload [options] <file...>)' : `wa-upload ${c}`));
         return new UsageError(subject, `${name} belongs to ${names.join(' and ')}; ${helpHint}`);
       }
+      if (suggestion) return new UsageError(subject, `did you mean ${suggestion}? (${helpHint})`);
       return new UsageError(subject, helpHint);
     }
     case 'commander.invalidArgument': {
       const option = /^option '([^']+)' argument '([^']*)' is invalid\. (.*)$/s.exec(text);
-      if (option) return new UsageError(`${option[2]} is not a valid value for ${longFlagOf(option[1]!)}: ${option[3]}`, helpHint);
+      if (option) return new UsageError(`${option[2]} is not a valid value for ${longFlagOfText(option[1]!)}: ${option[3]}`, helpHint);
       const argument = /^command-argument value '([^']*)' is invalid for argument '([^']+)'\. (.*)$/s.exec(text);
       if (argument) return new UsageError(`${argument[1]} is not a valid ${argument[2]}`, argument[3]);
       return new UsageError(text, helpHint);
     }
     case 'commander.optionMissingArgument': {
       const flags = /^option '([^']+)' argument missing/.exec(text)?.[1] ?? '';
-      return new UsageError(`${longFlagOf(flags)} needs a value`, `write ${flags.replace(/^-\w, /, '')}; ${helpHint}`);
+      return new UsageError(`${longFlagOfText(flags)} needs a value`, `write ${flags.replace(/^-\w, /, '')}; ${helpHint}`);
     }
     case 'commander.missingArgument': {
       const name = /missing required argument '([^']+)'/.exec(text)?.[1] ?? 'argument';
@@ -336,57 +283,66 @@ export function usageErrorFor(error: CommanderError, program: Command, command: 
 }
 
 /** `--retries` from `--retries <n>` or `-c, --config <path>`. */
-function longFlagOf(flags: string): string {
+function longFlagOfText(flags: string): string {
   return /--[\w-]+/.exec(flags)?.[0] ?? flags;
 }
 
-/** Runs the CLI with these arguments; sets process.exitCode (never process.exit, so output flushes). */
+/** True when the words ask for JSON output (`--json` before any `--`), so that even a usage error is a JSON object. */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).includes('--json');
+}
+
+/**
+ * Runs the program with these arguments against a process context and resolves with the exit code; never exits the
+ * process and never touches process globals, so tests run it in-process over buffers. Usage errors of any kind are
+ * reported here: `error:`/`hint:` on stderr and, under --json, one object with `kind: "usage"` on stdout.
+ */
+export async function runProgram(argv: readonly string[], context: ProcessContext): Promise<number> {
+  const { program, result } = buildProgram(context);
+  let command: string | undefined;
+  const report = (error: unknown): number => {
+    const { text, exitCode } = crashReport(error);
+    if (error instanceof UsageError && wantsJson(argv)) {
+      context.stdout.write(`${JSON.stringify({ error: { kind: 'usage', message: redactSecrets(error.message), exitCode, ...(error.hint ? { hint: redactSecrets(error.hint) } : {}) } })}\n`);
+    }
+    context.stderr.write(text);
+    return exitCode;
+  };
+  try {
+    const line = commandLineFor(argv, program, (path) => existsSync(path));
+    command = line.command;
+    await program.parseAsync(line.args, { from: 'user' });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
+      if (error.exitCode === 0) return ExitCode.ok;
+      return report(usageErrorFor(error, program, command));
+    }
+    return report(error);
+  }
+}
+
+/** Runs the CLI with these arguments as a process; sets process.exitCode (process.exit only after a signal, once output is written). */
 export async function main(argv: string[]): Promise<void> {
-  const oldNode = unsupportedNodeWarning(process.versions.node);
-  if (oldNode) process.stderr.write(oldNode);
   // stdout failing (a reader that went away, a full disk) stops the running command, which reports it; with no command
   // running (`wa-upload --help | head`) a closed reader is no error, and any other failure is reported here.
   const stdout = watchStdout();
   // Node's own report of an uncaught error prints the error's properties: got's carry the request headers, token included.
   const crash = (error: unknown): void => {
-    process.exitCode = reportCrash(error);
+    const { text, exitCode } = crashReport(error);
+    process.stderr.write(text);
+    process.exitCode = exitCode;
     process.exit();
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  const { program, result } = buildProgram({
-    upload: async (files, flags) => (await import('./commands/index.js')).runUploadCommand(files, flags, processContext()),
-    handle: async (files, flags) => (await import('./commands/index.js')).runHandleCommand(files, flags, processContext()),
-    sandbox: async (flags) => (await import('./commands/index.js')).runSandboxCommand(flags, processContext()),
-    info: async (mediaIds, flags) => (await import('./commands/index.js')).runInfoCommand(mediaIds, flags, processContext()),
-    download: async (mediaIds, flags) => (await import('./commands/index.js')).runDownloadCommand(mediaIds, flags, processContext()),
-    delete: async (mediaIds, flags) => (await import('./commands/index.js')).runDeleteCommand(mediaIds, flags, processContext()),
-    completion: async (shell, program) => {
-      process.stdout.write(completionScript(shell, completionSpecOf(program)));
-      return ExitCode.ok;
-    },
-  });
-  let command: string | undefined;
-  try {
-    const line = commandLineFor(argv, program, (path) => existsSync(path));
-    command = line.command;
-    await program.parseAsync(line.args, { from: 'user' });
-    process.exitCode = result.exitCode;
-    stdout.commandEnded();
-    // A signal ends the process: nothing a hostile peer holds open (a proxy's unanswered CONNECT) may keep it alive.
-    if (result.exitCode === ExitCode.sigint || result.exitCode === ExitCode.sigterm) await exitOnceWritten(result.exitCode);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
-      if (error.exitCode === 0) {
-        process.exitCode = ExitCode.ok;
-        return;
-      }
-      process.exitCode = reportCrash(usageErrorFor(error, program, command));
-      return;
-    }
-    process.exitCode = reportCrash(error);
-  }
+  const exitCode = await runProgram(argv, processContext(stdout));
+  process.exitCode = exitCode;
+  stdout.commandEnded();
+  // A signal ends the process: nothing a hostile peer holds open (a proxy's unanswered CONNECT) may keep it alive.
+  if (exitCode === ExitCode.sigint || exitCode === ExitCode.sigterm) await exitOnceWritten(exitCode);
 }
 
 /** Exits once stdout and stderr have taken everything written to them. */
@@ -425,31 +381,36 @@ export function stdoutFailureError(error: NodeJS.ErrnoException): WaUploadError 
   });
 }
 
-const stdoutFailureHandlers = new Set<(failure: WaUploadError) => void>();
-let commandWatchedStdout = false;
-
 /** Listens for stdout's first write failure and hands it to the running command, or reports it when none can. */
-function watchStdout(): { commandEnded: () => void } {
+function watchStdout(): { commandEnded: () => void; handlers: Set<(failure: WaUploadError) => void>; watched: () => void } {
+  const handlers = new Set<(failure: WaUploadError) => void>();
+  let commandWatched = false;
   let failure: WaUploadError | undefined;
   let reported = false;
   const reportOnce = (): void => {
     if (reported || !failure) return;
     reported = true;
-    process.exitCode = reportCrash(failure);
+    const { text, exitCode } = crashReport(failure);
+    process.stderr.write(text);
+    process.exitCode = exitCode;
   };
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (failure) return;
     failure = stdoutFailureError(error);
-    if (stdoutFailureHandlers.size > 0) {
+    if (handlers.size > 0) {
       // The command stops and reports it (commandEnded() catches one that finished as if all was well).
-      for (const handler of stdoutFailureHandlers) handler(failure);
+      for (const handler of handlers) handler(failure);
       return;
     }
     // No command ran (`wa-upload --help | head`): a reader that stopped early is no error.
-    if (!commandWatchedStdout && error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    if (!commandWatched && error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
     reportOnce();
   });
   return {
+    handlers,
+    watched: () => {
+      commandWatched = true;
+    },
     commandEnded: () => {
       if (!failure || process.exitCode !== ExitCode.ok) return;
       reportOnce();
@@ -458,12 +419,13 @@ function watchStdout(): { commandEnded: () => void } {
   };
 }
 
-function processContext(): ProcessContext {
+/** The real process as a ProcessContext. */
+function processContext(stdout: ReturnType<typeof watchStdout>): ProcessContext {
   return {
     onStdoutFailure: (handler) => {
-      commandWatchedStdout = true;
-      stdoutFailureHandlers.add(handler);
-      return () => stdoutFailureHandlers.delete(handler);
+      stdout.watched();
+      stdout.handlers.add(handler);
+      return () => stdout.handlers.delete(handler);
     },
     env: process.env,
     cwd: process.cwd(),
@@ -541,10 +503,4 @@ export function crashReport(error: unknown): { text: string; exitCode: number } 
     text: `error: internal error: ${redactSecrets(message.split('\n')[0] ?? '')}\nhint: this is a bug in wa-upload: please report it with --verbose output\n`,
     exitCode: ExitCode.internal,
   };
-}
-
-function reportCrash(error: unknown): number {
-  const { text, exitCode } = crashReport(error);
-  process.stderr.write(text);
-  return exitCode;
 }

@@ -220,3 +220,8 @@ function redactRuns(text: string, secret: string): string {
   }
   return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
 }
+
+/** Forgets every registered secret: for a host that runs the program more than once in one process (the in-process tests). */
+export function forgetSecrets(): void {
+  knownSecrets.clear();
+}

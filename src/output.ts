@@ -17,6 +17,8 @@ export interface OutputOptions {
   progress: boolean;
   /** What a file's result is called in JSON: `id` (a media ID, the default) or `handle` (`wa-upload handle`). */
   resultName?: 'id' | 'handle';
+  /** What a failure's subject is called in JSON: a file (uploads) or a media ID (info, download, delete). */
+  subjectName?: 'file' | 'id';
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }
@@ -122,10 +124,11 @@ export class Reporter {
     this.writeOut(this.options.json ? JSON.stringify(json) : text.split('\n').map(printable).join('\n'));
   }
 
-  /** A failure that belongs to no file (configuration, usage, a crash). */
+  /** A failure: about a subject (a media ID, a file) when given, else about nothing in particular (configuration, usage, a crash). */
   fatal(error: WaUploadError, subject?: string): void {
     if (this.options.json) {
-      this.writeOut(JSON.stringify(this.redactMessages({ error: jsonError(error) })));
+      const about = subject !== undefined ? { [this.options.subjectName ?? 'file']: subject } : {};
+      this.writeOut(JSON.stringify(this.redactMessages({ ...about, error: jsonError(error) })));
     }
     this.errorLines(error, subject);
   }

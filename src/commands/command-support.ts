@@ -2,6 +2,7 @@
 
 import type { ConnectionFlags, ProcessContext } from './context.js';
 import { UsageError } from '../errors.js';
+import { CONFIG_SETTINGS, longFlagOf } from '../settings/schema.js';
 import {
   ENV_NAMES,
   loadConfigFile,
@@ -21,7 +22,13 @@ import { createReporter, colorLevelFor, progressAllowed, type Reporter } from '.
 export const SHORT_TOKEN_LENGTH = 16;
 
 /** The reporter for these flags and this terminal. */
-export async function createReporterFor(flags: ConnectionFlags, context: ProcessContext, multiple: boolean, resultName: 'id' | 'handle' = 'id'): Promise<Reporter> {
+export async function createReporterFor(
+  flags: ConnectionFlags,
+  context: ProcessContext,
+  multiple: boolean,
+  resultName: 'id' | 'handle' = 'id',
+  subjectName: 'file' | 'id' = 'file',
+): Promise<Reporter> {
   const json = Boolean(flags.json);
   const quiet = Boolean(flags.quiet);
   const reporter = await createReporter({
@@ -30,6 +37,7 @@ export async function createReporterFor(flags: ConnectionFlags, context: Process
     verbose: Boolean(flags.verbose),
     multiple,
     resultName,
+    subjectName,
     colorLevel: colorLevelFor(context.env, context.stderr, flags.color === false),
     progress: progressAllowed(context.env, context.stderr, quiet || json),
     stdout: context.stdout,
@@ -58,22 +66,23 @@ export async function loadSettings(
   needs: SettingsNeed = 'phoneNumberId',
   signal?: AbortSignal,
 ): Promise<Config> {
-  const file = await loadConfigFile({ explicitPath: flags.config, cwd: context.cwd, env: context.env });
+  const explicitPath = flags.config;
+  // --no-config, or the variable, turns the search off (a config file named with --config is still read).
+  const noConfig = flags.noConfig === true || isOn(context.env.WA_UPLOAD_NO_CONFIG);
+  const file = await loadConfigFile({ explicitPath, noConfig, cwd: context.cwd, env: context.env });
   reporter.addSecret(file?.settings.token);
   for (const warning of file?.warnings ?? []) reporter.warning(warning);
-  const flagSettings: PartialSettings = {
-    phoneNumberId: flags.phoneNumberId,
-    appId: flags.appId,
-    apiVersion: flags.apiVersion,
-    baseUrl: flags.baseUrl,
-    concurrency: flags.concurrency,
-    retries: flags.retries,
-    timeout: flags.timeout,
-    retryDelay: flags.retryDelay,
-    maxRetryWait: flags.maxRetryWait,
-    ttlMinutes: flags.ttlMinutes,
-  };
+  // A config file found by the search (not named) that says where the token goes, or which token: one line says so.
+  const steering = (['token', 'baseUrl'] as const).filter((key) => file?.searched && file.settings[key] !== undefined && overrides[key] === undefined);
+  if (file && steering.length > 0) reporter.info(`settings: ${steering.join(' and ')} from config file ${file.path}`);
+  const flagSettings: PartialSettings = {};
   const flagSources: Record<string, string> = {};
+  for (const record of CONFIG_SETTINGS) {
+    const value = (flags as Record<string, unknown>)[record.key];
+    if (value === undefined || record.flag === undefined) continue;
+    (flagSettings as Record<string, unknown>)[record.key] = value;
+    flagSources[record.key] = longFlagOf(record)!;
+  }
   if (flags.tokenFile !== undefined && overrides.token === undefined) {
     if (flags.tokenFile === '-') reporter.verbose('settings: reading the token from stdin (--token-file -)');
     const { token, warnings } = await readTokenFile(flags.tokenFile, context.stdin, signal);
@@ -82,6 +91,7 @@ export async function loadSettings(
     flagSettings.token = token;
     flagSources.token = `--token-file ${flags.tokenFile}`;
   }
+  for (const key of Object.keys(stripUndefined(overrides))) flagSources[key] = flags.sandbox ? '--sandbox' : 'the command';
   const env = settingsFromEnv(context.env);
   const config = mergeSettings({
     flags: { ...flagSettings, ...stripUndefined(overrides) },
@@ -98,18 +108,49 @@ export async function loadSettings(
       `the access token from ${config.sources.token ?? 'the command line'} is only ${config.token.length} characters long, too short to be a real one (they run to 100 and more): check that it was copied whole`,
     );
   }
-  reporter.verbose(
-    `settings: token from ${config.sources.token ?? 'command line'} (redacted), ` +
-      (needs === 'appId'
-        ? `app ID ${config.appId} from ${config.sources.appId ?? 'command line'}, `
-        : needs === 'token'
-          ? 'no phone number ID sent (a media ID is enough), '
-          : `phone number ID ${config.phoneNumberId} from ${config.sources.phoneNumberId ?? 'command line'}, `) +
-      `${config.baseUrl}/${config.apiVersion}, concurrency ${config.concurrency}, retries ${config.retries}${needs === 'token' && config.retries > LOOKUP_MAX_RETRIES ? ` (${LOOKUP_MAX_RETRIES} for info and download)` : ''}, timeout ${config.timeoutMs / 1000} s, ` +
-      `retry delay ${config.retryDelayMs / 1000} s, max retry wait ${config.maxRetryWaitMs / 1000} s` +
-      (file ? `, config file ${file.path}` : ', no config file'),
-  );
+  reporter.verbose(settingsLine(config, needs, file?.path, noConfig));
   return config;
+}
+
+/** True for a variable set to 1, true, yes or on (any case). */
+function isOn(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+/**
+ * The --verbose line of the settings: every setting that is not its default with its value (the token redacted) and
+ * where it came from (a flag, a variable's name, the config file), then the defaults in force, then the config file.
+ */
+export function settingsLine(config: Config, needs: SettingsNeed, filePath: string | undefined, noConfig: boolean): string {
+  const values: Record<string, string | number | undefined> = {
+    token: '(redacted)',
+    phoneNumberId: config.phoneNumberId || undefined,
+    appId: config.appId,
+    apiVersion: config.apiVersion,
+    baseUrl: config.baseUrl,
+    concurrency: config.concurrency,
+    retries: config.retries,
+    timeout: `${config.timeoutMs / 1000} s`,
+    retryDelay: `${config.retryDelayMs / 1000} s`,
+    maxRetryWait: `${config.maxRetryWaitMs / 1000} s`,
+    ttlMinutes: config.ttlMinutes,
+  };
+  const set: string[] = [];
+  const defaults: string[] = [];
+  for (const record of CONFIG_SETTINGS) {
+    const value = values[record.key];
+    if (value === undefined) continue;
+    if (record.key === 'phoneNumberId' && needs !== 'phoneNumberId') continue;
+    if (record.key === 'appId' && needs !== 'appId') continue;
+    if (record.key === 'concurrency' && needs === 'token') continue;
+    const lookupCap = record.key === 'retries' && needs === 'token' && config.retries > LOOKUP_MAX_RETRIES ? ` (${LOOKUP_MAX_RETRIES} for info and download)` : '';
+    const source = config.sources[record.key];
+    if (source) set.push(`${record.key} ${value}${lookupCap} from ${source}`);
+    else defaults.push(`${record.key} ${value}${lookupCap}`);
+  }
+  const extra = needs === 'token' ? '; no phone number ID sent (a media ID is enough)' : '';
+  const where = filePath ? `config file ${filePath}` : noConfig ? 'no config file (search off)' : 'no config file';
+  return `settings: ${set.join('; ')}${extra}${defaults.length ? `; default: ${defaults.join(', ')}` : ''}; ${where}`;
 }
 
 /** A --verbose line for one Graph event (the token never appears: events do not carry it). */

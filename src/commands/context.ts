@@ -2,71 +2,17 @@
 
 import type { WaUploadError } from '../errors.js';
 import type { MediaType } from '../media/media-types.js';
+import type { FlagsOf } from '../settings/schema.js';
 
-/** What the upload command's flags hold (commander gives them no defaults: defaults apply after the merge). */
-export interface UploadFlags {
-  phoneNumberId?: string;
-  tokenFile?: string;
-  apiVersion?: string;
-  baseUrl?: string;
-  type?: MediaType;
-  json?: boolean;
-  quiet?: boolean;
-  config?: string;
-  concurrency?: number;
-  retries?: number;
-  timeout?: number;
-  retryDelay?: number;
-  maxRetryWait?: number;
-  dryRun?: boolean;
-  strict?: boolean;
-  verbose?: boolean;
-  color?: boolean;
-  sandbox?: boolean;
-  reuse?: boolean;
-  ttlMinutes?: number;
-  filename?: string;
-  /** The Meta app ID (`handle` only). */
-  appId?: string;
-}
+/** The parsed flags of a command, keyed by the settings schema (src/settings/schema.ts): one type for every command. */
+export type Flags = FlagsOf<MediaType>;
 
-/** The flags every API command understands. */
-export interface ConnectionFlags {
-  phoneNumberId?: string | undefined;
-  tokenFile?: string | undefined;
-  apiVersion?: string | undefined;
-  baseUrl?: string | undefined;
-  config?: string | undefined;
-  concurrency?: number | undefined;
-  retries?: number | undefined;
-  timeout?: number | undefined;
-  retryDelay?: number | undefined;
-  maxRetryWait?: number | undefined;
-  json?: boolean | undefined;
-  quiet?: boolean | undefined;
-  verbose?: boolean | undefined;
-  color?: boolean | undefined;
-}
-
-/** Flags of `download`. */
-export interface DownloadFlags extends ConnectionFlags {
-  output?: string;
-  force?: boolean;
-}
-
-/** Flags of `delete`. */
-export interface DeleteFlags extends ConnectionFlags {
-  dryRun?: boolean;
-}
-
-/** What the sandbox command's flags hold. */
-export interface SandboxFlags {
-  port?: number;
-  host?: string;
-  delay?: number;
-  token?: string;
-  store?: boolean;
-}
+/** The flags of the commands that send files, of the API commands, and of each command: all the schema's. */
+export type UploadFlags = Flags;
+export type ConnectionFlags = Flags;
+export type DownloadFlags = Flags;
+export type DeleteFlags = Flags;
+export type SandboxFlags = Flags;
 
 /** What commands need from the process, in one place so that tests and the API can supply their own. */
 export interface ProcessContext {

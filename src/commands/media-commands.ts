@@ -3,9 +3,10 @@
 import { dirname, join, resolve } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
-import { conflictingFlags, createReporterFor, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
+import { conflictingFlags, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
+import { withRunScope, type RunScope } from './run-scaffold.js';
 import { downloadToFile } from '../graph/download-to-file.js';
-import { ExitCode, InputError, InterruptedError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
+import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
 import { isMediaId } from '../graph/media-id.js';
@@ -13,53 +14,35 @@ import { forgetMediaId } from '../upload/reuse-cache.js';
 import type { Reporter } from '../output.js';
 import { fsPromises } from '../files.js';
 
+/** What a lifecycle command's run needs besides its IDs and flags. */
+interface MediaRunOptions {
+  /** Where data goes (stderr when stdout carries a download's bytes). */
+  reporterStdout?: NodeJS.WritableStream;
+  usageProblem?: () => UsageError | undefined;
+  action?: 'download' | 'request';
+}
+
 /**
  * Runs one lifecycle command for each media ID in turn with the shared settings, signal handling and error reporting:
  * every ID is tried (one unknown ID does not stop the others); returns the exit code of the first that failed.
  */
-async function runMediaCommand(
+function runMediaCommand(
   mediaIds: string[],
   flags: ConnectionFlags,
   context: ProcessContext,
   body: (mediaId: string, graph: GraphSettings, reporter: Reporter) => Promise<void>,
-  options: { reporterStdout?: NodeJS.WritableStream; usageProblem?: () => UsageError | undefined; action?: 'download' | 'request' } = {},
+  options: MediaRunOptions = {},
 ): Promise<number> {
-  const reporter = await createReporterFor(flags, options.reporterStdout ? { ...context, stdout: options.reporterStdout } : context, mediaIds.length > 1);
-  const controller = new AbortController();
-  const stopListening = context.onSignal((signal) => controller.abort(signal));
-  const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
-  const failed = (error: unknown, subject?: string): number => {
-    const reason: unknown = controller.signal.reason;
-    // Stopped because stdout failed: that failure is the error to report, not the interruption it caused.
-    // An interruption names what was interrupted (a download is not an upload), unless its words already say when.
-    const signal = controller.signal.aborted && !(reason instanceof WaUploadError) ? (reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT') : undefined;
-    const wrapped =
-      reason instanceof WaUploadError
-        ? reason
-        : signal
-          ? error instanceof InterruptedError && error.saysWhen
-            ? error
-            : new InterruptedError(signal, { action: options.action ?? 'request' })
-          : error instanceof WaUploadError
-            ? error
-            : asWaUploadError(error);
-    reporter.fatal(wrapped, subject);
-    if (signal) return wrapped.exitCode;
-    return wrapped.exitCode;
-  };
-  try {
-    let graph: GraphSettings;
-    try {
-      const problem = conflictingFlags(flags) ?? options.usageProblem?.();
-      if (problem) throw problem;
-      const notDigits = mediaIds.find((id) => !isMediaId(id));
-      if (notDigits !== undefined) throw new UsageError(`media ID "${notDigits}" is not all digits`, 'pass the ID that wa-upload printed');
-      // Only the token: a media ID from a webhook belongs to no business number, and Meta refuses phone_number_id for it.
-      const config = await loadSettings(flags, context, reporter, {}, 'token', controller.signal);
-      graph = await graphSettingsFor(config, controller.signal);
-    } catch (error) {
-      return failed(error);
-    }
+  const scopeOptions = { multiple: mediaIds.length > 1, subjectName: 'id' as const, ...(options.reporterStdout ? { stdout: options.reporterStdout } : {}) };
+  return withRunScope(flags, context, scopeOptions, async (scope) => {
+    const { reporter } = scope;
+    const failed = (error: unknown, subject?: string): number => {
+      const wrapped = scope.stopReason() ? scope.stopError(options.action ?? 'request', error) : error instanceof WaUploadError ? error : asWaUploadError(error);
+      reporter.fatal(wrapped, subject);
+      return wrapped.exitCode;
+    };
+    const graph = await settingsFor(mediaIds, flags, context, scope, options).catch((error: unknown) => error as Error);
+    if (graph instanceof Error) return failed(graph);
     let exitCode: number = ExitCode.ok;
     for (const mediaId of mediaIds) {
       try {
@@ -69,17 +52,21 @@ async function runMediaCommand(
         if (exitCode === ExitCode.ok) exitCode = code;
       }
       // A signal or a dead stdout stops the run: the IDs left are not tried.
-      if (controller.signal.aborted) {
-        if (exitCode !== ExitCode.ok) return exitCode;
-        const reason: unknown = controller.signal.reason;
-        return failed(reason instanceof WaUploadError ? reason : new InterruptedError(reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
-      }
+      if (scope.stopReason()) return exitCode !== ExitCode.ok ? exitCode : failed(scope.stopError('request'));
     }
     return exitCode;
-  } finally {
-    stopListening();
-    stopWatchingStdout?.();
-  }
+  });
+}
+
+/** The checks before any request (usage, the IDs' shape) and the Graph settings of a lifecycle command. */
+async function settingsFor(mediaIds: string[], flags: ConnectionFlags, context: ProcessContext, scope: RunScope, options: MediaRunOptions): Promise<GraphSettings> {
+  const problem = conflictingFlags(flags) ?? options.usageProblem?.();
+  if (problem) throw problem;
+  const notDigits = mediaIds.find((id) => !isMediaId(id));
+  if (notDigits !== undefined) throw new UsageError(`media ID "${notDigits}" is not all digits`, 'pass the ID that wa-upload printed');
+  // Only the token: a media ID from a webhook belongs to no business number, and Meta refuses phone_number_id for it.
+  const config = await loadSettings(flags, context, scope.reporter, {}, 'token', scope.signal);
+  return graphSettingsFor(config, scope.signal);
 }
 
 /** `wa-upload info <media-id...>`: URL, MIME type, sha256 and size of each. */

@@ -1,6 +1,6 @@
 // The sandbox command: runs the local stand-in of the media API until Ctrl-C and prints how to point wa-upload at it.
 
-import type { ProcessContext } from './context.js';
+import type { ProcessContext, SandboxFlags } from './context.js';
 import { isLoopbackHost, resolveLoopback } from '../settings/loopback.js';
 import { ExitCode } from '../errors.js';
 import { DEFAULT_API_VERSION } from '../settings/config.js';
@@ -9,7 +9,7 @@ import { SANDBOX_APP_ID } from './handle-command.js';
 
 /** Runs `wa-upload sandbox [--port N]`; resolves with the exit code once a signal stops it. */
 export async function runSandboxCommand(
-  flags: { port?: number; host?: string; delay?: number; token?: string; store?: boolean },
+  flags: SandboxFlags,
   context: ProcessContext,
 ): Promise<number> {
   const host = flags.host ?? '127.0.0.1';
@@ -28,7 +28,7 @@ export async function runSandboxCommand(
   const { startSandbox } = await import('../sandbox/server.js');
   let sandbox;
   try {
-    sandbox = await startSandbox({ host: address, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.token ? { token: flags.token } : {}) });
+    sandbox = await startSandbox({ host: address, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.requireToken ? { token: flags.requireToken } : {}) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     context.stderr.write(`error: cannot listen on ${host}:${flags.port ?? 0} (${code ?? String(error)})\nhint: pick another --port\n`);
@@ -36,7 +36,7 @@ export async function runSandboxCommand(
   }
   // Shell lines ready to source or eval: `wa-upload sandbox > sandbox.env &`, then `. ./sandbox.env`.
   context.stdout.write(
-    `export WA_BASE_URL=${shellWord(sandbox.url)}\nexport WA_TOKEN=${shellWord(flags.token ?? 'sandbox-token')}\n` +
+    `export WA_BASE_URL=${shellWord(sandbox.url)}\nexport WA_TOKEN=${shellWord(flags.requireToken ?? 'sandbox-token')}\n` +
       `export WA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\nexport WA_APP_ID=${SANDBOX_APP_ID}\n`,
   );
   context.stderr.write(

@@ -3,14 +3,14 @@
 import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
-import { conflictingFlags, loadSettings, createReporterFor, describeEvent, graphSettingsFor } from './command-support.js';
+import { conflictingFlags, loadSettings, describeEvent, graphSettingsFor } from './command-support.js';
+import { stopExitCode, withRunScope, type RunScope } from './run-scaffold.js';
 import { ExitCode, InterruptedError, UsageError, WaUploadError } from '../errors.js';
 import type { PartialSettings } from '../settings/config.js';
 import type { GraphSettings } from '../graph/graph-client.js';
 import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
-import type { Reporter } from '../output.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -44,18 +44,18 @@ export function runUploadCommand(files: string[], flags: UploadFlags, context: P
 }
 
 /** Runs a command that sends files (settings → checks → a bounded pool of sends → output) and returns the exit code. */
-export async function runFilesCommand(files: string[], flags: UploadFlags, context: ProcessContext, command: FilesCommand): Promise<number> {
-  const reporter = await createReporterFor(flags, context, files.length > 1, command.resultName);
+export function runFilesCommand(files: string[], flags: UploadFlags, context: ProcessContext, command: FilesCommand): Promise<number> {
+  return withRunScope(flags, context, { multiple: files.length > 1, resultName: command.resultName }, (scope) => sendFiles(files, flags, context, command, scope));
+}
+
+async function sendFiles(files: string[], flags: UploadFlags, context: ProcessContext, command: FilesCommand, scope: RunScope): Promise<number> {
+  const { reporter } = scope;
   const problem = command.usageProblem(files, flags);
   if (problem) {
     reporter.fatal(problem);
     return ExitCode.usage;
   }
-
-  const controller = new AbortController();
-  const stopListening = context.onSignal((signal) => controller.abort(signal));
-  // stdout gone (closed reader, full disk): stop, since nothing more that is uploaded could be reported.
-  const stopWatchingStdout = context.onStdoutFailure?.((failure) => controller.abort(failure));
+  const controller = { signal: scope.signal };
   let sandbox: { url: string; close: () => Promise<void> } | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   try {
@@ -142,18 +142,18 @@ export async function runFilesCommand(files: string[], flags: UploadFlags, conte
     );
     await reuse?.close();
     await reporter.stopProgress();
-    return exitCodeFor(outcomes, controller.signal, reporter);
+    return exitCodeFor(outcomes, scope);
   } catch (error) {
     await reporter.stopProgress();
     const wrapped = error instanceof WaUploadError ? error : asWaUploadError(error);
     reporter.fatal(wrapped);
-    return controller.signal.aborted ? stopExitCode(controller.signal) : wrapped.exitCode;
+    const stopped = scope.stopReason();
+    return stopped ? stopExitCode(stopped) : wrapped.exitCode;
   } finally {
-    stopWatchingStdout?.();
-    // Signals are still ours while the temp files go: a signal now must not kill the process before they are removed.
+    // Signals are still ours while the temp files go (the scaffold stops listening after this): a signal now must not
+    // kill the process before they are removed.
     await sandbox?.close();
     for (const cleanup of cleanups) await cleanup();
-    stopListening();
   }
 }
 
@@ -186,36 +186,30 @@ export function usageProblem(files: string[], flags: UploadFlags, example = 'wa-
   return undefined;
 }
 
-/** The first failed file's exit code in input order; the signal's (or the stdout failure's) code when stopped. */
-function exitCodeFor(outcomes: FileOutcome[], signal: AbortSignal, reporter: Reporter): number {
-  if (signal.aborted) {
+/** The first failed file's exit code in input order; the stop's code (a signal, stdout failing) when stopped. */
+function exitCodeFor(outcomes: FileOutcome[], scope: RunScope): number {
+  const stopped = scope.stopReason();
+  if (stopped) {
     const finished = outcomes.filter((o) => o.ok).length;
     const interrupted = outcomes.filter((o) => !o.ok && o.error.kind === 'interrupted');
     const sentUnconfirmed = (o: FileOutcome): boolean => !o.ok && o.error instanceof InterruptedError && o.error.sentUnconfirmed;
     const unconfirmed = interrupted.filter(sentUnconfirmed).map((o) => o.file);
-    const stopped = interrupted.filter((o) => !sentUnconfirmed(o)).map((o) => o.file);
-    const reason: unknown = signal.reason;
-    const cause = reason instanceof WaUploadError ? reason.message : `interrupted by ${String(reason)}`;
-    reporter.fatal(
+    const notSent = interrupted.filter((o) => !sentUnconfirmed(o)).map((o) => o.file);
+    const cause = stopped.kind === 'stdout' ? stopped.error.message : `interrupted by ${stopped.signal}`;
+    const hint = stopped.kind === 'stdout' ? stopped.error.hint : undefined;
+    scope.reporter.fatal(
       new WaUploadError(
-        reason instanceof WaUploadError ? reason.kind : 'interrupted',
+        stopped.kind === 'stdout' ? stopped.error.kind : 'interrupted',
         `${cause}: ${finished} of ${outcomes.length} file(s) finished` +
           `${unconfirmed.length ? `; sent but not confirmed (the server may hold them): ${someOf(unconfirmed)}` : ''}` +
-          `${stopped.length ? `; not sent: ${someOf(stopped)}` : ''}`,
-        { exitCode: stopExitCode(signal), ...(reason instanceof WaUploadError && reason.hint ? { hint: reason.hint } : {}) },
+          `${notSent.length ? `; not sent: ${someOf(notSent)}` : ''}`,
+        { exitCode: stopExitCode(stopped), ...(hint ? { hint } : {}) },
       ),
     );
-    return stopExitCode(signal);
+    return stopExitCode(stopped);
   }
   const failed = outcomes.find((o) => !o.ok);
   return failed && !failed.ok ? failed.error.exitCode : ExitCode.ok;
-}
-
-/** The exit code of a run stopped by a signal, or by stdout failing (its error carries the code). */
-function stopExitCode(signal: AbortSignal): number {
-  const reason: unknown = signal.reason;
-  if (reason instanceof WaUploadError) return reason.exitCode;
-  return reason === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
 }
 
 /** The first few of a list of files, and how many more (a message stays readable with 10,000 files). */

@@ -1,62 +1,41 @@
 // Settings: flags + environment + config file (cosmiconfig) merged and validated into one Config.
 
-import { statSync } from 'node:fs';
 import { readText, statOf } from '../files.js';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InterruptedError, signalName } from '../errors.js';
-import { CONFIG_SEARCH_PLACES } from './config-places.js';
+import { findConfigFile, requireRegularFile } from './config-search.js';
 import { MAX_SECONDS } from './limits.js';
+import {
+  CONFIG_KEYS,
+  DEFAULT_API_VERSION,
+  DEFAULT_BASE_URL,
+  DEFAULTS,
+  TTL_MINUTES,
+  configValue,
+  rangeProblem,
+  settingRecord,
+  type SettingKey,
+} from './schema.js';
 import { isLoopbackHost } from './loopback.js';
 
-/**
- * The Graph API version used when none is set, pinned: the newest one released (v27.0, 2026-11-04; media-api.md 1).
- * Pinned so a run today and a run next year send the same calls; `--api-version` and WA_API_VERSION choose another.
- */
-export const DEFAULT_API_VERSION = 'v27.0';
-export const DEFAULT_BASE_URL = 'https://graph.facebook.com';
+export { DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULTS, TTL_MINUTES, CONFIG_KEYS };
 
 export { isLoopbackHost };
 
-/** Defaults that apply after the merge, so that a default can never beat the config file. */
-export const DEFAULTS = {
-  apiVersion: DEFAULT_API_VERSION,
-  baseUrl: DEFAULT_BASE_URL,
-  concurrency: 4,
-  retries: 3,
-  timeout: 60,
-  retryDelay: 1,
-  maxRetryWait: 300,
-} as const;
-
-/** The No-Storage TTL Meta accepts: 1 hour to 30 days, in minutes (media-api.md 3). `--ttl-minutes` checks the same range. */
-export const TTL_MINUTES = { min: 60, max: 43_200 } as const;
-
-/** Environment variables per setting, first found wins (other SDKs' names included so an existing .env works). */
+/** Environment variables per setting, first found wins (other SDKs' names included so an existing .env works); from the schema. */
 export const ENV_NAMES = {
-  token: ['WA_TOKEN', 'WHATSAPP_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'CLOUD_API_ACCESS_TOKEN'],
-  phoneNumberId: ['WA_PHONE_NUMBER_ID', 'WHATSAPP_PHONE_NUMBER_ID'],
-  apiVersion: ['WA_API_VERSION', 'CLOUD_API_VERSION'],
-  baseUrl: ['WA_BASE_URL'],
-  appId: ['WA_APP_ID', 'WHATSAPP_APP_ID', 'M4D_APP_ID'],
+  token: envOf('token'),
+  phoneNumberId: envOf('phoneNumberId'),
+  apiVersion: envOf('apiVersion'),
+  baseUrl: envOf('baseUrl'),
+  appId: envOf('appId'),
 } as const;
 
-/** Keys a config file may hold. */
-export const CONFIG_KEYS = [
-  'token',
-  'phoneNumberId',
-  'apiVersion',
-  'baseUrl',
-  'concurrency',
-  'retries',
-  'timeout',
-  'retryDelay',
-  'maxRetryWait',
-  'appId',
-  'ttlMinutes',
-] as const;
+function envOf(key: SettingKey): readonly string[] {
+  return settingRecord(key)?.env ?? [];
+}
 
 /**
  * What a command cannot do without besides the token: the phone number ID (uploads, the default), the app ID
@@ -111,6 +90,8 @@ export interface LoadedConfigFile {
   settings: PartialSettings;
   /** Warnings to show (unknown keys, a token readable by other users). */
   warnings: string[];
+  /** Found by the search (not named by --config). */
+  searched?: boolean;
 }
 
 /** What the command line says, before any merging. */
@@ -148,27 +129,13 @@ export function settingsFromConfigObject(
   const warnings: string[] = [];
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     if (key === '$schema' || key.startsWith('//')) continue;
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+    if (!CONFIG_KEYS.includes(key)) {
       warnings.push(`unknown key "${key}" in ${filePath} is ignored (known keys: ${CONFIG_KEYS.join(', ')})`);
       continue;
     }
-    const k = key as (typeof CONFIG_KEYS)[number];
-    if (k === 'token' || k === 'phoneNumberId' || k === 'apiVersion' || k === 'baseUrl' || k === 'appId') {
-      // An ID written as a JSON number is a common slip: take it when it is a safe integer.
-      if ((k === 'phoneNumberId' || k === 'appId') && typeof raw === 'number' && Number.isSafeInteger(raw)) {
-        settings[k] = String(raw);
-        continue;
-      }
-      if (typeof raw !== 'string') {
-        throw new ConfigError(`"${k}" in ${filePath} must be a string`, k === 'phoneNumberId' || k === 'appId' ? 'write it in quotes' : undefined);
-      }
-      settings[k] = raw.trim();
-    } else {
-      if (typeof raw !== 'number' || !Number.isFinite(raw)) {
-        throw new ConfigError(`"${k}" in ${filePath} must be a number`);
-      }
-      settings[k] = raw;
-    }
+    const checked = configValue(settingRecord(key)!.value, raw);
+    if (!checked.ok) throw new ConfigError(`"${key}" in ${filePath} ${checked.why}`, checked.hint);
+    (settings as Record<string, unknown>)[key] = checked.value;
   }
   return { settings, warnings };
 }
@@ -231,13 +198,12 @@ export function mergeSettings(sources: {
   const appId = needs === 'appId' ? requiredAppId(merged.appId, where) : merged.appId;
   const apiVersion = normaliseApiVersion(merged.apiVersion ?? DEFAULTS.apiVersion, where('apiVersion'));
   const baseUrl = validateBaseUrl(merged.baseUrl ?? DEFAULTS.baseUrl, where('baseUrl'));
-  const concurrency = integerInRange(merged.concurrency ?? DEFAULTS.concurrency, 'concurrency', 1, 64, where);
-  const retries = integerInRange(merged.retries ?? DEFAULTS.retries, 'retries', 0, 20, where);
-  const timeout = positiveNumber(merged.timeout ?? DEFAULTS.timeout, 'timeout', where);
-  const retryDelay = nonNegativeNumber(merged.retryDelay ?? DEFAULTS.retryDelay, 'retryDelay', where);
-  const maxRetryWait = nonNegativeNumber(merged.maxRetryWait ?? DEFAULTS.maxRetryWait, 'maxRetryWait', where);
-  const ttlMinutes =
-    merged.ttlMinutes === undefined ? undefined : integerInRange(merged.ttlMinutes, 'ttlMinutes', TTL_MINUTES.min, TTL_MINUTES.max, where);
+  const concurrency = inRange('concurrency', merged.concurrency ?? DEFAULTS.concurrency, where);
+  const retries = inRange('retries', merged.retries ?? DEFAULTS.retries, where);
+  const timeout = inRange('timeout', merged.timeout ?? DEFAULTS.timeout, where);
+  const retryDelay = inRange('retryDelay', merged.retryDelay ?? DEFAULTS.retryDelay, where);
+  const maxRetryWait = inRange('maxRetryWait', merged.maxRetryWait ?? DEFAULTS.maxRetryWait, where);
+  const ttlMinutes = merged.ttlMinutes === undefined ? undefined : inRange('ttlMinutes', merged.ttlMinutes, where);
   return {
     token,
     phoneNumberId,
@@ -316,38 +282,31 @@ export function validateBaseUrl(value: string, where = 'settings'): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function integerInRange(value: number, key: string, min: number, max: number, where: (k: string) => string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${key} ${value} from ${where(key)} must be a whole number from ${min} to ${max}`);
-  }
+/** A number from a source, checked against its schema record's range (the merge knows where each value came from). */
+function inRange(key: SettingKey, value: number, where: (k: string) => string): number {
+  const problem = rangeProblem(settingRecord(key)!.value, value);
+  if (problem) throw new ConfigError(`${key} ${value} from ${where(key)} ${problem}`);
   return value;
 }
 
 export { MAX_SECONDS };
 
-function positiveNumber(value: number, key: string, where: (k: string) => string): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds above 0`);
-  return atMostMaxSeconds(value, key, where);
-}
-
-function nonNegativeNumber(value: number, key: string, where: (k: string) => string): number {
-  if (!(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`${key} ${value} from ${where(key)} must be a number of seconds, 0 or more`);
-  return atMostMaxSeconds(value, key, where);
-}
-
-function atMostMaxSeconds(value: number, key: string, where: (k: string) => string): number {
-  if (value > MAX_SECONDS) {
-    throw new ConfigError(`${key} ${value} from ${where(key)} is more than ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
-  }
-  return value;
-}
-
 /**
- * Finds and reads the config file: the one named by --config (which must exist), or the first found searching upward
- * from `cwd` to the home folder, then the user's config folder. Undefined when none. The parsers (YAML, JS) load only
- * when a candidate file exists: most runs have none, and they are a tenth of a start-up.
+ * Finds and reads the config file: the one named by --config (which must exist and be a regular file), or the first
+ * found by the bounded search (config-search.ts); none with `noConfig`. Undefined when none. The parsers (YAML, JS)
+ * load only when a candidate file exists: most runs have none, and they are a tenth of a start-up.
  */
-export async function loadConfigFile(options: { explicitPath?: string | undefined; cwd: string; env?: NodeJS.ProcessEnv }): Promise<LoadedConfigFile | undefined> {
+export async function loadConfigFile(options: {
+  explicitPath?: string | undefined;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  noConfig?: boolean | undefined;
+}): Promise<LoadedConfigFile | undefined> {
+  if (options.explicitPath !== undefined) {
+    requireRegularFile(resolve(options.cwd, options.explicitPath), 'config file', 'name a regular file with --config, or pass --no-config to use none');
+  } else if (options.noConfig) {
+    return undefined;
+  }
   const path = options.explicitPath ?? (await findConfigFile(options.cwd, options.env ?? process.env));
   if (!path) return undefined;
   const { readConfigFile } = await import('./config-file.js');
@@ -358,69 +317,10 @@ export async function loadConfigFile(options: { explicitPath?: string | undefine
     const warning = await otherUsersCanRead(result.filepath);
     if (warning) warnings.push(`config file ${result.filepath} holds the access token and ${warning}`);
   }
-  return { path: result.filepath, settings, warnings };
+  return { path: result.filepath, settings, warnings, searched: options.explicitPath === undefined };
 }
 
-/**
- * The first config file in search order: in each folder from `cwd` up to the home folder, the names of
- * CONFIG_SEARCH_PLACES in their order (a package.json only when it has a "waupload" key, or mentions one when it
- * cannot be parsed, so that its error is reported); then the user's config folder. Another program's broken
- * package.json is none of our business.
- */
-export async function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const home = resolve(env.HOME || homedir());
-  // Asked by name (a stat each), not by listing the folder: a folder of 10,000 photos costs the same as an empty one
-  // (listing /tmp here took 10 ms). Synchronous: a stat that finds nothing takes microseconds, a trip through libuv's
-  // thread pool far longer, and nothing else runs meanwhile.
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const hasConfigFolder = isFolder(join(dir, '.config'));
-    for (const place of CONFIG_SEARCH_PLACES) {
-      if (place.startsWith('.config/') && !hasConfigFolder) continue;
-      const path = join(dir, place);
-      if (!isFile(path)) continue;
-      if (place !== 'package.json' || (await packageJsonNamesUs(path))) return path;
-    }
-    if (dir === home || dir === dirname(dir)) break;
-  }
-  const globalDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'waupload');
-  if (!isFolder(globalDir)) return undefined;
-  for (const name of ['config', 'config.json', 'config.yaml', 'config.yml', 'config.js', 'config.cjs', 'config.mjs']) {
-    if (isFile(join(globalDir, name))) return join(globalDir, name);
-  }
-  return undefined;
-}
-
-async function packageJsonNamesUs(path: string): Promise<boolean> {
-  let text: string;
-  try {
-    text = await readText(path);
-  } catch {
-    return false;
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'waupload');
-  } catch {
-    return text.includes('"waupload"');
-  }
-}
-
-/** A file (not a folder) at `path`; false when absent or unreadable, never an error. */
-function isFile(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-  } catch {
-    return false;
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
-}
+export { findConfigFile };
 
 /** Reads the token from a file, or from stdin when the path is `-`. */
 export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ token: string; warnings: string[] }> {
@@ -444,6 +344,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
     if (!text.trim() && signal) await sleep(100, undefined, { signal }).catch(() => {});
     if (signal?.aborted) throw interrupted();
   } else {
+    requireRegularFile(path, 'token file', 'name a regular file with --token-file (- reads stdin)');
     try {
       text = await readText(path);
     } catch (error) {

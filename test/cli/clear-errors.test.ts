@@ -8,7 +8,7 @@ import { useHostileServers } from '../helpers/hostile-server.js';
 import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, TEST_PHONE_NUMBER_ID } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const servers = useHostileServers();
 

@@ -10,7 +10,7 @@ import { CONFIG_KEYS, TTL_MINUTES, settingsFromConfigObject } from '../../src/se
 import { RETRYABLE_GRAPH_CODES } from '../../src/graph/retry-policy.js';
 import { NOT_A_BUSINESS_NUMBER_MESSAGE, type SandboxFault } from '../../src/sandbox/server.js';
 
-const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] }, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 
 describe('API version', () => {
@@ -224,7 +224,7 @@ describe('No-Storage TTL: --ttl-minutes and ttlMinutes', () => {
   it('--help, the README and .waupload.example.json name the option and the key', async () => {
     const help = await cli.run(['--help']);
     expect(help.stdout).toContain('--ttl-minutes <n>');
-    expect(help.stdout).toMatch(/keys [^]*ttlMinutes/);
+    expect(help.stdout).toMatch(/keys [^]*ttlMinutes/i);
     expect(help.stdout).toContain(`${TTL_MINUTES.min} to ${TTL_MINUTES.max}`);
     const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('`--ttl-minutes <n>`');

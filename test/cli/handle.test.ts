@@ -9,7 +9,7 @@ import { startSandbox, type RecordedRequest, type SandboxFault } from '../../src
 import { DEFAULT_API_VERSION } from '../../src/settings/config.js';
 
 const APP_ID = '246813579024680';
-const cli = useCliSandbox({ appIds: [APP_ID] });
+const cli = useCliSandbox({ appIds: [APP_ID] }, { inProcess: true });
 const png = join(FIXTURES, 'valid/image.png');
 const jpeg = join(FIXTURES, 'valid/photo.jpg');
 const pdf = join(FIXTURES, 'valid/document.pdf');

@@ -9,7 +9,7 @@ import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from '../helpers/run-cli.js';
 import { startTestProxy, type TestProxy } from '../helpers/test-proxy.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const voice = join(FIXTURES, 'valid/voice.ogg');
 

@@ -7,7 +7,7 @@ import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { startSandbox, type SandboxFault } from '../../src/sandbox/server.js';
 import { FIXTURES, TEST_TOKEN, leaksToken, runOnTerminal, sandboxEnv, type RunOptions } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const video = join(FIXTURES, 'valid/video.mp4');
 const photo = join(FIXTURES, 'valid/photo.jpg');
 

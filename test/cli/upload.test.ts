@@ -15,7 +15,7 @@ import {
   sandboxEnv,
 } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] }, { inProcess: true });
 
 const sha256 = sha256OfFile;
 const run = (args: string[], env: Record<string, string | undefined> = {}, input?: string) => cli.run(args, { env, ...(input !== undefined ? { input } : {}) });
@@ -163,6 +163,8 @@ describe('settings: flag > environment > config file > default, each seen by the
   it('finds the config file upward from the working folder, in package.json and in .wauploadrc.yaml', async () => {
     const nested = join(cli.dirs.cwd, 'a', 'b');
     await mkdir(nested, { recursive: true });
+    // Outside the home folder the search climbs only to the project root: the working folder is one (a .git in it).
+    await mkdir(join(cli.dirs.cwd, '.git'));
     await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: other }));
     const env = { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url), WA_PHONE_NUMBER_ID: undefined };
     expect((await runCli([photo], { cwd: nested, env })).code).toBe(0);

@@ -10,7 +10,7 @@ import { useHostileServers } from '../helpers/hostile-server.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, leaksToken } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const servers = useHostileServers();
 const hostileServer = servers.start;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { needsProcess, runInProcess } from './in-process.js';
 import { TEST_TOKEN, isolatedDirs, runCli, sandboxEnv, type CliRun, type RunOptions } from './run-cli.js';
 
 /** What a test file gets: the running sandbox, this test's folders, and a CLI runner pointed at both. */
@@ -16,8 +17,12 @@ export interface CliSandbox {
   restart(options: SandboxOptions): Promise<void>;
 }
 
-/** Registers the hooks: a sandbox for the file (token TEST_TOKEN), reset before each test, with fresh HOME and cwd. */
-export function useCliSandbox(options: SandboxOptions = {}): CliSandbox {
+/**
+ * Registers the hooks: a sandbox for the file (token TEST_TOKEN), reset before each test, with fresh HOME and cwd.
+ * With `inProcess`, runs go through the program's ProcessContext seam in this process (fast), except those that need
+ * a real process (signals to a child, a terminal, stdin left open), which spawn the built CLI as before.
+ */
+export function useCliSandbox(options: SandboxOptions = {}, runner: { inProcess?: boolean } = {}): CliSandbox {
   let sandbox: Sandbox | undefined;
   let dirs: Awaited<ReturnType<typeof isolatedDirs>> | undefined;
   beforeAll(async () => {
@@ -41,7 +46,8 @@ export function useCliSandbox(options: SandboxOptions = {}): CliSandbox {
       return dirs!;
     },
     run(args, runOptions = {}) {
-      return runCli(args, { cwd: dirs!.cwd, ...runOptions, env: { HOME: dirs!.home, ...sandboxEnv(sandbox!.url), ...runOptions.env } });
+      const all = { cwd: dirs!.cwd, ...runOptions, env: { HOME: dirs!.home, ...sandboxEnv(sandbox!.url), ...runOptions.env } };
+      return runner.inProcess && !needsProcess(all) ? runInProcess(args, all) : runCli(args, all);
     },
     async restart(newOptions) {
       await sandbox?.close();

@@ -35,6 +35,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Leave stdin open after `input` (a writer that has not finished): the test ends or destroys `child.stdin` itself. */
   keepStdinOpen?: boolean;
+  /** Spawn the built CLI even where a test file runs in-process (what only a process shows: Node's own module loader, say). */
+  realProcess?: boolean;
   /** Run this program with the arguments instead of `node bin/wa-upload.cjs` (e.g. `script` for a terminal). */
   command?: string;
 }

@@ -1,0 +1,83 @@
+// Every outcome has one shape: under --json each stdout line is an object, a failure about a media ID carries `id`, a usage error of any kind is `kind: "usage"`; --verbose names where each setting came from.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { FIXTURES } from '../helpers/run-cli.js';
+
+const cli = useCliSandbox({}, { inProcess: true });
+const photo = join(FIXTURES, 'valid/photo.jpg');
+
+/** The stdout lines of a --json run, each parsed (a line that is not an object fails the test). */
+function objects(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const value = JSON.parse(line) as unknown;
+      expect(value).toBeTypeOf('object');
+      return value as Record<string, unknown>;
+    });
+}
+
+describe('--json failures say what they are about', () => {
+  it.each(['info', 'download', 'delete'])('%s: an unknown media ID fails with its id; the good one is still done', async (command) => {
+    const upload = await cli.run(['--json', photo]);
+    const good = objects(upload.stdout)[0]!.id as string;
+    // download writes into the working folder (-o a folder), so that two IDs are allowed.
+    const run = await cli.run([command, '--json', ...(command === 'download' ? ['-o', cli.dirs.cwd] : []), '999999999999', good]);
+    expect(run.code).toBe(5);
+    const lines = objects(run.stdout);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ id: '999999999999', error: { exitCode: 5 } });
+    expect(lines[0]).not.toHaveProperty('file');
+    expect(lines[1]!.id).toBe(good);
+    expect(lines[1]).not.toHaveProperty('error');
+  });
+
+  it('a settings failure is about no file and no ID', async () => {
+    const run = await cli.run(['info', '--json', '123'], { env: { WA_TOKEN: undefined } });
+    expect(run.code).toBe(3);
+    const [line] = objects(run.stdout);
+    expect(Object.keys(line!)).toEqual(['error']);
+    expect(line!.error).toMatchObject({ kind: 'config', exitCode: 3 });
+  });
+});
+
+describe('under --json every usage error is one object with kind "usage", whatever its kind and position', () => {
+  it.each([
+    [['--json', '--concurrency', '0', photo], 'a bad value'],
+    [['--json', '--frobnicate', photo], 'an unknown option'],
+    [['info', '--json'], 'a missing media ID'],
+    [['--json', 'downlaod', '123'], 'a misspelt command'],
+    [['--json', 'info', 'abc'], 'a media ID that is not digits'],
+    [['--json', '-q', '-v', photo], 'opposite flags'],
+    [['--json'], 'no file'],
+    [['info', '123', '--json', '--phone-number-id', '1'], 'an option the command does not take'],
+    [['completion', 'tcsh', '--json'], 'a value not among the choices'],
+  ])('%j (%s)', async (args) => {
+    const run = await cli.run(args);
+    expect(run.code).toBe(2);
+    const lines = objects(run.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ error: { kind: 'usage', exitCode: 2 } });
+    expect(run.stderr).toMatch(/^error: /);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+});
+
+describe('--verbose says where every setting that is not its default came from', () => {
+  it('flags, variables and the config file are each named; defaults are listed as such', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ timeout: 30 }));
+    const run = await cli.run(['-v', '--retries', '1', photo], { env: { WA_API_VERSION: 'v26.0' } });
+    expect(run.code).toBe(0);
+    const line = run.stderr.split('\n').find((l) => l.startsWith('verbose: settings:'))!;
+    expect(line).toContain('token (redacted) from environment WA_TOKEN');
+    expect(line).toContain(`baseUrl ${cli.sandbox.url} from environment WA_BASE_URL`);
+    expect(line).toContain('apiVersion v26.0 from environment WA_API_VERSION');
+    expect(line).toContain('retries 1 from --retries');
+    expect(line).toContain(`timeout 30 s from config file ${join(cli.dirs.cwd, '.waupload.json')}`);
+    expect(line).toMatch(/default: .*concurrency 4/);
+  });
+});
