@@ -124,7 +124,7 @@ export async function examineContent(
       return await judge(reader, declared, options);
     } catch (error) {
       if (reader.ioError !== undefined && error === reader.ioError) throw error;
-      // A bug or a file shape no check foresaw: say so rather than stop the upload for it.
+      // A bug or a file shape no check foresaw: say so rather than stop the upload for it (rule well-formed, every type).
       const message = error instanceof Error ? error.message : String(error);
       return { warnings: [`content could not be examined: ${message} (its problems, if any, go unchecked)`] };
     }

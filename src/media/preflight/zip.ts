@@ -19,7 +19,7 @@ const MAX_DIRECTORY_BYTES = 64 * 1024;
 const OOXML_FOLDERS: Partial<Readonly<Record<DocumentKind, string>>> = { Word: 'word/', Excel: 'xl/', PowerPoint: 'ppt/' };
 
 /** The OOXML records of the media table, with their folder, in the table's order. */
-const OOXML_BY_FOLDER: ReadonlyArray<readonly [folder: string, type: MediaType]> = MEDIA_TYPES.flatMap((type) => {
+export const OOXML_BY_FOLDER: ReadonlyArray<readonly [folder: string, type: MediaType]> = MEDIA_TYPES.flatMap((type) => {
   const folder = type.contentCheck === 'ooxml' && type.documentKind !== null ? OOXML_FOLDERS[type.documentKind] : undefined;
   return folder === undefined ? [] : [[folder, type] as const];
 });
