@@ -72,9 +72,13 @@ img2webp -loop 0 -lossy -q 25 -d 200 "${noise_frames[@]}" -o "$problem/sticker-a
 audio() {
 ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k -f adts "${bitexact[@]}" "$valid/audio.aac"
 ff -f lavfi -i "$(tone 2)" -c:a libmp3lame -b:a 32k "${bitexact[@]}" "$valid/audio.mp3"
-# M4A with its index (moov) first, as WhatsApp wants; ffmpeg writes moov after mdat unless told +faststart.
+# M4A with its index (moov) first; ffmpeg writes moov after mdat unless told +faststart. Both are fine for audio:
+# the index-first rule is Meta's for video only.
 ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" "$valid/audio.m4a"
-ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k "${bitexact[@]}" "$problem/audio-moov-at-end.m4a"
+ff -f lavfi -i "$(tone 2)" -c:a aac -b:a 32k "${bitexact[@]}" "$valid/audio-moov-at-end.m4a"
+# What a phone recorder writes: mono 16 kHz AAC, an mp42 brand (not M4A), the index at the end.
+ff -f lavfi -i "$(tone 1 440 16000)" -ac 1 -c:a aac -b:a 24k -f mp4 -brand mp42 "${bitexact[@]}" \
+  "$valid/voice-memo-moov-at-end.m4a"
 # Voice notes: mono Opus (the sine source is one channel); WhatsApp plays nothing else.
 ff -f lavfi -i "$(tone 2)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.ogg"
 ff -f lavfi -i "$(tone 2 330)" -c:a libopus -b:a 16k "${bitexact[@]}" "$valid/voice.opus"

@@ -75,7 +75,8 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
     throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
   }
-  // --strict refuses on any warning but advice: a mismatch corrected by sending the true type, the sticker size rule.
+  // --strict refuses on any warning but advice and corrections (content-rules.ts: the sticker's 512x512, a mismatch
+  // corrected by sending the true type).
   const refusing = warnings.find((warning) => !verdict.advisories?.includes(warning));
   if (options.strict && refusing !== undefined) {
     throw new InputError(

@@ -1,16 +1,22 @@
-// Preflight content checks of one file: is it what its extension says, and will WhatsApp deliver it (issue 5)?
+// Preflight content checks of one file: is it what its extension says, and will WhatsApp deliver it?
 //
 // Signatures come from file-type on the first 64 KB of the file. The hand-written readers under preflight/ cover
 // what no library reads without decoding or buffering the file: Ogg stream codecs and Opus channels, PNG/JPEG depth,
 // WebP size and animation flag, MP4 box order, track codecs and H.264 profile and B-frames, and the zip central
 // directory. Every read is positional and bounded (preflight/reader.ts), so a 95 MB file costs no more than a small one.
+// Which checks run is the type's record's contentCheck (media-types.ts); each finding names its rule (content-rules.ts),
+// and is reported only when the rule's source names the file's category.
 // file-type's core: its default (Node) entry adds file and stream readers that load node:fs/promises at start-up.
 import { fileTypeFromBuffer, type FileTypeResult } from 'file-type/core';
 import { openForReading } from '../files.js';
+import { CONTENT_RULES, ruleApplies, strictAllows, type RuleId } from './content-rules.js';
 import {
   formatBytes,
+  maxBytesFor,
+  mediaType,
   mediaTypeForMime,
-  STATIC_STICKER_MAX_BYTES,
+  recipientKind,
+  type AcceptedMimeType,
   type MediaType,
 } from './media-types.js';
 import {
@@ -46,13 +52,14 @@ export interface ContentVerdict {
    */
   warnings: string[];
   /**
-   * The warnings (each also in `warnings`) that `--strict` lets through: a mismatch the caller corrects by sending the
-   * type the content has, and a rule that comes from outside Meta's API reference (stickers of 512x512).
+   * The warnings (each also in `warnings`) that `--strict` lets through: those of a rule whose strength is a
+   * correction (a mismatch the caller corrects by sending the type the content has) or advice (a rule from a weaker
+   * source than Meta's reference, such as stickers of 512x512; its message says "advice").
    */
   advisories?: string[];
   /**
    * Set when the file must not be sent at all (exit 4), e.g. "static sticker is 123.4 KB, over the 100 KB limit for
-   * static stickers". Only sticker-size violations refuse; the rest warn.
+   * static stickers". Only rules of strength refusal (the sticker sizes) refuse; the rest warn.
    */
   refusal?: string;
 }
@@ -67,53 +74,10 @@ const STEREO_OPUS = 'WhatsApp plays mono Opus only; mix down to one channel';
 const HIGH_WITH_B_FRAMES = 'does not play on Android WhatsApp; re-encode as Main without B-frames or Baseline';
 const INDEX_LAST = 'WhatsApp wants the index first: move the index to the front (ffmpeg -movflags +faststart)';
 const STICKER_RULE =
-  "the size Meta's official SDK docs ask for; the Cloud API reference does not state it, but sending may fail";
+  "the size Meta's WhatsApp SDK docs ask for; the Cloud API reference does not state it, but sending may fail";
 
 /** Stickers must be exactly this many pixels wide and high. */
 const STICKER_SIDE = 512;
-
-/** How each supported type is named in messages. */
-const LABELS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'JPEG',
-  'image/png': 'PNG',
-  'image/webp': 'WebP',
-  'audio/aac': 'ADTS AAC audio',
-  'audio/amr': 'AMR audio',
-  'audio/mpeg': 'MP3 audio',
-  'audio/mp4': 'MP4 audio (M4A)',
-  'audio/ogg': 'Ogg audio',
-  'video/mp4': 'MP4 video',
-  'video/3gpp': '3GP video',
-  'application/pdf': 'PDF',
-  'text/plain': 'plain text',
-  'application/msword': 'Word 97-2003 document (.doc)',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word document (.docx)',
-  'application/vnd.ms-excel': 'Excel 97-2003 workbook (.xls)',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel workbook (.xlsx)',
-  'application/vnd.ms-powerpoint': 'PowerPoint 97-2003 presentation (.ppt)',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint presentation (.pptx)',
-};
-
-/**
- * What a recipient gets, for deciding whether a mismatch is corrected by sending the true type: the category, and for
- * documents the kind of document (plain text in a .pdf is not the document its name promises; a .docx in a .doc is).
- */
-const DOCUMENT_KINDS: Readonly<Record<string, string>> = {
-  'application/pdf': 'PDF',
-  'text/plain': 'text',
-  'application/msword': 'Word',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word',
-  'application/vnd.ms-excel': 'Excel',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel',
-  'application/vnd.ms-powerpoint': 'PowerPoint',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint',
-};
-
-/** The types an ISO base media file may be declared as, which its brand alone cannot overrule. */
-const ISO_BMFF_TYPES = new Set(['video/mp4', 'video/3gpp', 'audio/mp4']);
-
-/** The three legacy Office types: all OLE2 compound files, which the header alone cannot tell apart. */
-const OLE2_TYPES = new Set(['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint']);
 
 /** file-type extensions of ISO base media files that may be MP4 video, M4A audio or 3GP (by brand and tracks). */
 const ISO_BMFF_EXTENSIONS = new Set(['mp4', 'm4v', 'm4a', 'm4b', 'm4p', 'f4v', 'f4p', 'f4a', 'f4b', '3gp', '3g2']);
@@ -160,7 +124,7 @@ export async function examineContent(
       return await judge(reader, declared, options);
     } catch (error) {
       if (reader.ioError !== undefined && error === reader.ioError) throw error;
-      // A bug or a file shape no check foresaw: say so rather than stop the upload for it.
+      // A bug or a file shape no check foresaw: say so rather than stop the upload for it (rule well-formed, every type).
       const message = error instanceof Error ? error.message : String(error);
       return { warnings: [`content could not be examined: ${message} (its problems, if any, go unchecked)`] };
     }
@@ -169,73 +133,98 @@ export async function examineContent(
   }
 }
 
+/** Where the findings of one examination go: each is reported under its rule, for the type the content is. */
+interface Findings {
+  verdict: ContentVerdict;
+  /** The type the checks judge: the content's when it is an accepted type, else the declared one. */
+  type: MediaType;
+}
+
+/**
+ * Records a finding of `rule` as "<what> (<why>)", unless the rule's source does not name the file's category (then
+ * the finding is not the file's problem). Advice says so in its text and, like a correction, is let through by
+ * --strict (ContentVerdict.advisories); a refusal stops the file.
+ */
+function report(findings: Findings, rule: RuleId, what: string, why?: string): void {
+  if (!ruleApplies(rule, findings.type.category)) return;
+  const { verdict } = findings;
+  const strength = CONTENT_RULES[rule].strength;
+  if (strength === 'refusal') {
+    verdict.refusal = what;
+    return;
+  }
+  const text = why === undefined ? what : `${what} (${strength === 'advice' ? `advice: ${why}` : why})`;
+  verdict.warnings.push(text);
+  if (strictAllows(rule)) (verdict.advisories ??= []).push(text);
+}
+
 async function judge(reader: BoundedReader, declared: MediaType, options: ExamineOptions): Promise<ContentVerdict> {
   const verdict: ContentVerdict = { warnings: [] };
   const head = await reader.loadHead();
   const content = await classify(reader, head);
-  const declaredLabel = label(declared);
-  let effective: MediaType | undefined;
+  const findings: Findings = { verdict, type: declared };
   let iso: IsoInfo | undefined;
 
   switch (content.kind) {
-    case 'supported':
-      effective = content.type;
+    case 'supported': {
+      let effective = content.type;
       iso = content.iso;
-      if (iso && !iso.tracks.some(isMediaTrack) && ISO_BMFF_TYPES.has(declared.mimeType)) {
+      if (iso && !iso.tracks.some(isMediaTrack) && declared.contentCheck === 'iso-bmff') {
         effective = declared; // without an audio or video track, a brand alone does not prove the name wrong
       }
+      findings.type = effective;
       if (effective.mimeType !== declared.mimeType) {
         verdict.detected = effective;
-        const what = `content is ${label(effective)}, not ${declaredLabel}`;
-        if (!options.typeForced && kindOf(effective) === kindOf(declared)) {
-          advise(verdict, `${what} (${CORRECTED(effective)})`);
+        const what = `content is ${effective.label}, not ${declared.label}`;
+        if (!options.typeForced && recipientKind(effective) === recipientKind(declared)) {
+          report(findings, 'type-corrected', what, CORRECTED(effective));
         } else {
-          verdict.warnings.push(`${what} (${MISLABELLED})`);
+          report(findings, 'declared-type', what, MISLABELLED);
         }
       }
       break;
+    }
     case 'ole2':
       // Any OLE2 file passes for any of .doc, .xls and .ppt; nothing else can be checked inside it.
-      if (!OLE2_TYPES.has(declared.mimeType)) {
-        verdict.warnings.push(
-          `content is an OLE2 compound file (a .doc, .xls or .ppt, or a password-protected Office file), ` +
-            `not ${declaredLabel} (${MISLABELLED})`,
+      if (declared.contentCheck !== 'ole2') {
+        report(
+          findings,
+          'declared-type',
+          `content is an OLE2 compound file (a .doc, .xls or .ppt, or a password-protected Office file), not ${declared.label}`,
+          MISLABELLED,
         );
       }
-      break;
+      return verdict;
     case 'other':
-      verdict.warnings.push(`content is ${content.label}, not ${declaredLabel} (${UNSUPPORTED})`);
-      break;
+      report(findings, 'declared-type', `content is ${content.label}, not ${declared.label}`, UNSUPPORTED);
+      return verdict;
     case 'unknown':
-      verdict.warnings.push(`content is not recognisable as ${declaredLabel} (${MISLABELLED})`);
-      break;
+      report(findings, 'declared-type', `content is not recognisable as ${declared.label}`, MISLABELLED);
+      return verdict;
     case 'empty':
-      verdict.warnings.push('file is empty (there is nothing to deliver)');
-      break;
+      report(findings, 'declared-type', 'file is empty', 'there is nothing to deliver');
+      return verdict;
   }
 
-  switch (effective?.mimeType) {
-    case 'image/png':
-      checkPng(head, verdict);
+  switch (findings.type.contentCheck) {
+    case 'png':
+      checkPng(head, findings);
       break;
-    case 'image/jpeg':
-      await checkJpeg(reader, verdict);
+    case 'jpeg':
+      await checkJpeg(reader, findings);
       break;
-    case 'image/webp':
-      checkSticker(head, reader.size, verdict);
+    case 'webp':
+      checkSticker(head, reader.size, findings);
       break;
-    case 'audio/ogg':
-      checkOgg(head, verdict);
+    case 'ogg':
+      checkOgg(head, findings);
       break;
-    case 'video/mp4':
-    case 'video/3gpp':
-      if (iso && checkIsoStructure(iso, effective, verdict)) checkVideoCodecs(iso, verdict);
-      break;
-    case 'audio/mp4':
-      if (iso) checkIsoStructure(iso, effective, verdict);
+    case 'iso-bmff':
+      // The codec rules name video only; report() drops them for M4A audio, as it drops the index-first rule.
+      if (iso && checkIsoStructure(iso, findings)) checkTrackCodecs(iso, findings);
       break;
     default:
-      break;
+      break; // the signature is the whole check: MP3, ADTS, AMR, PDF, text, OLE2 and OOXML documents
   }
   return verdict;
 }
@@ -265,7 +254,7 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
   if (ext === 'cfb') return { kind: 'ole2' };
   if (ext === 'zip' || (fileType === undefined && ascii(head, 0, 4) === 'PK\x03\x04')) {
     const ooxml = await ooxmlTypeFromCentralDirectory(reader);
-    if (ooxml !== undefined) return supported(ooxml);
+    if (ooxml !== undefined) return { kind: 'supported', type: ooxml };
     return fileType ? { kind: 'other', label: describeFileType(fileType) } : { kind: 'unknown' };
   }
   if (fileType) {
@@ -286,20 +275,20 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
  * MP4 video, audio tracks alone make it MP4 audio (M4A). When the tracks cannot be read, the brand decides.
  */
 function isoBmffType(ext: string, iso: IsoInfo): MediaType {
-  if (ext === '3gp' || ext === '3g2') return typeFor('video/3gpp');
+  if (ext === '3gp' || ext === '3g2') return mediaType('video/3gpp');
   const handlers = new Set(iso.tracks.map((track) => track.handler));
-  if (handlers.has('vide')) return typeFor('video/mp4');
-  if (handlers.has('soun')) return typeFor('audio/mp4');
-  return typeFor(AUDIO_BRAND_EXTENSIONS.has(ext) ? 'audio/mp4' : 'video/mp4');
+  if (handlers.has('vide')) return mediaType('video/mp4');
+  if (handlers.has('soun')) return mediaType('audio/mp4');
+  return mediaType(AUDIO_BRAND_EXTENSIONS.has(ext) ? 'audio/mp4' : 'video/mp4');
 }
 
 /** The supported type for a file-type result outside the ISO, Ogg, OLE2 and zip families, if it is one. */
 function supportedFileType(fileType: FileTypeResult): MediaType | undefined {
   switch (fileType.ext) {
     case 'apng':
-      return typeFor('image/png'); // an animated PNG is a PNG to every viewer that does not animate it
+      return mediaType('image/png'); // an animated PNG is a PNG to every viewer that does not animate it
     case 'ai':
-      return typeFor('application/pdf'); // Illustrator files are PDFs with extra private data
+      return mediaType('application/pdf'); // Illustrator files are PDFs with extra private data
     default:
       return mediaTypeForMime(fileType.mime);
   }
@@ -316,41 +305,41 @@ function isPlainText(bytes: Buffer, complete: boolean): boolean {
   }
 }
 
-function checkPng(head: Buffer, verdict: ContentVerdict): void {
+function checkPng(head: Buffer, findings: Findings): void {
   const header = pngHeader(head);
   if (!header) {
-    verdict.warnings.push(`PNG header (IHDR) is missing or damaged (${DAMAGED})`);
+    report(findings, 'well-formed', 'PNG header (IHDR) is missing or damaged', DAMAGED);
   } else if (header.bitDepth !== 8) {
-    verdict.warnings.push(`PNG is ${header.bitDepth}-bit, not 8-bit (${EIGHT_BIT})`);
+    report(findings, 'eight-bit-image', `PNG is ${header.bitDepth}-bit, not 8-bit`, EIGHT_BIT);
   }
 }
 
-async function checkJpeg(reader: BoundedReader, verdict: ContentVerdict): Promise<void> {
+async function checkJpeg(reader: BoundedReader, findings: Findings): Promise<void> {
   const frame = await jpegFrame(reader);
   if (frame === undefined) return; // walked too far to conclude: say nothing
   if ('damaged' in frame) {
-    verdict.warnings.push(`JPEG has no readable frame header: ${frame.damaged} (${DAMAGED})`);
+    report(findings, 'well-formed', `JPEG has no readable frame header: ${frame.damaged}`, DAMAGED);
   } else if (frame.precision !== 8) {
-    verdict.warnings.push(`JPEG is ${frame.precision}-bit, not 8-bit (${EIGHT_BIT})`);
+    report(findings, 'eight-bit-image', `JPEG is ${frame.precision}-bit, not 8-bit`, EIGHT_BIT);
   }
 }
 
-function checkSticker(head: Buffer, size: number, verdict: ContentVerdict): void {
+function checkSticker(head: Buffer, size: number, findings: Findings): void {
   const header = webpHeader(head);
   if (!header) {
-    verdict.warnings.push(`WebP header is damaged: its size and animation are unknown (${DAMAGED})`);
+    report(findings, 'well-formed', 'WebP header is damaged: its size and animation are unknown', DAMAGED);
     return;
   }
-  verdict.animated = header.animated;
+  findings.verdict.animated = header.animated;
   if (header.width !== STICKER_SIDE || header.height !== STICKER_SIDE) {
-    // Advice only, never a refusal: the rule is not in the API reference (media-api.md section 2).
-    advise(verdict, `sticker is ${header.width}x${header.height}, not ${STICKER_SIDE}x${STICKER_SIDE} (${STICKER_RULE})`);
+    const what = `sticker is ${header.width}x${header.height}, not ${STICKER_SIDE}x${STICKER_SIDE}`;
+    report(findings, 'sticker-512', what, STICKER_RULE);
   }
   const kind = header.animated ? 'animated' : 'static';
-  const limit = header.animated ? typeFor('image/webp').maxBytes : STATIC_STICKER_MAX_BYTES;
+  const limit = maxBytesFor(findings.type, { animated: header.animated });
   if (size > limit) {
     const limitText = formatBytes(limit);
-    verdict.refusal = `${kind} sticker is ${sizeOver(size, limit)}, over the ${limitText} limit for ${kind} stickers`;
+    report(findings, 'sticker-bytes', `${kind} sticker is ${sizeOver(size, limit)}, over the ${limitText} limit for ${kind} stickers`);
   }
 }
 
@@ -360,36 +349,38 @@ function sizeOver(size: number, limit: number): string {
   return parseFloat(shown) === parseFloat(formatBytes(limit)) ? `${size.toLocaleString('en-US')} bytes` : shown;
 }
 
-function checkOgg(head: Buffer, verdict: ContentVerdict): void {
+function checkOgg(head: Buffer, findings: Findings): void {
   const streams = oggStreams(head);
   if (streams.length === 0) {
-    verdict.warnings.push(`Ogg file has no readable stream header (${DAMAGED})`);
+    report(findings, 'well-formed', 'Ogg file has no readable stream header', DAMAGED);
   } else if (streams.length > 1) {
     const found = streams.map((stream) => stream.codec).join(' and ');
-    verdict.warnings.push(`Ogg file holds ${streams.length} streams, ${found}, not one Opus stream (${UNDELIVERABLE})`);
+    report(findings, 'ogg-opus', `Ogg file holds ${streams.length} streams, ${found}, not one Opus stream`, UNDELIVERABLE);
   } else if (streams[0]!.codec !== 'Opus') {
-    verdict.warnings.push(`Ogg audio is ${streams[0]!.codec}, not Opus (${UNDELIVERABLE})`);
+    report(findings, 'ogg-opus', `Ogg audio is ${streams[0]!.codec}, not Opus`, UNDELIVERABLE);
   } else if (streams[0]!.channels !== undefined && streams[0]!.channels !== 1) {
-    verdict.warnings.push(`Opus audio has ${streams[0]!.channels} channels, not 1 (${STEREO_OPUS})`);
+    report(findings, 'opus-mono', `Opus audio has ${streams[0]!.channels} channels, not 1`, STEREO_OPUS);
   }
 }
 
 /**
- * Warns about an MP4/M4A/3GP that cannot play or not as WhatsApp wants: no moov, cut short, the index (moov) after
- * the media data, no audio or video track whose codec could be read. True when its tracks can be judged.
+ * Reports an MP4/M4A/3GP that cannot play or not as WhatsApp wants: no moov, cut short, the index (moov) after the
+ * media data (a rule for video only), no audio or video track whose codec could be read. True when its tracks can be
+ * judged.
  */
-function checkIsoStructure(iso: IsoInfo, type: MediaType, verdict: ContentVerdict): boolean {
+function checkIsoStructure(iso: IsoInfo, findings: Findings): boolean {
+  const { label } = findings.type;
   if (!iso.moovFound) {
     if (!iso.incomplete) {
-      verdict.warnings.push(`MP4 has no moov box: the file is cut short or was never finished (${DAMAGED})`);
+      report(findings, 'well-formed', 'MP4 has no moov box: the file is cut short or was never finished', DAMAGED);
     }
     return false;
   }
   if (iso.truncatedBox !== undefined) {
-    verdict.warnings.push(`MP4 is cut short: its ${iso.truncatedBox} box runs past the end of the file (${DAMAGED})`);
+    report(findings, 'well-formed', `MP4 is cut short: its ${iso.truncatedBox} box runs past the end of the file`, DAMAGED);
   }
   if (iso.moovAfterMdat) {
-    verdict.warnings.push(`${label(type)} has its index (moov) after the media data (mdat) (${INDEX_LAST})`);
+    report(findings, 'index-first', `${label} has its index (moov) after the media data (mdat)`, INDEX_LAST);
   }
   const media = iso.tracks.filter(isMediaTrack);
   if (media.some((track) => track.codec !== undefined)) return true;
@@ -402,7 +393,7 @@ function checkIsoStructure(iso: IsoInfo, type: MediaType, verdict: ContentVerdic
   } else {
     what = 'names no codec for its tracks (no sample description)';
   }
-  verdict.warnings.push(`${label(type)} ${what}: its content could not be confirmed (${DAMAGED})`);
+  report(findings, 'media-track', `${label} ${what}: its content could not be confirmed`, DAMAGED);
   return false;
 }
 
@@ -411,46 +402,25 @@ function isMediaTrack(track: IsoInfo['tracks'][number]): boolean {
   return track.handler === 'vide' || track.handler === 'soun';
 }
 
-function checkVideoCodecs(iso: IsoInfo, verdict: ContentVerdict): void {
-  const problems = new Set<string>();
+/** The codec rules of MP4/3GP video: H.264 (not High with B-frames), AAC, at most one audio track. */
+function checkTrackCodecs(iso: IsoInfo, findings: Findings): void {
+  const problems = new Map<string, RuleId>();
   const audio = iso.tracks.filter((track) => track.handler === 'soun');
   for (const track of iso.tracks) {
-    if (track.handler === 'vide' && !isH264(track)) problems.add(`video is ${describeCodec(track)}, not H.264`);
+    if (track.handler === 'vide' && !isH264(track)) problems.set(`video is ${describeCodec(track)}, not H.264`, 'h264-video');
     // reordersFrames is only looked for in the High family, where B-frames do not play on Android.
     if (track.handler === 'vide' && track.reordersFrames && track.avcProfile !== undefined) {
       const profile = avcProfileName(track.avcProfile);
-      verdict.warnings.push(`video is H.264 ${profile} profile with B-frames (${HIGH_WITH_B_FRAMES})`);
+      report(findings, 'high-b-frames', `video is H.264 ${profile} profile with B-frames`, HIGH_WITH_B_FRAMES);
     }
-    if (track.handler === 'soun' && !isAac(track)) problems.add(`audio is ${describeCodec(track)}, not AAC`);
+    if (track.handler === 'soun' && !isAac(track)) problems.set(`audio is ${describeCodec(track)}, not AAC`, 'aac-audio-in-video');
   }
-  if (audio.length > 1) problems.add(`video has ${audio.length} audio tracks, not at most one`);
-  for (const problem of problems) verdict.warnings.push(`${problem} (${UNDELIVERABLE})`);
+  if (audio.length > 1) problems.set(`video has ${audio.length} audio tracks, not at most one`, 'one-audio-stream');
+  for (const [problem, rule] of problems) report(findings, rule, problem, UNDELIVERABLE);
 }
 
-function supported(mimeType: string): Content {
-  return { kind: 'supported', type: typeFor(mimeType) };
-}
-
-/** The MEDIA_TYPES entry for a MIME type this module knows to be in the table. */
-function typeFor(mimeType: string): MediaType {
-  const type = mediaTypeForMime(mimeType);
-  if (!type) throw new Error(`${mimeType} is not in the media table`);
-  return type;
-}
-
-/** Records a warning that --strict lets through (see ContentVerdict.advisories). */
-function advise(verdict: ContentVerdict, warning: string): void {
-  verdict.warnings.push(warning);
-  (verdict.advisories ??= []).push(warning);
-}
-
-/** The category, or for documents the kind of document (see DOCUMENT_KINDS). */
-function kindOf(type: MediaType): string {
-  return DOCUMENT_KINDS[type.mimeType] ?? type.category;
-}
-
-function label(type: MediaType): string {
-  return LABELS[type.mimeType] ?? type.mimeType;
+function supported(mimeType: AcceptedMimeType): Content {
+  return { kind: 'supported', type: mediaType(mimeType) };
 }
 
 /** "GIF (image/gif)": a recognised but unsupported type, for messages. */

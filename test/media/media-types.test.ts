@@ -1,7 +1,130 @@
-// Table tests of the WhatsApp media table: extension and MIME lookups, limits, part filenames, byte formatting.
+// Table tests of the WhatsApp media table: every record complete, every derived lookup agreeing with the records.
 
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, maxBytesFor, mediaTypeForExtension, mediaTypeForMime, partFilename } from '../../src/media/media-types.js';
+import {
+  acceptedExtensions,
+  acceptedMimeTypes,
+  formatBytes,
+  MEDIA_TYPES,
+  maxBytesFor,
+  mediaType,
+  mediaTypeForExtension,
+  mediaTypeForMime,
+  partFilename,
+  recipientKind,
+  STATIC_STICKER_MAX_BYTES,
+  type MediaTypeRecord,
+} from '../../src/media/media-types.js';
+import { OOXML_BY_FOLDER } from '../../src/media/preflight/zip.js';
+import { SANDBOX_ACCEPTED_MIME_TYPES } from '../../src/sandbox/server.js';
+import { FIXTURES } from '../helpers/run-cli.js';
+
+/** Every field a record has; the test below checks each record holds each one (null only where it says so). */
+const FIELDS = [
+  'mimeType',
+  'category',
+  'extensions',
+  'extensionAliases',
+  'mimeAliases',
+  'maxBytes',
+  'label',
+  'contentCheck',
+  'documentKind',
+  'staticMaxBytes',
+] as const;
+
+describe('one record per media type', () => {
+  it('the records are the types the public lookups know, in one table', () => {
+    expect(acceptedMimeTypes()).toEqual(MEDIA_TYPES.map((type) => type.mimeType));
+    expect(new Set(acceptedMimeTypes()).size).toBe(MEDIA_TYPES.length);
+    expect(MEDIA_TYPES.length).toBe(18);
+  });
+
+  it.each(MEDIA_TYPES.map((type) => [type.mimeType, type] as const))('%s has every field', (_mime, type) => {
+    expect(Object.keys(type).sort()).toEqual([...FIELDS].sort());
+    for (const field of FIELDS) expect(type[field]).not.toBeUndefined();
+    expect(type.label).toMatch(/\S/);
+    expect(type.extensions.length).toBeGreaterThan(0);
+    for (const ext of [...type.extensions, ...type.extensionAliases]) expect(ext).toMatch(/^\.[a-z0-9]+$/);
+    expect(Number.isSafeInteger(type.maxBytes) && type.maxBytes > 0).toBe(true);
+    // A document names its kind, a sticker its static limit; nothing else has either.
+    expect(type.documentKind !== null).toBe(type.category === 'document');
+    expect(type.staticMaxBytes !== null).toBe(type.category === 'sticker');
+    if (type.staticMaxBytes !== null) expect(type.staticMaxBytes).toBeLessThan(type.maxBytes);
+    expect(Object.isFrozen(type)).toBe(true);
+  });
+
+  it('no extension, alias or MIME spelling belongs to two records', () => {
+    const extensions = MEDIA_TYPES.flatMap((type) => [...type.extensions, ...type.extensionAliases]);
+    expect(new Set(extensions).size).toBe(extensions.length);
+    const spellings = MEDIA_TYPES.flatMap((type) => [type.mimeType, ...type.mimeAliases]);
+    expect(new Set(spellings).size).toBe(spellings.length);
+    const labels = MEDIA_TYPES.map((type) => type.label);
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+
+  it('every derived lookup agrees with the records', () => {
+    for (const type of MEDIA_TYPES) {
+      expect(mediaType(type.mimeType as Parameters<typeof mediaType>[0])).toBe(type);
+      for (const spelling of [type.mimeType, ...type.mimeAliases]) {
+        expect(mediaTypeForMime(spelling)).toBe(type);
+        expect(mediaTypeForMime(`${spelling.toUpperCase()}; charset=x`)).toBe(type);
+      }
+      for (const ext of [...type.extensions, ...type.extensionAliases]) {
+        expect(mediaTypeForExtension(ext)).toBe(type);
+        expect(mediaTypeForExtension(ext.slice(1).toUpperCase())).toBe(type);
+      }
+      // The part filename takes the first extension, also in place of an alias (.opus → .ogg).
+      expect(partFilename('name', type)).toBe(`name${type.extensions[0]}`);
+      for (const alias of type.extensionAliases) expect(partFilename(`name${alias}`, type)).toBe(`name${type.extensions[0]}`);
+      expect(maxBytesFor(type)).toBe(type.maxBytes);
+      expect(maxBytesFor(type, { animated: true })).toBe(type.maxBytes);
+      expect(maxBytesFor(type, { animated: false })).toBe(type.staticMaxBytes ?? type.maxBytes);
+      expect(recipientKind(type)).toBe(type.documentKind ?? type.category);
+      expect(SANDBOX_ACCEPTED_MIME_TYPES).toContain(type.mimeType);
+    }
+    expect(acceptedExtensions().sort()).toEqual(MEDIA_TYPES.flatMap((type) => [...type.extensions, ...type.extensionAliases]).sort());
+    expect(STATIC_STICKER_MAX_BYTES).toBe(mediaType('image/webp').staticMaxBytes);
+    // Every OOXML record is recognisable from a zip's folders, and nothing else is.
+    expect(OOXML_BY_FOLDER.map(([, type]) => type)).toEqual(MEDIA_TYPES.filter((type) => type.contentCheck === 'ooxml'));
+  });
+
+  it('every extension and alias of every record has a well-formed fixture in fixtures/valid', async () => {
+    const files = await readdir(join(FIXTURES, 'valid'));
+    const extensions = new Set(files.map((file) => extname(file).toLowerCase()));
+    for (const type of MEDIA_TYPES) {
+      for (const ext of [...type.extensions, ...type.extensionAliases]) expect(extensions, `${type.mimeType} ${ext}`).toContain(ext);
+    }
+  });
+
+  it('a record without a label, or a document without its kind, does not compile', () => {
+    const base = {
+      category: 'image',
+      extensions: ['.x'],
+      extensionAliases: [],
+      mimeAliases: [],
+      maxBytes: 1,
+      contentCheck: 'png',
+      documentKind: null,
+      staticMaxBytes: null,
+    } as const;
+    // @ts-expect-error label is required
+    const noLabel: MediaTypeRecord = base;
+    const labelled: MediaTypeRecord = { ...base, label: 'X' };
+    // @ts-expect-error a document must name its kind of document
+    const documentWithoutKind: MediaTypeRecord = { ...base, label: 'X', category: 'document' };
+    // @ts-expect-error a sticker must name its static limit
+    const stickerWithoutStaticLimit: MediaTypeRecord = { ...base, label: 'X', category: 'sticker' };
+    expect([noLabel, labelled, documentWithoutKind, stickerWithoutStaticLimit].map((record) => record.category)).toEqual([
+      'image',
+      'image',
+      'document',
+      'sticker',
+    ]);
+  });
+});
 
 describe('media table', () => {
   it.each([

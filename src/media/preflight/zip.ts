@@ -4,6 +4,7 @@
 // write [Content_Types].xml last, past the head examineContent gives it, so a large document reads as a plain zip.
 // This fallback reads the end-of-central-directory record and the directory (bounded) and applies file-type's own
 // rule: [Content_Types].xml present, plus a word/, xl/ or ppt/ folder. Zip64 archives are not followed.
+import { MEDIA_TYPES, type DocumentKind, type MediaType } from '../media-types.js';
 import type { BoundedReader } from './reader.js';
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -14,14 +15,17 @@ const EOCD_SEARCH = EOCD_LENGTH + 0xffff;
 /** Directory bytes read: a few hundred entries of an Office document; a longer one is cut, not followed. */
 const MAX_DIRECTORY_BYTES = 64 * 1024;
 
-const OOXML_BY_FOLDER: ReadonlyArray<readonly [folder: string, mimeType: string]> = [
-  ['word/', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
-  ['xl/', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-  ['ppt/', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
-];
+/** The folder each kind of Office Open XML document keeps its parts in (ECMA-376 Part 1). */
+const OOXML_FOLDERS: Partial<Readonly<Record<DocumentKind, string>>> = { Word: 'word/', Excel: 'xl/', PowerPoint: 'ppt/' };
 
-/** The OOXML MIME type of the zip read by `reader`, or undefined when it is not one (or cannot be read). */
-export async function ooxmlTypeFromCentralDirectory(reader: BoundedReader): Promise<string | undefined> {
+/** The OOXML records of the media table, with their folder, in the table's order. */
+export const OOXML_BY_FOLDER: ReadonlyArray<readonly [folder: string, type: MediaType]> = MEDIA_TYPES.flatMap((type) => {
+  const folder = type.contentCheck === 'ooxml' && type.documentKind !== null ? OOXML_FOLDERS[type.documentKind] : undefined;
+  return folder === undefined ? [] : [[folder, type] as const];
+});
+
+/** The OOXML media type of the zip read by `reader`, or undefined when it is not one (or cannot be read). */
+export async function ooxmlTypeFromCentralDirectory(reader: BoundedReader): Promise<MediaType | undefined> {
   // Most files have no comment: try the last 22 bytes before the last 64 KB.
   let tail = await reader.read(reader.size - EOCD_LENGTH, EOCD_LENGTH);
   let tailStart = reader.size - EOCD_LENGTH;
