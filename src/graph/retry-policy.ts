@@ -19,9 +19,9 @@ export function retriesFor(call: 'upload' | 'lookup' | 'delete', configured: num
   return call === 'lookup' ? Math.min(configured, LOOKUP_MAX_RETRIES) : configured;
 }
 
-/** Graph codes that are about the token or its permissions (exit 6). */
+/** Graph codes that are about the token or its permissions (exit 6); 104 is "An access token is required". */
 export function isAuthGraphCode(code: number): boolean {
-  return code === 0 || code === 190 || code === 10 || code === 3 || (code >= 200 && code <= 299);
+  return code === 0 || code === 190 || code === 104 || code === 10 || code === 3 || (code >= 200 && code <= 299);
 }
 
 /** One failed try, as the HTTP layer saw it. */
