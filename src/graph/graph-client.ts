@@ -127,8 +127,9 @@ export async function uploadFile(
     onEvent({ type: 'request', attempt, method: 'POST', url });
     // An answer of the wrong shape (`{}`, an ID that is not digits) is thrown by mediaIdFrom, never retried: the
     // server took the POST, and another try would store the file twice.
+    // A file that failed to read while the server answered is still the input's fault; a signal stays a signal.
     const outcome = await sendOnce(settings, attempt, watch, url, 'POST', { body: upload.body, headers }, mediaIdFrom).catch((error: unknown) => {
-      throw fileReadFailure(upload.file, 0, spec.size, true) ?? error;
+      throw error instanceof InterruptedError ? error : (fileReadFailure(upload.file, 0, spec.size, false) ?? error);
     });
     // A failure of the file itself is the input's fault (exit 4), never retried.
     const fileFailure = fileReadFailure(upload.file, 0, spec.size, outcome.ok);
@@ -179,7 +180,7 @@ function lookupSettings(settings: GraphSettings): GraphSettings {
  * The media object's URL, without `phone_number_id`: the parameter is optional, and Meta refuses it for media a customer
  * sent (an ID from a webhook: "Param phone_number_id is not a valid whatsapp business phone number id"). Sending it and
  * falling back would cost an error answer per inbound media ID, and 20 error answers in an hour block lookups for 30
- * minutes (media-api.md 3).
+ * minutes (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media).
  */
 function mediaUrl(mediaId: string, settings: GraphSettings): string {
   return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}`;

@@ -133,7 +133,7 @@ function authHint(graph: GraphErrorDetails | undefined): string {
 
 /**
  * Code 100 "Object with ID ... does not exist": an ID in the path is unknown. Known by subcode 33 or, since
- * `error_subcode` is deprecated (media-api.md 4), by the message text alone.
+ * `error_subcode` is deprecated (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes), by the message text alone.
  */
 export function isUnknownObjectError(graph: GraphErrorDetails | undefined): boolean {
   if (graph?.code !== 100) return false;

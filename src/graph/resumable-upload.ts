@@ -1,6 +1,6 @@
-// The Resumable Upload API (media-api.md 6): a session on the app, raw bytes from an offset, resumed after a cut; returns a handle.
+// The Resumable Upload API (https://developers.facebook.com/docs/graph-api/guides/upload): a session on the app, raw bytes from an offset, resumed after a cut; returns a handle.
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, InterruptedError } from '../errors.js';
 import { fileReadFailure, readFileChunks } from './file-chunks.js';
 import { runWithRetries, sendOnce, type GraphEvent, type GraphSettings, type TryOutcome } from './graph-client.js';
 import { fileOffsetFrom, handleFrom, sessionIdFrom, type UploadSession } from './server-values.js';
@@ -96,7 +96,8 @@ export async function uploadForHandle(
       // A handle of the wrong shape (missing, a newline, an escape code) is thrown by handleFrom: exit 5, never retried.
       handleFrom,
     ).catch((error: unknown) => {
-      throw fileReadFailure(file, from, spec.size, true) ?? error;
+      // A file that failed to read while the server answered is still the input's fault; a signal stays a signal.
+      throw error instanceof InterruptedError ? error : (fileReadFailure(file, from, spec.size, false) ?? error);
     });
     // A failure of the file itself is the input's fault (exit 4), never retried.
     const fileFailure = fileReadFailure(file, from, spec.size, outcome.ok);

@@ -263,3 +263,36 @@ describe("Graph's sentence for people (error_user_title, error_user_msg)", () =>
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('a signal while the server holds the answer stays a signal', () => {
+  it('handle: Ctrl-C while the byte POST waits for its answer exits 130, not "the file changed"', async () => {
+    const seen: string[] = [];
+    const base = await servers.start((req, res) => {
+      seen.push(`${req.method} ${req.url?.split('?')[0]}`);
+      req.resume();
+      if (isSessionStart(req)) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'upload:MTphdHRhY2htZW50OjEyMw==?sig=ARZ' }));
+      }
+      // The byte POST is never answered.
+    });
+    let child: import('node:child_process').ChildProcess | undefined;
+    let sent = false;
+    const result = await runCli(['handle', '--verbose', png], {
+      cwd: dirs.cwd,
+      env: { HOME: dirs.home, ...sandboxEnv(base), ...handleEnv },
+      onSpawn: (c) => (child = c),
+      onStderr: (chunk) => {
+        if (!sent && chunk.includes('/upload:') && chunk.includes('POST')) {
+          sent = true;
+          child?.kill('SIGINT');
+        }
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted by SIGINT');
+    expect(result.stderr).not.toContain('the file changed');
+    expect(seen[0]).toBe(`POST /${VERSION}/${APP_ID}/uploads`);
+    expect(seen.slice(1).every((line) => line === `POST /${VERSION}/upload:MTphdHRhY2htZW50OjEyMw==`)).toBe(true);
+  });
+});
