@@ -86,7 +86,7 @@ const SESSION_ID_SHAPE = /^upload:([A-Za-z0-9\-_.~:=+]+)(?:\?sig=([A-Za-z0-9\-_.
 export function sessionIdFrom(body: unknown): UploadSession {
   const raw = answerObject(body)?.id;
   const match = typeof raw === 'string' && raw.length <= SESSION_ID_MAX_LENGTH ? SESSION_ID_SHAPE.exec(raw) : null;
-  if (!match || raw!.toString().includes('..')) {
+  if (!match || (raw as string).includes('..')) {
     throw malformedAnswer('an upload session ID that is not of the form upload:<id>', raw, 'no bytes were sent; check the server (--base-url) you are talking to');
   }
   return { id: raw as string, pathSegment: pathSegment(`upload:${match[1]!}`), query: match[2] === undefined ? '' : `?sig=${match[2]}` };
