@@ -39,6 +39,10 @@ export interface GraphErrorDetails {
   isTransient?: boolean;
   fbtraceId?: string;
   httpStatus?: number;
+  /** `error_user_title`: the short title of the sentence for people. */
+  userTitle?: string;
+  /** `error_user_msg`: the sentence that says what to do. */
+  userMessage?: string;
 }
 
 /**

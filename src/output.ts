@@ -331,6 +331,8 @@ export function jsonError(error: WaUploadError): Record<string, unknown> {
           isTransient: error.graph.isTransient,
           fbtraceId: error.graph.fbtraceId,
           httpStatus: error.graph.httpStatus,
+          userTitle: error.graph.userTitle,
+          userMessage: error.graph.userMessage,
         }).filter(([, v]) => v !== undefined),
       )
     : undefined;

@@ -5,7 +5,10 @@ import { basename, dirname, join } from 'node:path';
 import { downloadMedia, type DownloadResult, type GraphEvent, type GraphSettings } from './graph-client.js';
 import { fsPromises } from '../files.js';
 
-/** Streams the media into `target`; the file appears only when every byte arrived and the sha256 matched. */
+/**
+ * Streams the media into `target`; the file appears only when exactly `file_size` bytes arrived, no HTML page came in
+ * place of the media, and the sha256 (when the media info has one) matched. Any failure removes the temp file.
+ */
 export async function downloadToFile(
   mediaId: string,
   settings: GraphSettings,

@@ -5,12 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientRequest } from 'node:http';
 import got, { type Response } from 'got';
 import type { Config } from '../settings/config.js';
-import { ApiError, InterruptedError, TemporaryError } from '../errors.js';
+import { ApiError, InterruptedError, TemporaryError, WaUploadError } from '../errors.js';
 import { describeFailure, describeRequestError, graphOf, isUnknownObjectError, parseJson, readGraphError, snippet, toWaError } from './graph-errors.js';
-import { isLoopbackHost, loopbackOnlyLookup } from '../settings/loopback.js';
+import { loopbackOnlyLookup } from '../settings/loopback.js';
 import { fileReadFailure } from './file-chunks.js';
 import { multipartUpload } from './multipart-body.js';
-import { isMediaId } from './media-id.js';
+import { answerObject, checkMediaUrlTransport, deletedFrom, malformedAnswer, HTML_SNIFF_BYTES, mediaIdFrom, mediaInfoFrom, refuseHtml, type MediaInfo } from './server-values.js';
 import { proxyRouteFor, type ProxyRoute } from './proxy.js';
 import {
   classifyFailure,
@@ -125,16 +125,18 @@ export async function uploadFile(
     const upload = multipartUpload({ ...spec, ttlMinutes: settings.ttlMinutes }, hash);
     const headers = { ...upload.headers, authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
     onEvent({ type: 'request', attempt, method: 'POST', url });
-    const outcome = await sendOnce<{ id: unknown }>(settings, attempt, watch, url, 'POST', { body: upload.body, headers }, (answer) => {
-      const id = (answer as { id?: unknown } | undefined)?.id;
-      return id === undefined || id === null ? undefined : { id };
+    // An answer of the wrong shape (`{}`, an ID that is not digits) is thrown by mediaIdFrom, never retried: the
+    // server took the POST, and another try would store the file twice.
+    // A file that failed to read while the server answered is still the input's fault; a signal stays a signal.
+    const outcome = await sendOnce(settings, attempt, watch, url, 'POST', { body: upload.body, headers }, mediaIdFrom).catch((error: unknown) => {
+      throw error instanceof InterruptedError ? error : (fileReadFailure(upload.file, 0, spec.size, false) ?? error);
     });
     // A failure of the file itself is the input's fault (exit 4), never retried.
     const fileFailure = fileReadFailure(upload.file, 0, spec.size, outcome.ok);
     if (fileFailure) throw fileFailure;
     // The successful try's hash is the one that describes what the server holds.
     if (outcome.ok && hash) sha256 = hash.digest('hex');
-    if (outcome.ok) return { ok: true, value: { id: checkedMediaId(outcome.value.id) } };
+    if (outcome.ok) return { ok: true, value: { id: outcome.value } };
     return outcome;
   }).catch((error: unknown) => {
     if (error instanceof InterruptedError && sentWhole) throw new InterruptedError(signalName(settings.signal), { sentUnconfirmed: true });
@@ -143,24 +145,7 @@ export async function uploadFile(
   return { id: value.id, sha256, attempts };
 }
 
-/** A media ID from the server, or ApiError (exit 5): never printed or cached unless all digits. */
-function checkedMediaId(raw: unknown): string {
-  const id = typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0 ? String(raw) : raw;
-  if (isMediaId(id)) return id;
-  // JSON.stringify escapes control characters: the server's value is shown, never replayed to the terminal.
-  throw new ApiError(`the server answered with a media ID that is not all digits: ${JSON.stringify(raw).slice(0, 80)}`, {
-    hint: 'the media may or may not have been stored; check the server (--base-url) you are talking to',
-  });
-}
-
-/** Media metadata as the API reports it (media-api.md 3). */
-export interface MediaInfo {
-  id: string;
-  url: string;
-  mimeType: string;
-  sha256: string;
-  bytes: number;
-}
+export type { MediaInfo } from './server-values.js';
 
 /** Asks for a media object's URL, type, hash and size. */
 export async function getMediaInfo(mediaId: string, settings: GraphSettings, onEvent: (event: GraphEvent) => void = () => {}): Promise<MediaInfo> {
@@ -168,50 +153,10 @@ export async function getMediaInfo(mediaId: string, settings: GraphSettings, onE
   const { value } = await withMediaHint(mediaId, () =>
     runWithRetries(lookupSettings(settings), onEvent, async (attempt) => {
       onEvent({ type: 'request', attempt, method: 'GET', url });
-      const outcome = await sendOnce<Record<string, unknown>>(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) =>
-        body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined,
-      );
-      return outcome.ok ? { ok: true, value: checkedMediaInfo(outcome.value, mediaId) } : outcome;
+      return sendOnce(settings, attempt, onEvent, url, 'GET', { headers: authHeaders(settings) }, (body) => mediaInfoFrom(body, mediaId));
     }),
   );
   return value;
-}
-
-/**
- * The media info answer checked field by field (exit 5 naming the field, never `bytes NaN` or "Invalid URL" later):
- * a URL that parses, a whole number of bytes, a hex sha256 (lower-cased; missing is allowed and leaves the download
- * unverified), a string MIME type, an ID of digits.
- */
-function checkedMediaInfo(body: Record<string, unknown>, mediaId: string): MediaInfo {
-  const refuse = (what: string, value: unknown): never => {
-    throw new ApiError(`the media info of ${mediaId} is malformed: ${what} (got ${JSON.stringify(value)?.slice(0, 80) ?? String(value)})`, {
-      hint: 'check the server (--base-url) you are talking to',
-    });
-  };
-  const id = body.id === undefined ? mediaId : body.id;
-  if (!isMediaId(id)) refuse('its id is not all digits', body.id);
-  let url: URL | undefined;
-  try {
-    url = typeof body.url === 'string' ? new URL(body.url) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) refuse('its url is not an http(s) URL', body.url);
-  // file_size may be a string or a number.
-  const size = body.file_size;
-  const bytes = typeof size === 'number' ? size : typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 0) refuse('its file_size is not a whole number of bytes', size);
-  const sha = body.sha256;
-  if (sha !== undefined && sha !== null && sha !== '' && !(typeof sha === 'string' && /^[0-9a-f]{64}$/i.test(sha))) refuse('its sha256 is not 64 hex digits', sha);
-  // mime_type may carry parameters (audio/ogg; codecs=opus).
-  if (body.mime_type !== undefined && typeof body.mime_type !== 'string') refuse('its mime_type is not text', body.mime_type);
-  return {
-    id: id as string,
-    url: body.url as string,
-    mimeType: (body.mime_type as string | undefined) ?? '',
-    sha256: typeof sha === 'string' ? sha.toLowerCase() : '',
-    bytes,
-  };
 }
 
 /** Deletes a media object. */
@@ -220,9 +165,8 @@ export async function deleteMedia(mediaId: string, settings: GraphSettings, onEv
   await withMediaHint(mediaId, () =>
     runWithRetries(settings, onEvent, async (attempt) => {
       onEvent({ type: 'request', attempt, method: 'DELETE', url });
-      return sendOnce<true>(settings, attempt, onEvent, url, 'DELETE', { headers: authHeaders(settings) }, (body) =>
-        (body as { success?: unknown } | undefined)?.success === true ? true : undefined,
-      );
+      // `"success": false` is a definite answer: thrown by deletedFrom, never retried.
+      return sendOnce(settings, attempt, onEvent, url, 'DELETE', { headers: authHeaders(settings) }, deletedFrom);
     }),
   );
 }
@@ -236,7 +180,7 @@ function lookupSettings(settings: GraphSettings): GraphSettings {
  * The media object's URL, without `phone_number_id`: the parameter is optional, and Meta refuses it for media a customer
  * sent (an ID from a webhook: "Param phone_number_id is not a valid whatsapp business phone number id"). Sending it and
  * falling back would cost an error answer per inbound media ID, and 20 error answers in an hour block lookups for 30
- * minutes (media-api.md 3).
+ * minutes (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media).
  */
 function mediaUrl(mediaId: string, settings: GraphSettings): string {
   return `${settings.baseUrl}/${settings.apiVersion}/${encodeURIComponent(mediaId)}`;
@@ -263,7 +207,7 @@ export interface DownloadSink {
   restartable: boolean;
 }
 
-/** What a download returns: the media's metadata and what was received (already checked against its sha256). */
+/** What a download returns: the media's metadata and what was received (already checked against its size and sha256). */
 export interface DownloadResult {
   info: MediaInfo;
   sha256: string;
@@ -272,7 +216,9 @@ export interface DownloadResult {
 
 /**
  * Downloads a media object: asks for its short-lived URL, streams the bytes into the sink with the same Authorization
- * header, and checks them against the sha256 the API reported. A 404 on the URL fetches a fresh one (URLs live 5 minutes).
+ * header, and checks them against the media info: exactly `file_size` bytes, the sha256 when the API reported one
+ * (hex or base64), and no HTML page in place of media. A 404 on the URL fetches a fresh one (URLs live 5 minutes).
+ * Too many bytes or an HTML page is exit 5 at once; too few (a cut) or a sha256 mismatch is retried, then exit 7.
  */
 export async function downloadMedia(
   mediaId: string,
@@ -290,17 +236,20 @@ export async function downloadMedia(
         hint: 'download to a file with -o PATH to let wa-upload retry',
       });
     }
-    const target = new URL(info.url);
-    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopbackHost(target.hostname))) {
-      throw new ApiError(`the media URL ${target.origin} is not https; refusing to send the token there`);
-    }
+    // https, or plain http to this machine only when the API itself is plain http here; never a URL with credentials.
+    const target = checkMediaUrlTransport(info.url, settings.baseUrl);
     const shownUrl = `${target.origin}${target.pathname}`;
     onEvent({ type: 'request', attempt, method: 'GET', url: shownUrl });
-    const out = await sink.open();
-    const outcome = await streamOnce(info.url, settings, attempt, onEvent, out, () => (wroteBytes = true));
+    const outcome = await streamOnce(target.href, settings, attempt, onEvent, sink, info, () => (wroteBytes = true));
     if (!outcome.ok) {
       needFreshUrl = outcome.failure.kind === 'http' && outcome.failure.status === 404;
       return outcome;
+    }
+    if (outcome.value.bytes < info.bytes) {
+      return {
+        ok: false,
+        failure: { kind: 'network', code: 'ESHORTBODY', message: `the media server sent ${outcome.value.bytes} of the ${info.bytes} bytes the media info gives` },
+      };
     }
     if (info.sha256 && outcome.value.sha256 !== info.sha256) {
       return { ok: false, failure: { kind: 'network', code: 'EINTEGRITY', message: `the bytes received do not match the media's sha256 (${outcome.value.bytes} bytes received)` } };
@@ -310,13 +259,18 @@ export async function downloadMedia(
   return { info, ...value };
 }
 
-/** One GET of the media URL into `out`; resolves with an outcome like sendOnce. */
+/**
+ * One GET of the media URL into the sink; resolves with an outcome like sendOnce. Nothing is written before the answer
+ * is known not to be an HTML page (its content type, then its first bytes), and never more than `info.bytes` bytes:
+ * a longer body is refused (exit 5) as soon as it passes the size, a page in place of media before a byte is written.
+ */
 async function streamOnce(
   url: string,
   settings: GraphSettings,
   attempt: number,
   onEvent: (event: GraphEvent) => void,
-  out: NodeJS.WritableStream,
+  sink: DownloadSink,
+  info: MediaInfo,
   onFirstByte: () => void,
 ): Promise<TryOutcome<{ sha256: string; bytes: number }>> {
   const started = Date.now();
@@ -331,18 +285,49 @@ async function streamOnce(
       const text = await exchange.readAnswer();
       return { ok: false, failure: httpFailure(response, text, readGraphError(parseJson(text), response.statusCode)) };
     }
+    const contentType = headerValue(response.headers['content-type']);
+    refuseHtml(info.mimeType, contentType, undefined);
     // The media's own bytes may take long on a slow link: from here only the idle limit applies.
     exchange.deadline.end();
-    for await (const chunk of exchange.stream) {
-      const buffer = chunk as Buffer;
+    const out = await sink.open();
+    const write = async (buffer: Buffer): Promise<void> => {
+      if (buffer.length === 0) return;
       hash.update(buffer);
-      bytes += buffer.length;
       onFirstByte();
       if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      onEvent({ type: 'progress', transferred: bytes, total: Number(response.headers['content-length'] ?? 0) });
+    };
+    // The first bytes are held back until there are enough to tell an HTML page from media.
+    let head: Buffer | undefined = Buffer.alloc(0);
+    const total = info.bytes;
+    for await (const chunk of exchange.stream) {
+      const buffer = chunk as Buffer;
+      bytes += buffer.length;
+      if (bytes > total) {
+        throw new ApiError(`the media server sent more than the ${total} bytes the media info gives (file_size)`, {
+          hint: 'the server sent another file than the one described; check the server (--base-url) you are talking to',
+        });
+      }
+      if (head !== undefined) {
+        head = Buffer.concat([head, buffer]);
+        if (head.length < HTML_SNIFF_BYTES && bytes < total) continue;
+        refuseHtml(info.mimeType, undefined, head);
+        const held = head;
+        head = undefined;
+        await write(held);
+      } else {
+        await write(buffer);
+      }
+      onEvent({ type: 'progress', transferred: bytes, total });
+    }
+    if (head !== undefined) {
+      // A body shorter than the sniffing window (or empty): still checked before it is written.
+      refuseHtml(info.mimeType, undefined, head);
+      await write(head);
     }
     return { ok: true, value: { sha256: hash.digest('hex'), bytes } };
   } catch (error) {
+    // A refusal of the answer (too long, an HTML page) is definite: exit 5, never retried.
+    if (error instanceof WaUploadError) throw error;
     return failedTry(error, exchange, settings, attempt, onEvent, started);
   } finally {
     exchange.end();
@@ -510,7 +495,8 @@ function startExchange(
 }
 
 /**
- * Sends one request and turns whatever comes back into an outcome; never throws for HTTP or network trouble.
+ * Sends one request and turns whatever comes back into an outcome; never throws for HTTP or network trouble, only for
+ * a success answer of the wrong shape (readSuccess's ApiError, exit 5: a definite answer, not retried).
  * Exported for the other Graph protocols of this folder (resumable-upload.ts), which run their tries through it.
  */
 export async function sendOnce<T>(
@@ -520,7 +506,8 @@ export async function sendOnce<T>(
   url: string,
   method: 'GET' | 'POST' | 'DELETE',
   options: { body?: AsyncIterable<Uint8Array>; headers: Record<string, string> },
-  readSuccess: (body: unknown) => T | undefined,
+  /** Reads a success answer (a JSON object); throws the checker's ApiError when it is of the wrong shape. */
+  readSuccess: (body: unknown) => T,
 ): Promise<TryOutcome<T>> {
   const started = Date.now();
   const exchange = startExchange(url, settings, { method, ...options }, settings.proxy);
@@ -529,6 +516,7 @@ export async function sendOnce<T>(
       onEvent({ type: 'progress', transferred: progress.transferred, total: progress.total ?? 0 });
     });
   }
+  let success: { status: number; text: string; body: unknown };
   try {
     const response = await exchange.response;
     const text = await exchange.readAnswer();
@@ -536,21 +524,25 @@ export async function sendOnce<T>(
     const body = parseJson(text);
     const graph = readGraphError(body, response.statusCode);
     onEvent({ type: 'response', attempt, status: response.statusCode, graphCode: graph?.code, durationMs });
-    if (response.statusCode >= 200 && response.statusCode < 300 && !graph) {
-      const value = readSuccess(body);
-      if (value !== undefined) return { ok: true, value };
+    if (response.statusCode < 200 || response.statusCode >= 300 || graph) {
+      return {
+        ok: false,
+        failure: httpFailure(response, text, graph),
+        retryAfterMs: parseRetryAfterMs(headerValue(response.headers['retry-after'])),
+        regainAccessMs: parseBusinessUseCaseWaitMs(headerValue(response.headers['x-business-use-case-usage'])),
+      };
     }
-    return {
-      ok: false,
-      failure: httpFailure(response, text, graph),
-      retryAfterMs: parseRetryAfterMs(headerValue(response.headers['retry-after'])),
-      regainAccessMs: parseBusinessUseCaseWaitMs(headerValue(response.headers['x-business-use-case-usage'])),
-    };
+    success = { status: response.statusCode, text, body };
   } catch (error) {
     return failedTry(error, exchange, settings, attempt, onEvent, started);
   } finally {
     exchange.end();
   }
+  // A success status is the server's definite answer: a body of the wrong shape is exit 5 (thrown, never retried).
+  if (answerObject(success.body) === undefined) {
+    throw malformedAnswer(`HTTP ${success.status} and a body that is not a JSON object${success.text ? `: ${snippet(success.text)}` : ' (an empty body)'}`);
+  }
+  return { ok: true, value: readSuccess(success.body) };
 }
 
 /** The retry loop shared by every call: decides, waits (interruptibly), and maps the last failure to our error. */

@@ -55,9 +55,21 @@ export function describeFailure(failure: TryFailure): string {
   if (graph) {
     const code = graph.code !== undefined ? `, code ${graph.code}${graph.subcode !== undefined ? `/${graph.subcode}` : ''}` : '';
     const details = graph.details && !graph.message?.includes(graph.details) ? `: ${clip(graph.details)}` : '';
-    return `${graph.message ? clip(graph.message) : 'Graph error'}${details} (HTTP ${status}${code})`;
+    return `${graph.message ? clip(graph.message) : 'Graph error'}${details}${userSentence(graph)} (HTTP ${status}${code})`;
   }
   return `HTTP ${status} with a body that is not Graph JSON${failure.bodySnippet ? `: ${failure.bodySnippet}` : ''}`;
+}
+
+/**
+ * Meta's sentence for people (`error_user_title: error_user_msg`), after the Graph text: it often says what to do.
+ * Left out when the Graph text already holds it.
+ */
+function userSentence(graph: GraphErrorDetails): string {
+  const shown = `${graph.message ?? ''} ${graph.details ?? ''}`;
+  const title = graph.userTitle && !shown.includes(graph.userTitle) ? clip(graph.userTitle) : undefined;
+  const message = graph.userMessage && !shown.includes(graph.userMessage) ? clip(graph.userMessage) : undefined;
+  if (!title && !message) return '';
+  return ` — ${title && message ? `${title}: ${message}` : (title ?? message)}`;
 }
 
 function safeOrigin(location: string): string {
@@ -112,6 +124,7 @@ export function toWaError(
 
 function authHint(graph: GraphErrorDetails | undefined): string {
   const code = graph?.code;
+  if (code === 104) return 'no access token reached the API: set WA_TOKEN (or --token-file) to the token; a proxy may have dropped the Authorization header';
   if (code === 190 || code === 0 || graph?.httpStatus === 401) return 'the access token is invalid or expired: create a new one (a system user token does not expire)';
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) return 'the token lacks a permission: give it whatsapp_business_messaging for this WhatsApp Business Account';
   if (code === 3) return 'the app lacks this capability: check the app\'s WhatsApp product setup';
@@ -120,7 +133,7 @@ function authHint(graph: GraphErrorDetails | undefined): string {
 
 /**
  * Code 100 "Object with ID ... does not exist": an ID in the path is unknown. Known by subcode 33 or, since
- * `error_subcode` is deprecated (media-api.md 4), by the message text alone.
+ * `error_subcode` is deprecated (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes), by the message text alone.
  */
 export function isUnknownObjectError(graph: GraphErrorDetails | undefined): boolean {
   if (graph?.code !== 100) return false;
@@ -163,11 +176,14 @@ export function readGraphError(body: unknown, status: number): GraphErrorDetails
   const graph: GraphErrorDetails = { httpStatus: status };
   if (typeof e.code === 'number') graph.code = e.code;
   if (typeof e.error_subcode === 'number') graph.subcode = e.error_subcode;
-  if (typeof e.type === 'string') graph.type = e.type;
-  if (typeof e.message === 'string') graph.message = e.message;
-  if (typeof data?.details === 'string') graph.details = data.details;
+  // Every string is the server's: redacted and cut once here, for the text and the JSON alike.
+  if (typeof e.type === 'string') graph.type = clip(e.type);
+  if (typeof e.message === 'string') graph.message = clip(e.message);
+  if (typeof data?.details === 'string') graph.details = clip(data.details);
   if (typeof e.is_transient === 'boolean') graph.isTransient = e.is_transient;
-  if (typeof e.fbtrace_id === 'string') graph.fbtraceId = e.fbtrace_id;
+  if (typeof e.fbtrace_id === 'string') graph.fbtraceId = clip(e.fbtrace_id, 100);
+  if (typeof e.error_user_title === 'string' && e.error_user_title.trim() !== '') graph.userTitle = clip(e.error_user_title.trim());
+  if (typeof e.error_user_msg === 'string' && e.error_user_msg.trim() !== '') graph.userMessage = clip(e.error_user_msg.trim());
   return graph;
 }
 

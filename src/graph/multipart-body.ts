@@ -11,7 +11,7 @@ export interface MultipartFile {
   size: number;
   filename: string;
   mimeType: string;
-  /** No-Storage TTL in minutes: sent as the `ttl_minutes` field when given (media-api.md 3). */
+  /** No-Storage TTL in minutes: sent as the `ttl_minutes` field when given (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media). */
   ttlMinutes?: number | undefined;
 }
 

@@ -1,8 +1,9 @@
-// The Resumable Upload API (media-api.md 6): a session on the app, raw bytes from an offset, resumed after a cut; returns a handle.
+// The Resumable Upload API (https://developers.facebook.com/docs/graph-api/guides/upload): a session on the app, raw bytes from an offset, resumed after a cut; returns a handle.
 
-import { ApiError, ConfigError } from '../errors.js';
+import { ConfigError, InterruptedError } from '../errors.js';
 import { fileReadFailure, readFileChunks } from './file-chunks.js';
 import { runWithRetries, sendOnce, type GraphEvent, type GraphSettings, type TryOutcome } from './graph-client.js';
+import { fileOffsetFrom, handleFrom, sessionIdFrom, type UploadSession } from './server-values.js';
 
 /** The MIME types the Resumable Upload API takes (`image/jpg` is the same as image/jpeg, which is what is sent). */
 export const HANDLE_MIME_TYPES: readonly string[] = ['application/pdf', 'image/jpeg', 'image/png', 'video/mp4'];
@@ -39,8 +40,9 @@ export interface HandleResult {
 
 /**
  * Uploads one file through the Resumable Upload API: starts a session on the app (`file_name`, `file_length`,
- * `file_type`), then POSTs the raw bytes to the session ID appended to the URL as it is (it may carry `?sig=`: never
- * percent-encoded) with `Authorization: OAuth <token>` and the `file_offset` header. A cut, a timeout or a transient
+ * `file_type`), then POSTs the raw bytes to the session ID appended to the URL (checked to be `upload:<id>` of a safe
+ * charset, optionally `?sig=<signature>`: nothing in it can leave the session's path) with `Authorization: OAuth
+ * <token>` and the `file_offset` header. A cut, a timeout or a transient
  * error mid-file asks the session for its `file_offset` and sends only the rest from there, in the same session: one
  * session per file, whatever the retries. The file is read from disk from the offset, two reused buffers at a time.
  */
@@ -50,8 +52,8 @@ export async function uploadForHandle(
   onEvent: (event: GraphEvent) => void = () => {},
 ): Promise<HandleResult> {
   if (!settings.appId) throw new ConfigError('no app ID', 'pass --app-id or set WA_APP_ID');
-  const sessionId = await startSession(spec, settings, onEvent);
-  const sessionUrl = `${settings.baseUrl}/${settings.apiVersion}/${sessionId}`;
+  const session = await startSession(spec, settings, onEvent);
+  const sessionUrl = `${settings.baseUrl}/${settings.apiVersion}/${session.pathSegment}${session.query}`;
   const headers = { authorization: `OAuth ${settings.token}`, 'user-agent': settings.userAgent };
 
   // Every byte is hashed once, in file order: a resumption re-reads bytes already hashed, and skips them.
@@ -71,13 +73,9 @@ export async function uploadForHandle(
     if (askOffset) {
       // Whatever broke the last try, only the server knows how many bytes it kept.
       onEvent({ type: 'request', attempt, method: 'GET', url: sessionUrl, authScheme: 'OAuth' });
-      const status = await sendOnce(settings, attempt, onEvent, sessionUrl, 'GET', { headers }, (body) => readFileOffset(body));
+      // An offset of the wrong shape (`"abc"`, -1, past the end) is thrown by fileOffsetFrom: exit 5, no guess.
+      const status = await sendOnce(settings, attempt, onEvent, sessionUrl, 'GET', { headers }, (body) => fileOffsetFrom(body, spec.size));
       if (!status.ok) return status;
-      if (status.value > spec.size) {
-        throw new ApiError(`the upload session reports ${status.value} bytes received, more than the file's ${spec.size}`, {
-          hint: 'the session does not belong to this file: run the command again for a new one',
-        });
-      }
       offset = status.value;
       resumedFrom.push(offset);
     }
@@ -95,41 +93,31 @@ export async function uploadForHandle(
         body: file.chunks,
         headers: { ...headers, file_offset: String(from), 'content-type': 'application/octet-stream', 'content-length': String(spec.size - from) },
       },
-      (body) => {
-        const h = (body as { h?: unknown } | undefined)?.h;
-        return typeof h === 'string' && h !== '' ? h : undefined;
-      },
-    );
+      // A handle of the wrong shape (missing, a newline, an escape code) is thrown by handleFrom: exit 5, never retried.
+      handleFrom,
+    ).catch((error: unknown) => {
+      // A file that failed to read while the server answered is still the input's fault; a signal stays a signal.
+      throw error instanceof InterruptedError ? error : (fileReadFailure(file, from, spec.size, false) ?? error);
+    });
     // A failure of the file itself is the input's fault (exit 4), never retried.
     const fileFailure = fileReadFailure(file, from, spec.size, outcome.ok);
     if (fileFailure) throw fileFailure;
     if (!outcome.ok) askOffset = true;
     return outcome;
   });
-  return { handle: value, sessionId, sha256: hash?.digest('hex'), attempts, resumedFrom };
+  return { handle: value, sessionId: session.id, sha256: hash?.digest('hex'), attempts, resumedFrom };
 }
 
-/** `POST /{app-id}/uploads?file_name&file_length&file_type` → the session ID (`upload:...`), retried like any call. */
-async function startSession(spec: HandleSpec, settings: GraphSettings, onEvent: (event: GraphEvent) => void): Promise<string> {
+/** `POST /{app-id}/uploads?file_name&file_length&file_type` → the session (`upload:...`), retried like any call. */
+async function startSession(spec: HandleSpec, settings: GraphSettings, onEvent: (event: GraphEvent) => void): Promise<UploadSession> {
   const query = new URLSearchParams({ file_name: spec.filename, file_length: String(spec.size), file_type: spec.mimeType });
   const url = `${settings.baseUrl}/${settings.apiVersion}/${settings.appId}/uploads?${query.toString()}`;
   // The token goes in a header, never in the query string Meta's example uses: URLs end up in logs and --verbose.
   const headers = { authorization: `Bearer ${settings.token}`, 'user-agent': settings.userAgent };
   const { value } = await runWithRetries(settings, onEvent, async (attempt) => {
     onEvent({ type: 'request', attempt, method: 'POST', url });
-    return sendOnce(settings, attempt, onEvent, url, 'POST', { headers }, (body) => {
-      const id = (body as { id?: unknown } | undefined)?.id;
-      return typeof id === 'string' && id.startsWith('upload:') ? id : undefined;
-    });
+    // A session ID of the wrong shape is thrown by sessionIdFrom (exit 5): never put into a URL, never retried.
+    return sendOnce(settings, attempt, onEvent, url, 'POST', { headers }, sessionIdFrom);
   });
   return value;
-}
-
-/** The session's `file_offset`: a number in SDKs, a string in Meta's placeholder; undefined when it is neither. */
-export function readFileOffset(body: unknown): number | undefined {
-  const raw = (body as { file_offset?: unknown } | undefined)?.file_offset;
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
-  if (!/^\d+$/.test(text)) return undefined;
-  const offset = Number(text);
-  return Number.isSafeInteger(offset) ? offset : undefined;
 }

@@ -3,14 +3,14 @@
 import type { GraphErrorDetails } from '../errors.js';
 
 /**
- * Graph codes that mean "try again later" (media-api.md 4): unknown or unavailable (1, 2, 131000, 131016, 133004),
+ * Graph codes that mean "try again later" (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes): unknown or unavailable (1, 2, 131000, 131016, 133004),
  * business account in maintenance mode for about a minute (131057), throttled (4, 17, 80007, 130429).
  */
 export const RETRYABLE_GRAPH_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 80007, 130429, 131000, 131016, 131057, 133004]);
 
 /**
  * The most extra tries a media lookup (`info`, `download`) makes, whatever --retries says: Meta blocks
- * `GET /<media-id>` for 30 minutes after 20 error answers within an hour (media-api.md 3).
+ * `GET /<media-id>` for 30 minutes after 20 error answers within an hour (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media).
  */
 export const LOOKUP_MAX_RETRIES = 2;
 
@@ -19,9 +19,9 @@ export function retriesFor(call: 'upload' | 'lookup' | 'delete', configured: num
   return call === 'lookup' ? Math.min(configured, LOOKUP_MAX_RETRIES) : configured;
 }
 
-/** Graph codes that are about the token or its permissions (exit 6). */
+/** Graph codes that are about the token or its permissions (exit 6); 104 is "An access token is required". */
 export function isAuthGraphCode(code: number): boolean {
-  return code === 0 || code === 190 || code === 10 || code === 3 || (code >= 200 && code <= 299);
+  return code === 0 || code === 190 || code === 104 || code === 10 || code === 3 || (code >= 200 && code <= 299);
 }
 
 /** One failed try, as the HTTP layer saw it. */

@@ -1,31 +1,11 @@
-// Table tests of the pure parts of the Resumable Upload client: reading file_offset, and reading a file from an offset.
+// Table tests of the pure parts of the Resumable Upload client: reading a file from an offset (file_offset: server-values.test.ts).
 
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileOffset } from '../../src/graph/resumable-upload.js';
 import { chunkSizeFor, readFileChunks } from '../../src/graph/file-chunks.js';
-
-describe('readFileOffset', () => {
-  it.each([
-    [{ id: 'upload:x', file_offset: 0 }, 0],
-    [{ id: 'upload:x', file_offset: 1048576 }, 1048576],
-    [{ id: 'upload:x', file_offset: '1048576' }, 1048576],
-    [{ file_offset: ' 42 ' }, 42],
-    [{ file_offset: -1 }, undefined],
-    [{ file_offset: 1.5 }, undefined],
-    [{ file_offset: '12abc' }, undefined],
-    [{ file_offset: '' }, undefined],
-    [{ file_offset: null }, undefined],
-    [{ id: 'upload:x' }, undefined],
-    [undefined, undefined],
-    [{ file_offset: '99999999999999999999' }, undefined],
-  ])('%j → %s', (body, offset) => {
-    expect(readFileOffset(body)).toBe(offset);
-  });
-});
 
 describe('readFileChunks from an offset', () => {
   let dir: string;

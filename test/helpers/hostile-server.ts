@@ -1,6 +1,7 @@
 // Misbehaving servers on loopback for the CLI tests: each is started for one test and closed after it.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 
@@ -9,7 +10,7 @@ export type HostileHandler = (req: IncomingMessage, res: ServerResponse, base: s
 
 /** Registers the cleanup hook; `start` runs an http server with the handler and resolves with its URL. */
 export function useHostileServers(): {
-  start(handler: HostileHandler): Promise<string>;
+  start(handler: HostileHandler, options?: { tls?: { key: string | Buffer; cert: string | Buffer } }): Promise<string>;
   /** Runs `stop` after the test (for servers of other kinds started by the test). */
   onCleanup(stop: () => Promise<void>): void;
   /** Closes everything started so far, now. */
@@ -21,11 +22,14 @@ export function useHostileServers(): {
   };
   afterEach(closeAll);
   return {
-    async start(handler) {
+    async start(handler, options = {}) {
       let base = '';
-      const server = createServer((req, res) => handler(req, res, base));
+      const listener = (req: IncomingMessage, res: ServerResponse): void => handler(req, res, base);
+      // With `tls` it serves https (the fixture certificate is for 127.0.0.1 and localhost).
+      const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const port = (server.address() as AddressInfo).port;
+      base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
       stops.push(
         () =>
           new Promise<void>((resolve) => {
