@@ -1,9 +1,8 @@
 // The programmatic API: upload, inspect, download and delete media, and create handles, from code, with the CLI's settings and typed errors.
 
-import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { ENV_NAMES, loadConfigFile, mergeSettings, settingsFromEnv, type Config, type PartialSettings, type SettingsNeed } from './settings/config.js';
 import { downloadToFile } from './graph/download-to-file.js';
+import { downloadTargetProblem } from './graph/download-target.js';
 import { AbortError, ConfigError, InputError, InterruptedError, UsageError, WaUploadError } from './errors.js';
 import * as graph from './graph/graph-client.js';
 import { isMediaId } from './graph/media-id.js';
@@ -415,20 +414,12 @@ async function downloadMediaUnguarded(mediaId: string, destination: string | Wri
 /** The CLI's checks of a download's target, before any request: its folder exists, it is not a folder, and it is kept unless `overwrite`. */
 async function checkDestination(destination: string, options: DownloadOptions): Promise<void> {
   // Relative to the process's folder, as the file is written (`cwd` is where the config file search starts).
-  const target = resolve(destination);
-  const kind = async (path: string): Promise<'file' | 'folder' | undefined> => {
-    try {
-      return (await stat(path)).isDirectory() ? 'folder' : 'file';
-    } catch {
-      return undefined;
-    }
-  };
-  if (destination.endsWith('/') || (await kind(dirname(target))) !== 'folder') {
-    throw new InputError(`folder ${destination.endsWith('/') ? destination : dirname(destination)} does not exist`, 'create it first, or pass a path in an existing folder', [], destination);
+  const problem = await downloadTargetProblem(destination);
+  if (problem?.kind === 'no-folder') {
+    throw new InputError(`folder ${problem.folder} does not exist`, 'create it first, or pass a path in an existing folder', [], destination);
   }
-  const existing = await kind(target);
-  if (existing === 'folder') throw new InputError(`${destination} is a folder`, 'pass the path of a file to write, e.g. inside that folder', [], destination);
-  if (existing === 'file' && options.overwrite !== true) {
+  if (problem?.kind === 'folder') throw new InputError(`${destination} is a folder`, 'pass the path of a file to write, e.g. inside that folder', [], destination);
+  if (problem?.kind === 'exists' && options.overwrite !== true) {
     throw new InputError(`${destination} already exists`, 'pass overwrite: true to replace it, or another path', [], destination);
   }
 }
