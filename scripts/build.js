@@ -1,5 +1,5 @@
-// Builds dist/: the CLI and the API as CommonJS chunks (bin/wa-upload.cjs loads them through a V8 code cache) with an ES
-// module in front of the API, every runtime dependency inside, one types file, the notices.
+// Builds dist/: the CLI and the API as CommonJS chunks (bin/wa-upload.cjs loads them through a V8 code cache) with a
+// CommonJS front for the API (require and import), every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
 import { createHash } from 'node:crypto';
@@ -143,18 +143,28 @@ for (const [pack, code] of packCode) {
 // What bin/wa-upload.cjs requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
 // so that its import() works for the bundle (see src/launch.ts). Node built-ins only.
 await build({ ...common, plugins: [], metafile: false, entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
-// The programmatic API: an ES module naming each export of src/index.ts, taken from the bundle itself.
-const apiNames = Object.keys(await createRequire(import.meta.url)(join(root, 'dist', 'cli.cjs')).loadApi()).filter((name) => name !== 'default');
+// ---- The programmatic API (dist/index.cjs, dist/index.d.cts) ----------------------------------------------------------
+// One CommonJS file for require() and import alike, so that both get the same module (one ErrorClass each, one state):
+// it takes src/index.ts's chunk through dist/cli.cjs's chunk loader (the bundle the CLI runs: the package holds the code
+// once) and names each export as `exports.NAME =`, which Node reads to give an ES module importing it named exports.
+const apiChunk = Object.entries(cli.metafile.outputs).find(([, output]) => output.entryPoint === 'src/index.ts')?.[0];
+if (!apiChunk) throw new Error('the bundle has no chunk for src/index.ts (the API)');
+const apiChunkName = basename(apiChunk);
+const api = createRequire(import.meta.url)(join(root, 'dist', 'cli.cjs')).__waChunk(apiChunkName);
+const apiNames = Object.keys(api).filter((name) => name !== 'default' && name !== '__esModule').sort();
+if (!apiNames.includes('uploadMedia')) throw new Error(`${apiChunkName} is not the API: it exports ${apiNames.join(', ')}`);
 await writeFile(
-  join(root, 'dist', 'index.js'),
-  `// wa-upload's programmatic API (types: index.d.ts): the bundle the CLI runs, so the package holds the code once.\n` +
-    `import { createRequire } from 'node:module';\n` +
-    `const api = await createRequire(import.meta.url)('./cli.cjs').loadApi();\n` +
-    `export const { ${apiNames.join(', ')} } = api;\n`,
+  join(root, 'dist', 'index.cjs'),
+  `// wa-upload's programmatic API, for require() and import (types: index.d.cts).\n'use strict';\n` +
+    `const api = require('./cli.cjs').__waChunk(${JSON.stringify(apiChunkName)});\n` +
+    apiNames.map((name) => `exports.${name} = api.${name};\n`).join(''),
 );
-// Type declarations of the programmatic API in one file (dist/index.d.ts): what src/index.ts exposes, nothing else.
+// Its types in one file (dist/index.d.cts): what src/index.ts exposes, nothing else, needing neither @types/node nor the
+// DOM library (a consumer's TypeScript without them compiles against it; test/cli/package.test.ts checks).
 const [declarations] = generateDtsBundle([{ filePath: join(root, 'src', 'index.ts'), output: { noBanner: true } }], { preferredConfigPath: join(root, 'tsconfig.json') });
-await writeFile(join(root, 'dist', 'index.d.ts'), `// Types of wa-upload's programmatic API (generated from src/index.ts).\n${declarations}`);
+if (/\bNodeJS\.|\bBuffer\b|from "node:/.test(declarations)) throw new Error('the API\'s types name a Node.js type: a consumer without @types/node could not compile against them');
+await writeFile(join(root, 'dist', 'index.d.cts'), `// Types of wa-upload's programmatic API (generated from src/index.ts).\n${declarations}`);
+// ---- end of the programmatic API --------------------------------------------------------------------------------------
 
 // WA_UPLOAD_BUILD_ANALYZE=1 shows what each large output holds, package by package (start-up work starts here).
 if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {

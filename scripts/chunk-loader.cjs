@@ -19,3 +19,5 @@ function __waChunk(name) {
   return chunk.exports;
 }
 module.exports = __waChunk('cli.cjs');
+// dist/index.cjs (the programmatic API) takes its chunk through this same loader, so each module exists once.
+Object.defineProperty(module.exports, '__waChunk', { value: __waChunk });

@@ -1,4 +1,4 @@
-// Error classes of wa-upload: each carries its kind, its exit code (design.md 1.4) and an optional hint.
+// Error classes of wa-upload: each carries its kind, its exit code and an optional hint.
 
 /** Exit codes: a contract with the scripts that call wa-upload. */
 export const ExitCode = {
@@ -143,28 +143,47 @@ export class TemporaryError extends WaUploadError {
   }
 }
 
-/** The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143). */
+/**
+ * The run was stopped by SIGINT (exit 130) or SIGTERM (exit 143), or, for the programmatic API, cancelled through its
+ * `signal` (`reason` 'aborted': an AbortError, exit code 130 like Ctrl-C).
+ */
 export class InterruptedError extends WaUploadError {
   /** The whole body had been sent when the signal came: the server may hold the file though it never said so. */
   readonly sentUnconfirmed: boolean;
   /** True when the words say exactly what was interrupted (a command keeps them instead of naming its own action). */
   readonly saysWhen: boolean;
+  /** What stopped it: a signal's name, or 'aborted' (the API's AbortSignal). */
+  readonly reason: 'SIGINT' | 'SIGTERM' | 'aborted';
   /** `when` says what was interrupted: words ("while reading stdin"), or the action and whether its bytes were all sent. */
   constructor(
-    signal: 'SIGINT' | 'SIGTERM',
+    signal: 'SIGINT' | 'SIGTERM' | 'aborted',
     when: string | { action?: 'upload' | 'download' | 'request'; sentUnconfirmed?: boolean } = {},
   ) {
     const options = typeof when === 'string' ? {} : when;
+    const stopped = signal === 'aborted' ? 'aborted' : `interrupted by ${signal}`;
     const message =
       typeof when === 'string'
-        ? `interrupted by ${signal} ${when}`
+        ? `${stopped} ${when}`
         : options.sentUnconfirmed
-          ? `interrupted by ${signal} after the file was sent, before the server confirmed it (the server may hold it)`
-          : `interrupted by ${signal} before the ${options.action ?? 'upload'} finished`;
-    super('interrupted', message, { exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm });
+          ? `${stopped} after the file was sent, before the server confirmed it (the server may hold it)`
+          : `${stopped} before the ${options.action ?? 'upload'} finished`;
+    super('interrupted', message, { exitCode: signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint });
     this.sentUnconfirmed = options.sentUnconfirmed === true;
     this.saysWhen = typeof when === 'string';
+    this.reason = signal;
     this.name = 'InterruptedError';
+  }
+}
+
+/**
+ * A programmatic API call cancelled through its `signal`: named 'AbortError' (as fetch names its own), an
+ * InterruptedError with `reason` 'aborted'; `cause` is the signal's reason when it has one.
+ */
+export class AbortError extends InterruptedError {
+  constructor(action: 'upload' | 'download' | 'request', options: { sentUnconfirmed?: boolean; cause?: unknown } = {}) {
+    super('aborted', { action, sentUnconfirmed: options.sentUnconfirmed === true });
+    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true });
+    this.name = 'AbortError';
   }
 }
 

@@ -1,6 +1,7 @@
 // The published package as a new user gets it: packed, installed from the tarball into an empty project, run and imported.
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ afterAll(async () => {
 
 describe('npm pack', () => {
   it('ships the bin, dist/ (the code, the API front and its types), README, LICENSE and package.json, and nothing else: 10 files (npx pays for each)', () => {
-    const expected = ['bin/wa-upload.cjs', 'dist/launch.cjs', 'dist/cli.cjs', 'dist/main.cjs', 'dist/extras.cjs', 'dist/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'package.json'];
+    const expected = ['bin/wa-upload.cjs', 'dist/launch.cjs', 'dist/cli.cjs', 'dist/main.cjs', 'dist/extras.cjs', 'dist/index.cjs', 'dist/index.d.cts', 'README.md', 'LICENSE', 'package.json'];
     expect([...packedFiles].sort()).toEqual([...expected].sort());
   });
 
@@ -179,19 +180,106 @@ describe('installed from the tarball into an empty project', () => {
     expect(out.noApp).toEqual([true, 'no app ID']);
   });
 
+  it('require(\'wa-upload\') from a .cjs script and import from a .mjs script both upload a fixture and print its ID, with the same classes', async () => {
+    sandbox.reset();
+    const settings = `{ token: ${JSON.stringify(TEST_TOKEN)}, phoneNumberId: '100000000000001', baseUrl: ${JSON.stringify(sandbox.url)}, configFile: false, env: {} }`;
+    const fixture = JSON.stringify(join(FIXTURES, 'valid/photo.jpg'));
+    await writeFile(
+      join(project, 'upload.cjs'),
+      `const { uploadMedia, InputError, WaUploadError } = require('wa-upload');
+uploadMedia(${fixture}, ${settings}).then(async (media) => {
+  let missing;
+  try { await uploadMedia('missing.jpg', ${settings}); } catch (error) { missing = error; }
+  console.log(media.id);
+  console.error(JSON.stringify([missing instanceof InputError, missing instanceof WaUploadError, missing.exitCode, missing.name]));
+});
+`,
+    );
+    await writeFile(
+      join(project, 'upload.mjs'),
+      `import { createRequire } from 'node:module';
+import * as esm from 'wa-upload';
+import { uploadMedia } from 'wa-upload';
+const media = await uploadMedia(${fixture}, ${settings});
+console.log(media.id);
+// One module for both: the classes import gives are the ones require gives (instanceof works across the two).
+const cjs = createRequire(import.meta.url)('wa-upload');
+const names = Object.keys(cjs).sort();
+console.error(JSON.stringify([names.every((name) => esm[name] === cjs[name]), names.length, esm.default === cjs]));
+`,
+    );
+    const required = await sh(process.execPath, ['upload.cjs'], project);
+    const imported = await sh(process.execPath, ['upload.mjs'], project);
+    for (const ran of [required, imported]) {
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/^\d+\n$/);
+    }
+    expect(JSON.parse(required.stderr)).toEqual([true, true, 4, 'InputError']);
+    expect(JSON.parse(imported.stderr)).toEqual([true, 18, true]);
+    // Two uploads, the fixture's bytes each time; each script printed the ID its upload got.
+    const posts = sandbox.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    const sha = createHash('sha256').update(await readFile(join(FIXTURES, 'valid/photo.jpg'))).digest('hex');
+    for (const post of posts) expect(post.file?.sha256).toBe(sha);
+    expect([required.stdout, imported.stdout]).toEqual(posts.map((post) => `${(post.responseBody as { id: string }).id}\n`));
+  });
+
+  it('its types compile in a strict .mts and a .cts consumer with neither @types/node nor the DOM library', async () => {
+    // The consumer project has no @types/node: only wa-upload is installed (and nothing above it in the temp folder).
+    expect((await readdir(join(project, 'node_modules'))).filter((name) => !name.startsWith('.'))).toEqual(['wa-upload']);
+    const body = `const options: HandleOptions & DownloadOptions = { appId: '1', retries: 1, env: { WA_TOKEN: 't' }, overwrite: true, onEvent: (e: GraphEvent) => void e.type };
+export async function run(path: string, signal: AbortSignalLike): Promise<string> {
+  try {
+    const media: UploadedMedia = await uploadMedia(path, { ...options, signal, type: 'image/png', strict: true });
+    const made: CreatedHandle = await createHandle(path, options);
+    const info: MediaInfo = await getMediaInfo(media.id, options);
+    const saved: DownloadedMedia = await downloadMedia(info.id, 'copy.png', options);
+    await deleteMedia(media.id);
+    return made.handle + (saved.path ?? '') + String(ExitCode.input);
+  } catch (error) {
+    if (error instanceof AbortError) return error.reason;
+    if (error instanceof InputError) return String(error.file);
+    if (error instanceof WaUploadError) return \`\${error.kind} \${error.exitCode} \${error.hint ?? ''}\`;
+    throw error;
+  }
+}
+`;
+    const names = 'AbortError, ExitCode, InputError, WaUploadError, createHandle, deleteMedia, downloadMedia, getMediaInfo, uploadMedia, type AbortSignalLike, type CreatedHandle, type DownloadOptions, type DownloadedMedia, type GraphEvent, type HandleOptions, type MediaInfo, type UploadedMedia';
+    await writeFile(join(project, 'consumer-esm.mts'), `import { ${names} } from 'wa-upload';\n${body}`);
+    await writeFile(join(project, 'consumer-cjs.cts'), `import { ${names} } from 'wa-upload';\nimport wa = require('wa-upload');\nexport const upload: typeof uploadMedia = wa.uploadMedia;\n${body}`);
+    await writeFile(
+      join(project, 'tsconfig.no-node.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022'], types: [] },
+        files: ['consumer-esm.mts', 'consumer-cjs.cts'],
+      }),
+    );
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await sh(process.execPath, [tsc, '-p', 'tsconfig.no-node.json'], project);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    // The check checks: a wrong type in the same consumer is an error.
+    await writeFile(join(project, 'consumer-cjs.cts'), `import { uploadMedia } from 'wa-upload';\nexport const id: number = (await uploadMedia('x.jpg')).id;\n`);
+    const wrong = await sh(process.execPath, [tsc, '-p', 'tsconfig.no-node.json'], project);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout).toMatch(/consumer-cjs\.cts.*error TS/);
+  }, 120_000);
+
   it('ships TypeScript types a strict consumer compiles against', async () => {
     await writeFile(
       join(project, 'consumer.ts'),
-      `import { createHandle, uploadMedia, type CreatedHandle, type HandleOptions, type UploadedMedia, type ClientOptions, WaUploadError } from 'wa-upload';
+      `import { createHandle, downloadMedia, uploadMedia, type CreatedHandle, type HandleOptions, type UploadedMedia, type ClientOptions, WaUploadError } from 'wa-upload';
 export async function header(path: string, appId: string): Promise<string> {
   const options: HandleOptions = { appId, retries: 1 };
   const made: CreatedHandle = await createHandle(path, options);
   return made.handle;
 }
-const options: ClientOptions = { phoneNumberId: '1', retries: 2 };
+const options: ClientOptions = { phoneNumberId: '1', retries: 2, env: process.env };
 export async function send(path: string): Promise<string> {
   try {
-    const media: UploadedMedia = await uploadMedia(path, options);
+    // Node's own AbortSignal and streams fit the API's types.
+    const media: UploadedMedia = await uploadMedia(path, { ...options, signal: AbortSignal.timeout(1000) });
+    await downloadMedia(media.id, process.stdout, { signal: new AbortController().signal });
     return media.id;
   } catch (error) {
     if (error instanceof WaUploadError) return String(error.exitCode);
@@ -208,7 +296,7 @@ export async function send(path: string): Promise<string> {
     );
     expect(result.stdout + result.stderr).toBe('');
     expect(result.code).toBe(0);
-  });
+  }, 120_000);
 
   it('installs without an npm warning about install scripts (no prepare or install script in the published package.json)', async () => {
     expect(installWarnings).not.toMatch(/install-scripts|prepare/);
