@@ -41,6 +41,8 @@ export interface GraphSettings {
   signal?: AbortSignal | undefined;
   /** The proxy for the API's requests (its agents and its name for messages), when one applies. */
   proxy?: ProxyRoute | undefined;
+  /** Where the base URL came from (`environment WA_BASE_URL`), for a message about a server that cannot be reached. */
+  baseUrlSource?: string | undefined;
 }
 
 /** Graph settings for a Config: the signal that stops everything, and proxy agents when the environment asks for one. */
@@ -59,6 +61,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
     userAgent: USER_AGENT,
     signal,
     proxy: await proxyRouteFor(config.baseUrl, config.timeoutMs),
+    baseUrlSource: config.sources.baseUrl,
   };
 }
 

@@ -85,10 +85,10 @@ function safeOrigin(location: string): string {
 export function toWaError(
   failure: TryFailure,
   attempts: number,
-  settings: { baseUrl: string; phoneNumberId: string },
+  settings: { baseUrl: string; phoneNumberId: string; appId?: string | undefined; baseUrlSource?: string | undefined },
   permanentKind?: FailureVerdict['kind'],
 ): WaUploadError {
-  const description = describeFailure(failure);
+  let description = describeFailure(failure);
   const graph = graphOf(failure);
   if (permanentKind === 'config' && failure.kind === 'network' && failure.code === 'ENOTLOOPBACK') {
     return new ConfigError(`refusing to connect: ${description}`, 'use https://, or a literal loopback address such as http://127.0.0.1:PORT');
@@ -115,8 +115,10 @@ export function toWaError(
     return new ApiError(`the API refused the request: ${description}`, { hint: apiHint(graph, settings), ...(graph ? { graph } : {}) });
   }
   const tries = `${attempts} ${attempts === 1 ? 'try' : 'tries'}`;
+  const unreachable = unreachableHint(failure, settings);
+  if (unreachable) description = unreachable.description;
   return new TemporaryError(`gave up after ${tries}: ${description}`, {
-    hint: temporaryHint(graph),
+    hint: unreachable?.hint ?? temporaryHint(graph),
     ...(graph ? { graph } : {}),
     attempts,
   });
@@ -146,8 +148,38 @@ function temporaryHint(graph: GraphErrorDetails | undefined): string {
   return 'this looks temporary: retry later (exit code 7)';
 }
 
-function apiHint(graph: GraphErrorDetails | undefined, settings: { phoneNumberId: string }): string | undefined {
+/**
+ * A server that cannot be reached, named: which origin and which setting pointed there ("connection refused by
+ * http://127.0.0.1:8089 (the base URL, from environment WA_BASE_URL)"), and for loopback whether the local server is
+ * still running; a DNS failure names the host. Undefined for other failures (and through a proxy, which is named).
+ */
+function unreachableHint(
+  failure: TryFailure,
+  settings: { baseUrl: string; baseUrlSource?: string | undefined },
+): { description: string; hint: string } | undefined {
+  if (failure.kind !== 'network' || failure.message.includes('proxy')) return undefined;
+  const url = new URL(settings.baseUrl);
+  const from = `the base URL, from ${settings.baseUrlSource ?? 'the default'}`;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
+  if (failure.code === 'ECONNREFUSED') {
+    return {
+      description: `connection refused by ${url.origin} (${from})`,
+      hint: loopback
+        ? `is the sandbox (or the local server) at ${url.origin} still running? start it again, or point the base URL elsewhere`
+        : `nothing answers at ${url.origin}: check the base URL, or retry later (exit code 7)`,
+    };
+  }
+  if (failure.code === 'ENOTFOUND' || failure.code === 'EAI_AGAIN') {
+    return { description: `host ${url.hostname} not found (DNS) (${from})`, hint: `check the host name in the base URL and this machine's DNS, then retry (exit code 7)` };
+  }
+  return undefined;
+}
+
+function apiHint(graph: GraphErrorDetails | undefined, settings: { phoneNumberId: string; appId?: string | undefined }): string | undefined {
   if (isUnknownObjectError(graph)) {
+    // handle talks to the app, not to a phone number: the unknown object there is the app ID.
+    if (!settings.phoneNumberId && settings.appId) return `is ${settings.appId} the app ID? (the App ID from the App Dashboard > App settings > Basic, not the app's name or the WhatsApp Business Account ID)`;
+    if (!settings.phoneNumberId) return 'is the media ID right? (it may have expired: media is kept 30 days)';
     return `is ${settings.phoneNumberId} the phone number ID? (not the WhatsApp Business Account ID or the phone number)`;
   }
   if (graph?.code === 33) {

@@ -184,6 +184,12 @@ export function mergeSettings(sources: {
       `set ${ENV_NAMES.token[0]} (or ${ENV_NAMES.token.slice(1).join(', ')}), pass --token-file PATH, or put "token" in .waupload.json; try --sandbox to see it work without an account`,
     );
   }
+  if (/^(bearer|oauth)\s/i.test(token)) {
+    throw new ConfigError(
+      `the access token from ${where('token')} starts with "${token.split(/\s/)[0]}"`,
+      'drop the prefix: give the token alone (wa-upload writes the Authorization header itself)',
+    );
+  }
   if (/\s/.test(token)) {
     throw new ConfigError(`the access token from ${where('token')} contains white space`, 'copy the token again, without spaces or line breaks');
   }
@@ -195,7 +201,8 @@ export function mergeSettings(sources: {
     );
   }
   const phoneNumberId = needs === 'phoneNumberId' ? requiredPhoneNumberId(merged.phoneNumberId, where) : '';
-  const appId = needs === 'appId' ? requiredAppId(merged.appId, where) : merged.appId;
+  // info, download and delete use no app ID: none is carried, so no message can take a media ID's failure for the app's.
+  const appId = needs === 'appId' ? requiredAppId(merged.appId, where) : needs === 'token' ? undefined : merged.appId;
   const apiVersion = normaliseApiVersion(merged.apiVersion ?? DEFAULTS.apiVersion, where('apiVersion'));
   const baseUrl = validateBaseUrl(merged.baseUrl ?? DEFAULTS.baseUrl, where('baseUrl'));
   const concurrency = inRange('concurrency', merged.concurrency ?? DEFAULTS.concurrency, where);
@@ -279,6 +286,14 @@ export function validateBaseUrl(value: string, where = 'settings'): string {
     throw new ConfigError(`base URL "${value}" from ${where} must start with https://`);
   }
   if (url.search || url.hash) throw new ConfigError(`base URL "${value}" from ${where} must not have a query or fragment`);
+  // A common paste: Graph's URL with a version in it would send /v21.0/v27.0/… and fail in ways that say nothing.
+  const version = /(?:^|\/)(v\d+\.\d+)(?:\/|$)/i.exec(url.pathname)?.[1];
+  if (version) {
+    throw new ConfigError(
+      `base URL ${url.origin}${url.pathname} from ${where} holds an API version (${version})`,
+      `set the base URL to ${url.origin} and the version with --api-version ${version} (or WA_API_VERSION, "apiVersion")`,
+    );
+  }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -35,7 +35,8 @@ describe('several media IDs', () => {
     const json = await cli.run(['info', '--json', a!, UNKNOWN, b!]);
     expect(json.code).toBe(5);
     const objects = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(objects.map((o) => o.id ?? 'error')).toEqual([a, 'error', b]);
+    // The failure names the ID it is about, like an upload's names its file.
+    expect(objects.map((o) => (o.error ? `error ${o.id}` : o.id))).toEqual([a, `error ${UNKNOWN}`, b]);
     expect(json.stderr).toContain(`(${UNKNOWN})`);
   });
 

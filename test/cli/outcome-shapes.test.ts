@@ -81,3 +81,41 @@ describe('--verbose says where every setting that is not its default came from',
     expect(line).toMatch(/default: .*concurrency 4/);
   });
 });
+
+describe('common pastes are named before any request', () => {
+  it.each([
+    [{ WA_BASE_URL: 'https://graph.facebook.com/v21.0' }, /^error: base URL https:\/\/graph\.facebook\.com\/v21\.0 from environment WA_BASE_URL holds an API version \(v21\.0\)\nhint: .*--api-version v21\.0/],
+    [{ WA_TOKEN: 'Bearer EAAGsomethinglongenoughtobeatoken0123' }, /^error: the access token from environment WA_TOKEN starts with "Bearer"\nhint: drop the prefix/],
+  ])('%j', async (env, message) => {
+    const run = await cli.run([photo], { env });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('EAAGsomethinglongenough');
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+});
+
+describe('hints name the real cause', () => {
+  it('a server that refuses connections is named with the setting that pointed there, and loopback asks about the sandbox', async () => {
+    const run = await cli.run(['--retries', '0', photo], { env: { WA_BASE_URL: 'http://127.0.0.1:9' } });
+    expect(run.code).toBe(7);
+    expect(run.stderr).toContain('connection refused by http://127.0.0.1:9 (the base URL, from environment WA_BASE_URL)');
+    expect(run.stderr).toContain('hint: is the sandbox (or the local server) at http://127.0.0.1:9 still running?');
+  });
+
+  it('handle: an app ID the server does not know is named as the app ID, with no empty phone number ID', async () => {
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, graphSubcode: 33, match: 'any' });
+    const run = await cli.run(['handle', '--retries', '0', join(FIXTURES, 'valid/image.png')], { env: { WA_APP_ID: '246813579024680' } });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('hint: is 246813579024680 the app ID?');
+    expect(run.stderr).not.toContain('is  the');
+  });
+
+  it('info: an unknown media ID is not blamed on an app ID in the environment', async () => {
+    cli.sandbox.injectFault({ status: 400, graphCode: 100, graphSubcode: 33, match: 'any' });
+    const run = await cli.run(['info', '123456'], { env: { WA_APP_ID: '246813579024680' } });
+    expect(run.code).toBe(5);
+    expect(run.stderr).toContain('hint: media ID 123456 is unknown');
+    expect(run.stderr).not.toContain('app ID');
+  });
+});
