@@ -6,7 +6,13 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useHostileServers } from '../helpers/hostile-server.js';
-import { FIXTURES, TEST_TOKEN, isolatedDirs, leaksToken, runCli, sandboxEnv, type CliRun } from '../helpers/run-cli.js';
+import { needsProcess, runInProcess } from '../helpers/in-process.js';
+import { FIXTURES, TEST_TOKEN, isolatedDirs, leaksToken, runCli, sandboxEnv, type CliRun, type RunOptions } from '../helpers/run-cli.js';
+
+/** In-process, except where only a process has what the run needs (NODE_EXTRA_CA_CERTS for the https cases). */
+function runWith(args: string[], options: RunOptions): Promise<CliRun> {
+  return needsProcess(options) ? runCli(args, options) : runInProcess(args, options);
+}
 
 const servers = useHostileServers();
 const TLS = join(FIXTURES, 'tls');
@@ -74,7 +80,7 @@ async function mediaServer(options: {
 
 /** `wa-upload download 123 -o out.jpg` against `base`, no waits between tries. */
 function download(base: string, extra: string[] = [], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return runCli(['download', '123', '-o', 'out.jpg', '--retry-delay', '0', ...extra], {
+  return runWith(['download', '123', '-o', 'out.jpg', '--retry-delay', '0', ...extra], {
     cwd: dirs.cwd,
     env: { HOME: dirs.home, ...sandboxEnv(base), ...env },
   });
@@ -120,7 +126,7 @@ describe('the size is checked without a sha256', () => {
 
   it('to stdout (-o -), too many bytes: exit 5 and no byte past file_size on stdout', async () => {
     const { base } = await mediaServer({ media: { body: Buffer.concat([MEDIA, Buffer.from('TRAILING-BYTES')]), contentType: 'image/jpeg' } });
-    const result = await runCli(['download', '123', '-o', '-', '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
+    const result = await runWith(['download', '123', '-o', '-', '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
     expect(result.code).toBe(5);
     expect(result.stdout).not.toContain('TRAILING-BYTES');
   });
@@ -144,7 +150,7 @@ describe('an HTML page where media was promised is refused', () => {
 
   it('to stdout (-o -): nothing of the page reaches stdout', async () => {
     const { base } = await mediaServer({ info: () => ({ file_size: String(PAGE.length) }), media: { body: PAGE, contentType: 'image/jpeg' } });
-    const result = await runCli(['download', '123', '-o', '-', '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
+    const result = await runWith(['download', '123', '-o', '-', '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
   });
@@ -171,7 +177,7 @@ describe('sha256 in hex or base64', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toMatchObject({ bytes: 1000, sha256: hex(MEDIA) });
-    const info = await runCli(['info', '123'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
+    const info = await runWith(['info', '123'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base) } });
     expect(info.code).toBe(0);
     expect(info.stdout).toContain(`sha256     ${hex(MEDIA)}\n`);
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { BIN, FIXTURES } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const voice = join(FIXTURES, 'valid/voice.ogg');
 

@@ -9,7 +9,7 @@ import { readFixture, withEmptySampleDescription, withoutTracks } from '../helpe
 import { paddedWebp } from '../helpers/padded-webp.js';
 import { FIXTURES, TEST_PHONE_NUMBER_ID } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] }, { inProcess: true });
 
 const sha256 = sha256OfFile;
 const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, { env });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { useHostileServers } from '../helpers/hostile-server.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { FIXTURES, TEST_TOKEN, isolatedDirs, leaksToken, runCli, sandboxEnv, type CliRun } from '../helpers/run-cli.js';
 
 const servers = useHostileServers();
@@ -47,7 +48,7 @@ async function graphServer(answer: (req: IncomingMessage, seen: Seen[], base: st
 
 /** Runs the CLI in this test's folders against `base` with the test token (no retry waits). */
 function run(args: string[], base: string, env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return runCli([...args, '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base), ...env } });
+  return runInProcess([...args, '--retry-delay', '0'], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(base), ...env } });
 }
 
 const isSessionStart = (req: { method?: string | undefined; url?: string | undefined }) => req.method === 'POST' && /\/uploads\?/.test(req.url ?? '');

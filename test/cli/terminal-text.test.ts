@@ -9,7 +9,7 @@ import { errorText, printable, progressLine } from '../../src/output.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
