@@ -11,6 +11,7 @@ import type { GraphSettings } from '../graph/graph-client.js';
 import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
+import type { Reporter } from '../output.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -61,30 +62,14 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
   try {
     let overrides: PartialSettings = {};
     if (flags.sandbox) {
-      // A random token: a fixed word would be redacted wherever it appears (a file named sandbox.jpg, say).
-      const token = `sandbox-${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
-      let baseUrl = 'http://127.0.0.1:9';
-      if (!flags.dryRun) {
-        const { startSandbox } = await import('../sandbox/server.js');
-        sandbox = await startSandbox({ token, storeMedia: false });
-        baseUrl = sandbox.url;
-        reporter.info(`sandbox: uploading to a local stand-in of the media API at ${baseUrl} (nothing leaves this machine)`);
-      }
-      overrides = { token, baseUrl, ...command.sandboxSettings(flags) };
+      const started = await sandboxFor(flags, command, reporter);
+      sandbox = started.sandbox;
+      overrides = started.overrides;
     }
     const config = await loadSettings(flags, context, reporter, overrides, command.needs, controller.signal);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
-    const items: BatchItem[] = [];
-    for (const file of files) {
-      if (file === '-') {
-        const spooled = await spoolStdin(context.stdin, flags.type, { signal: controller.signal, removeOnExit: context.removeOnExit });
-        cleanups.push(spooled.cleanup);
-        items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}`, typeOverride: flags.type });
-      } else {
-        items.push({ file, path: file });
-      }
-    }
+    const items = await batchItems(files, flags, context, cleanups, controller.signal);
 
     // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
     const ttlStopsReuse = flags.reuse === true && config.ttlMinutes !== undefined;
@@ -155,6 +140,36 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     await sandbox?.close();
     for (const cleanup of cleanups) await cleanup();
   }
+}
+
+/** `--sandbox`: the stand-in started on loopback (none under --dry-run) and the settings that point the run at it. */
+async function sandboxFor(
+  flags: UploadFlags,
+  command: FilesCommand,
+  reporter: Reporter,
+): Promise<{ sandbox: { url: string; close: () => Promise<void> } | undefined; overrides: PartialSettings }> {
+  // A random token: a fixed word would be redacted wherever it appears (a file named sandbox.jpg, say).
+  const token = `sandbox-${process.getBuiltinModule('node:crypto').randomBytes(12).toString('hex')}`;
+  if (flags.dryRun) return { sandbox: undefined, overrides: { token, baseUrl: 'http://127.0.0.1:9', ...command.sandboxSettings(flags) } };
+  const { startSandbox } = await import('../sandbox/server.js');
+  const sandbox = await startSandbox({ token, storeMedia: false });
+  reporter.info(`sandbox: uploading to a local stand-in of the media API at ${sandbox.url} (nothing leaves this machine)`);
+  return { sandbox, overrides: { token, baseUrl: sandbox.url, ...command.sandboxSettings(flags) } };
+}
+
+/** The batch's items in input order: files as named, `-` spooled from stdin first (its spool removed by a cleanup). */
+async function batchItems(files: string[], flags: UploadFlags, context: ProcessContext, cleanups: (() => Promise<void>)[], signal: AbortSignal): Promise<BatchItem[]> {
+  const items: BatchItem[] = [];
+  for (const file of files) {
+    if (file !== '-') {
+      items.push({ file, path: file });
+      continue;
+    }
+    const spooled = await spoolStdin(context.stdin, flags.type, { signal, removeOnExit: context.removeOnExit });
+    cleanups.push(spooled.cleanup);
+    items.push({ file: '-', path: spooled.path, filename: flags.filename ?? `stdin${flags.type!.extensions[0]}`, typeOverride: flags.type });
+  }
+  return items;
 }
 
 /** What is wrong with the command line before anything runs (exit 2), or undefined. */
