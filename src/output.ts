@@ -184,9 +184,11 @@ export class Reporter {
     this.spinner = undefined;
     // A batch on a terminal ends with one line: how many went up, how many failed, how much, how long.
     const { uploaded, failed, bytes } = this.batchTally;
-    if (this.options.progress && this.progressState.total > 1 && uploaded + failed > 0) {
+    // Files that neither went up nor failed were stopped (Ctrl-C, stdout gone): counted, never hidden in "0 failed".
+    const interrupted = Math.max(0, this.progressState.total - uploaded - failed);
+    if (this.options.progress && this.progressState.total > 1 && uploaded + failed + interrupted > 0) {
       const seconds = (Date.now() - this.progressState.startedAt) / 1000;
-      this.writeErr(`${uploaded} uploaded, ${failed} failed, ${formatBytes(bytes)} in ${seconds.toFixed(1)} s`);
+      this.writeErr(`${uploaded} uploaded, ${failed} failed${interrupted ? `, ${interrupted} interrupted` : ''}, ${formatBytes(bytes)} in ${seconds.toFixed(1)} s`);
       this.batchTally = { uploaded: 0, failed: 0, bytes: 0 };
     }
   }

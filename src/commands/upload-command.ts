@@ -1,5 +1,6 @@
 // The upload command: settings → checks → uploads → output, wired to the process through a ProcessContext; `handle` runs the same way.
 
+import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
@@ -80,8 +81,10 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     if (reuse) cleanups.unshift(() => reuse.close());
 
     const bytesSent = new Array<number>(items.length).fill(0);
-    const bytesTotal = new Array<number>(items.length).fill(0);
+    // The whole batch counts from the start: each file's size now, its multipart body's length once it is sent.
+    const bytesTotal = items.map((item) => sizeOf(item.path));
     reporter.startProgress(items.length);
+    reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
     const outcomes = await runBatch(
       items,
       {
@@ -99,7 +102,7 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
           for (const warning of warnings) reporter.warning(warning, items[index]!.file);
         },
         onPrepared: (index, prepared) => {
-          bytesTotal[index] = prepared.size;
+          bytesTotal[index] = Math.max(bytesTotal[index]!, prepared.size);
           reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
         },
         onEvent: (index, event) => {
@@ -230,6 +233,15 @@ function exitCodeFor(outcomes: FileOutcome[], scope: RunScope): number {
 /** The first few of a list of files, and how many more (a message stays readable with 10,000 files). */
 function someOf(files: string[], shown = 5): string {
   return files.length <= shown ? files.join(', ') : `${files.slice(0, shown).join(', ')} and ${files.length - shown} more`;
+}
+
+/** A file's size for the progress total; 0 when it cannot be read (its own error comes when it is prepared). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function sum(values: number[]): number {

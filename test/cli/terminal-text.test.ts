@@ -1,11 +1,12 @@
 // What reaches the terminal: errors name their subject the same way everywhere, and no file name or server text
 // carries a raw control character (no fake lines in `<id>\t<path>`, no escape sequences, a valid multipart header).
 
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, stat, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { headerSafeFilename } from '../../src/graph/multipart-body.js';
-import { errorText, printable, progressLine } from '../../src/output.js';
+import { createReporter, errorText, printable, progressLine } from '../../src/output.js';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 
@@ -153,3 +154,35 @@ describe('batch progress on a terminal', () => {
     expect(run.stdout).toMatch(/2 uploaded, 1 failed, [\d.]+ KB in \d+\.\d s/);
   });
 });
+
+describe('progress adds up over the whole batch', () => {
+  it('from the first frame, the total is every file of the batch, not only those started', async () => {
+    const files = ['valid/photo.jpg', 'valid/voice.ogg', 'valid/image.png', 'valid/document.pdf'].map((f) => join(FIXTURES, f));
+    const total = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, s) => sum + s.size, 0);
+    // One at a time, each answer late: the spinner shows while most files are not started.
+    cli.sandbox.injectFault({ delayMs: 700, times: 4 });
+    const run = await runOnTerminal(['--concurrency', '1', ...files], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, NO_COLOR: '1', ...sandboxEnv(cli.sandbox.url) } });
+    expect(run.code).toBe(0);
+    const totals = [...run.stdout.matchAll(/uploading \d\/4 files, .*? of ([\d.]+ [KMG]?B|\d+ bytes) \(/g)].map((m) => m[1]);
+    expect(totals.length).toBeGreaterThan(1);
+    // Each frame's total is at least the files' bytes (the multipart bodies add a little once they are sent).
+    for (const shown of totals) expect(bytesOf(shown!)).toBeGreaterThanOrEqual(total * 0.99);
+  });
+
+  it('an interrupted batch\'s closing line counts the files interrupted, not "0 failed" alone', async () => {
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 100 });
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const reporter = await createReporter({ json: false, quiet: false, verbose: false, multiple: true, colorLevel: 0, progress: true, stdout: new PassThrough(), stderr });
+    reporter.startProgress(5);
+    reporter.outcome({ ok: true, file: 'a.jpg', id: '1', filename: 'a.jpg', mimeType: 'image/jpeg', category: 'image', bytes: 10, sha256: '', warnings: [] } as never);
+    await reporter.stopProgress();
+    expect(text).toMatch(/1 uploaded, 0 failed, 4 interrupted, 10 bytes in \d+\.\d s/);
+  });
+});
+
+/** "1.2 MB" → 1,200,000 (the progress line's units are powers of 1000). */
+function bytesOf(shown: string): number {
+  const [value, unit] = shown.split(' ');
+  return Number(value) * ({ bytes: 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9 } as Record<string, number>)[unit!]!;
+}
