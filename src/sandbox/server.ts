@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { formatBytes, MEDIA_TYPES, mediaTypeForMime } from '../media/media-types.js';
 import { FaultQueue, faultAnswersWithError, faultTakesOver, parseFault, type FaultTarget, type SandboxFault } from './faults.js';
 import { defaultGraphMessage, defaultGraphStatus, graphErrorBody, unknownObjectMessage, type GraphErrorSpec } from './graph-error.js';
+import { controlRefusal } from './web-guard.js';
 import { ResumableUploads, type RecordedHandle, type ResumableAnswer } from './resumable.js';
 import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';
 
@@ -319,39 +320,6 @@ function graphAnswerHeaders(route: Route): OutgoingHttpHeaders {
   return headers;
 }
 
-/** A host name a request to loopback carries: `localhost`, `*.localhost`, 127.0.0.0/8, `::1`, or the address listened on. */
-function isLoopbackHostHeader(host: string, listening: string): boolean {
-  let name: string;
-  try {
-    name = new URL(`http://${host}`).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  const bare = name.startsWith('[') ? name.slice(1, -1) : name;
-  return (
-    bare === 'localhost' ||
-    bare.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
-    bare === '::1' ||
-    bare === listening.toLowerCase()
-  );
-}
-
-/**
- * Why a control request is refused, or undefined. A web page can send requests to loopback: a browser puts an `Origin`
- * header on every cross-site request, and a page that rebinds its own name to 127.0.0.1 still sends its own name as
- * `Host`. curl and code send neither.
- */
-function controlRefusal(headers: IncomingHttpHeaders, listening: string): string | undefined {
-  if (headers.origin !== undefined) {
-    return "(#10) The sandbox's control endpoints refuse requests from web pages (this one has an Origin header): call them with curl or from code";
-  }
-  if (headers.host !== undefined && !isLoopbackHostHeader(headers.host, listening)) {
-    return `(#10) The sandbox's control endpoints answer only requests addressed to loopback (localhost, 127.0.0.1, [::1]), not ${JSON.stringify(headers.host)}`;
-  }
-  return undefined;
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const json = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(json), ...headers });
@@ -362,6 +330,64 @@ function withoutAuthorization(headers: IncomingHttpHeaders): Record<string, stri
   const copy: Record<string, string | string[] | undefined> = { ...headers };
   delete copy.authorization;
   return copy;
+}
+
+/** What is wrong with an upload's form (not multipart, no or a wrong messaging_product), or undefined. */
+function uploadFormRefusal(body: UploadBody, url: URL): Answer | undefined {
+  if (body.malformed !== undefined) {
+    return invalidParameter(`(#100) The request body must be multipart/form-data with a boundary: ${body.malformed}.`);
+  }
+  const product = body.fields.messaging_product ?? url.searchParams.get('messaging_product') ?? undefined;
+  if (product === undefined || product === '') {
+    return invalidParameter('(#100) The parameter messaging_product is required.');
+  }
+  if (product !== 'whatsapp') {
+    return invalidParameter(`(#100) Param messaging_product must be one of {WHATSAPP} - got "${product}".`);
+  }
+  return undefined;
+}
+
+/** What is wrong with an upload's file part and its fields (missing, several, type, TTL, empty, too big, not stored), or undefined. */
+function uploadFileRefusal(body: UploadBody): Answer | undefined {
+  const file = body.file;
+  if (file === undefined || file.fieldName !== 'file') {
+    if (body.fields.file !== undefined) {
+      return invalidParameter('(#100) Param file must be a file upload: its part has no filename.');
+    }
+    return invalidParameter('(#100) The parameter file is required.');
+  }
+  if (body.filePartCount > 1) return invalidParameter('(#100) Only one file can be uploaded per request.');
+  const accepted = SANDBOX_ACCEPTED_MIME_TYPES.join(', ');
+  if (file.rejected === 'type') {
+    return invalidParameter(
+      `(#100) Param file must be a file with one of the following types: ${accepted}. ` +
+        `Received file of type '${file.contentType}'.`,
+    );
+  }
+  // No-Storage TTL: whole minutes from 1 hour to 30 days (Meta's WhatsApp Cloud API docs, No-Storage page, developers.facebook.com).
+  const ttl = body.fields.ttl_minutes;
+  if (ttl !== undefined && !(/^\d+$/.test(ttl) && Number(ttl) >= 60 && Number(ttl) <= 43_200)) {
+    return invalidParameter(`(#100) Param ttl_minutes must be a whole number of minutes from 60 to 43200 - got "${ttl}".`);
+  }
+  const type = body.fields.type;
+  if (type !== undefined && limitFor(type.split(';')[0]!.trim()) === undefined) {
+    return invalidParameter(`(#100) Param type must be one of {${accepted}} - got "${type}".`);
+  }
+  if (file.size === 0) return mediaError('The file is empty. Please upload a file that is not empty.');
+  if (file.rejected === 'size') {
+    const limit = limitFor(file.contentType) ?? 0;
+    return mediaError(
+      `File size too big. Max file size we currently support: ${formatBytes(limit)}. Please upload a smaller file.`,
+    );
+  }
+  if (body.storeError !== undefined) {
+    return graphError(500, {
+      code: 2,
+      message: `${defaultGraphMessage(2)} (sandbox could not store the file: ${body.storeError})`,
+      isTransient: true,
+    });
+  }
+  return undefined;
 }
 
 interface Waiter {
@@ -804,54 +830,9 @@ class SandboxServer implements Sandbox {
 
   /** Judges an upload the way the live server does, once its body has been read; stores the media on success. */
   #answerUpload(body: UploadBody, url: URL, phoneNumberId: string): Answer {
-    if (body.malformed !== undefined) {
-      return invalidParameter(`(#100) The request body must be multipart/form-data with a boundary: ${body.malformed}.`);
-    }
-    const product = body.fields.messaging_product ?? url.searchParams.get('messaging_product') ?? undefined;
-    if (product === undefined || product === '') {
-      return invalidParameter('(#100) The parameter messaging_product is required.');
-    }
-    if (product !== 'whatsapp') {
-      return invalidParameter(`(#100) Param messaging_product must be one of {WHATSAPP} - got "${product}".`);
-    }
-    const file = body.file;
-    if (file === undefined || file.fieldName !== 'file') {
-      if (body.fields.file !== undefined) {
-        return invalidParameter('(#100) Param file must be a file upload: its part has no filename.');
-      }
-      return invalidParameter('(#100) The parameter file is required.');
-    }
-    if (body.filePartCount > 1) return invalidParameter('(#100) Only one file can be uploaded per request.');
-    const accepted = SANDBOX_ACCEPTED_MIME_TYPES.join(', ');
-    if (file.rejected === 'type') {
-      return invalidParameter(
-        `(#100) Param file must be a file with one of the following types: ${accepted}. ` +
-          `Received file of type '${file.contentType}'.`,
-      );
-    }
-    // No-Storage TTL: whole minutes from 1 hour to 30 days (Meta's WhatsApp Cloud API docs, No-Storage page, developers.facebook.com).
-    const ttl = body.fields.ttl_minutes;
-    if (ttl !== undefined && !(/^\d+$/.test(ttl) && Number(ttl) >= 60 && Number(ttl) <= 43_200)) {
-      return invalidParameter(`(#100) Param ttl_minutes must be a whole number of minutes from 60 to 43200 - got "${ttl}".`);
-    }
-    const type = body.fields.type;
-    if (type !== undefined && limitFor(type.split(';')[0]!.trim()) === undefined) {
-      return invalidParameter(`(#100) Param type must be one of {${accepted}} - got "${type}".`);
-    }
-    if (file.size === 0) return mediaError('The file is empty. Please upload a file that is not empty.');
-    if (file.rejected === 'size') {
-      const limit = limitFor(file.contentType) ?? 0;
-      return mediaError(
-        `File size too big. Max file size we currently support: ${formatBytes(limit)}. Please upload a smaller file.`,
-      );
-    }
-    if (body.storeError !== undefined) {
-      return graphError(500, {
-        code: 2,
-        message: `${defaultGraphMessage(2)} (sandbox could not store the file: ${body.storeError})`,
-        isTransient: true,
-      });
-    }
+    const refusal = uploadFormRefusal(body, url) ?? uploadFileRefusal(body);
+    if (refusal !== undefined) return refusal;
+    const file = body.file!;
     const id = nextMediaId();
     this.#media.set(id, {
       id,
@@ -944,25 +925,28 @@ class SandboxServer implements Sandbox {
         res.end();
         return;
       }
-      case 'file': {
-        const { media } = answer;
-        const stream = createReadStream(media.path);
-        stream.once('open', () => {
-          record.status = 200;
-          this.#append(record);
-          res.writeHead(200, { 'content-type': media.mimeType, 'content-length': media.size, ...extraHeaders });
-          stream.pipe(res);
-        });
-        stream.once('error', () => {
-          if (res.headersSent) {
-            res.destroy();
-            return;
-          }
-          this.#send(res, record, graphError(404, { code: 100, message: 'Media not found.' }), extraHeaders);
-        });
+      case 'file':
+        this.#sendFile(res, record, answer.media, extraHeaders);
+        return;
+    }
+  }
+
+  /** Streams stored media (a 404 Graph error when its file is gone before it opened). */
+  #sendFile(res: ServerResponse, record: RecordedRequest, media: StoredMedia & { path: string }, extraHeaders: OutgoingHttpHeaders): void {
+    const stream = createReadStream(media.path);
+    stream.once('open', () => {
+      record.status = 200;
+      this.#append(record);
+      res.writeHead(200, { 'content-type': media.mimeType, 'content-length': media.size, ...extraHeaders });
+      stream.pipe(res);
+    });
+    stream.once('error', () => {
+      if (res.headersSent) {
+        res.destroy();
         return;
       }
-    }
+      this.#send(res, record, graphError(404, { code: 100, message: 'Media not found.' }), extraHeaders);
+    });
   }
 
   /**

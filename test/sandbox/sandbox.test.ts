@@ -182,7 +182,7 @@ describe('sandbox', () => {
       ['a wrong token', 'wrong-token', 'wrong-token', 190, 'Invalid OAuth access token - Cannot parse access token'],
       ['no Authorization header', null, undefined, 104, 'An access token is required to request this resource'],
       ['a Bearer scheme without a token', '', undefined, 104, 'An access token is required to request this resource'],
-    ])('answers 401 to %s (code %s, like Meta)', async (_case, token, recordedToken, code, message) => {
+    ])('answers 401 to %s, with the code Meta gives', async (_case, token, recordedToken, code, message) => {
       const reply = await upload(sandbox, { token });
       expect(reply.status).toBe(401);
       expect(reply.body.error).toMatchObject({ code, type: 'OAuthException', message, fbtrace_id: expect.stringMatching(/^A/) });
