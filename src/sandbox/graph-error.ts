@@ -1,4 +1,4 @@
-// Graph-style error bodies for the sandbox, shaped like the live server's envelope (media-api.md section 4).
+// Graph-style error bodies for the sandbox, shaped like the live server's envelope (GraphAPIError in Meta's OpenAPI description, fixtures/openapi/).
 
 import { randomBytes } from 'node:crypto';
 

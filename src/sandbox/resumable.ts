@@ -1,4 +1,4 @@
-// The sandbox's Resumable Upload API (media-api.md 6): sessions on an app, raw bytes appended at the offset they hold, handles.
+// The sandbox's Resumable Upload API (https://developers.facebook.com/docs/graph-api/guides/upload): sessions on an app, raw bytes appended at the offset they hold, handles.
 
 import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
 import { graphErrorBody, unknownObjectMessage, type GraphErrorBody } from './graph-error.js';
@@ -8,6 +8,9 @@ export const RESUMABLE_FILE_TYPES: readonly string[] = ['application/pdf', 'imag
 
 /** The largest `file_length` the sandbox takes (undocumented live; partners name 16 MiB to 100 MB). */
 export const RESUMABLE_MAX_BYTES = 100_000_000;
+
+/** The user ID in the sandbox's handles (Meta's handles carry the token's user; this one is from Meta's example handle). */
+export const SANDBOX_USER_ID = '636685196';
 
 /** A handle the sandbox gave out, with what the session held when it did. */
 export interface RecordedHandle {
@@ -156,11 +159,16 @@ export class ResumableUploads {
     return this.#sessions.size;
   }
 
+  /**
+   * Gives the session its handle, shaped like the `profile_picture_handle` example of Meta's OpenAPI description: nine
+   * colon-separated fields: a number, the file name in base64 (may be empty; the sandbox leaves it so), the MIME type
+   * in base64, a signature, `e`, the expiry (Unix seconds), the app ID, the user ID, a second signature.
+   */
   #finish(session: UploadSession): RecordedHandle {
     if (session.handle) return session.handle;
     const expires = Math.floor(Date.now() / 1000) + 24 * 3600;
     session.handle = {
-      handle: `4::${Buffer.from(session.fileType).toString('base64')}:AR${randomBytes(24).toString('base64url')}:e:${expires}:${session.appId}:${randomBytes(8).toString('hex')}`,
+      handle: `4::${Buffer.from(session.fileType).toString('base64')}:AR${randomBytes(48).toString('base64url')}:e:${expires}:${session.appId}:${SANDBOX_USER_ID}:AR${randomBytes(12).toString('base64url')}`,
       sessionId: session.id,
       appId: session.appId,
       fileName: session.fileName,

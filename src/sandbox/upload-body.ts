@@ -5,7 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { finished } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import busboy from 'busboy';
 
 /** What the sandbox saw of one file part. */
@@ -69,161 +69,215 @@ export function isMultipartFormData(contentType: string | undefined): boolean {
  * once a part is rejected its bytes are only counted. Bodies that are not multipart are drained.
  */
 export function readUploadBody(req: IncomingMessage, options: ReadUploadOptions): Promise<UploadBody> {
-  return new Promise((resolve) => {
-    const body: UploadBody = {
-      fields: {},
-      file: undefined,
-      filePartCount: 0,
-      malformed: undefined,
-      storeError: undefined,
-      aborted: false,
-    };
-    let settled = false;
-    let requestEnded = false;
-    let parserDone = false;
-    let openParts = 0;
+  return new Promise((resolve) => new UploadBodyReader(req, options, resolve).start());
+}
 
-    const settle = (): void => {
-      if (settled) return;
-      if (body.aborted || (requestEnded && parserDone && openParts === 0)) {
-        settled = true;
-        resolve(body);
-      }
-    };
+/** The state of one body being read: done once the request ended, the parser closed and every part was finished. */
+class UploadBodyReader {
+  readonly #body: UploadBody = {
+    fields: {},
+    file: undefined,
+    filePartCount: 0,
+    malformed: undefined,
+    storeError: undefined,
+    aborted: false,
+  };
+  #settled = false;
+  #requestEnded = false;
+  #parserDone = false;
+  #openParts = 0;
 
-    let parser: busboy.Busboy | undefined;
-    const contentType = req.headers['content-type'];
-    if (!isMultipartFormData(contentType)) {
-      body.malformed =
-        contentType === undefined ? 'the request has no Content-Type' : `the Content-Type is '${contentType}'`;
-    } else {
-      try {
-        parser = busboy({
-          headers: req.headers,
-          preservePath: true,
-          defParamCharset: 'utf8',
-          limits: { fieldSize: FIELD_SIZE_LIMIT },
-        });
-      } catch (error) {
-        body.malformed = error instanceof Error ? error.message : String(error);
-      }
-    }
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly options: ReadUploadOptions,
+    private readonly resolve: (body: UploadBody) => void,
+  ) {}
 
-    req.on('error', () => {
-      // Connection resets surface through 'close' below.
-    });
-    req.on('end', () => {
-      requestEnded = true;
-      settle();
-    });
-    req.on('close', () => {
-      if (requestEnded) return;
-      body.aborted = true;
-      parser?.destroy();
-      settle();
-    });
-
+  start(): void {
+    const parser = this.#createParser();
+    this.#watchRequest(parser);
     if (parser === undefined) {
-      parserDone = true;
-      req.resume();
+      this.#parserDone = true;
+      this.req.resume();
       return;
     }
+    this.#watchParser(parser);
+    this.req.pipe(parser);
+  }
 
-    const activeParser = parser;
-    activeParser.on('field', (name, value) => {
-      body.fields[name] = value;
-    });
-    activeParser.on('file', (name, stream, info) => {
-      const isFileField = name === 'file';
-      if (isFileField) body.filePartCount += 1;
-      const describe = body.file === undefined || (isFileField && body.file.fieldName !== 'file');
-      if (!describe) {
-        stream.resume();
-        return;
-      }
-      const part: UploadFilePart = {
-        fieldName: name,
-        filename: info.filename,
-        contentType: info.mimeType,
-        size: 0,
-        sha256: '',
-        rejected: undefined,
-        storedPath: undefined,
-      };
-      body.file = part;
-      const limit = options.limitFor(info.mimeType);
-      if (limit === undefined) part.rejected = 'type';
+  /** Resolves once everything is done, or at once when the connection was cut. */
+  #settle(): void {
+    if (this.#settled) return;
+    if (this.#body.aborted || (this.#requestEnded && this.#parserDone && this.#openParts === 0)) {
+      this.#settled = true;
+      this.resolve(this.#body);
+    }
+  }
 
-      let hash: Hash | undefined = options.hash && part.rejected === undefined ? createHash('sha256') : undefined;
-      let sink: WriteStream | undefined;
-      let sinkPath: string | undefined;
-      const dropSink = (): void => {
-        if (sink === undefined) return;
-        sink.destroy();
-        sink = undefined;
-        if (sinkPath !== undefined) unlink(sinkPath).catch(() => {});
-        sinkPath = undefined;
-        stream.resume();
-      };
-      if (options.storeDir !== undefined && isFileField && body.filePartCount === 1 && part.rejected === undefined) {
-        sinkPath = join(options.storeDir, `${randomBytes(12).toString('hex')}.bin`);
-        sink = createWriteStream(sinkPath);
-        sink.on('error', (error) => {
-          body.storeError = error.message;
-          dropSink();
-        });
-      }
-
-      openParts += 1;
-      stream.on('data', (chunk: Buffer) => {
-        part.size += chunk.length;
-        if (part.rejected === undefined && limit !== undefined && part.size > limit) {
-          part.rejected = 'size';
-          hash = undefined;
-          dropSink();
-        }
-        hash?.update(chunk);
-        if (sink !== undefined && !sink.write(chunk)) {
-          stream.pause();
-          sink.once('drain', () => stream.resume());
-        }
+  /** A parser for a multipart/form-data body; undefined (and `malformed` says why) for anything else. */
+  #createParser(): busboy.Busboy | undefined {
+    const contentType = this.req.headers['content-type'];
+    if (!isMultipartFormData(contentType)) {
+      this.#body.malformed =
+        contentType === undefined ? 'the request has no Content-Type' : `the Content-Type is '${contentType}'`;
+      return undefined;
+    }
+    try {
+      return busboy({
+        headers: this.req.headers,
+        preservePath: true,
+        defParamCharset: 'utf8',
+        limits: { fieldSize: FIELD_SIZE_LIMIT },
       });
-      finished(stream, (error) => {
-        const done = (): void => {
-          openParts -= 1;
-          settle();
-        };
-        if (error) {
-          hash = undefined;
-          dropSink();
-          done();
-          return;
-        }
-        if (hash !== undefined) part.sha256 = hash.digest('hex');
-        const finishing = sink;
-        if (finishing === undefined) {
-          done();
-          return;
-        }
-        const finishingPath = sinkPath;
-        finishing.end(() => {
-          if (sink === finishing) part.storedPath = finishingPath;
-          done();
-        });
-      });
+    } catch (error) {
+      this.#body.malformed = error instanceof Error ? error.message : String(error);
+      return undefined;
+    }
+  }
+
+  /** The request's end, or its connection closing first (the body is then aborted). */
+  #watchRequest(parser: busboy.Busboy | undefined): void {
+    this.req.on('error', () => {
+      // Connection resets surface through 'close' below.
     });
-    activeParser.on('error', (error: Error) => {
-      body.malformed ??= error.message;
-      req.unpipe(activeParser);
-      req.resume();
-      parserDone = true;
-      settle();
+    this.req.on('end', () => {
+      this.#requestEnded = true;
+      this.#settle();
     });
-    activeParser.on('close', () => {
-      parserDone = true;
-      settle();
+    this.req.on('close', () => {
+      if (this.#requestEnded) return;
+      this.#body.aborted = true;
+      parser?.destroy();
+      this.#settle();
     });
-    req.pipe(activeParser);
+  }
+
+  /** Fields are kept, file parts read; a parser error makes the body malformed and the rest is drained. */
+  #watchParser(parser: busboy.Busboy): void {
+    parser.on('field', (name, value) => {
+      this.#body.fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => this.#onFile(name, stream, info));
+    parser.on('error', (error: Error) => {
+      this.#body.malformed ??= error.message;
+      this.req.unpipe(parser);
+      this.req.resume();
+      this.#parserDone = true;
+      this.#settle();
+    });
+    parser.on('close', () => {
+      this.#parserDone = true;
+      this.#settle();
+    });
+  }
+
+  /** One file part: the first named `file` (else the first of any name) is described, hashed and stored; others drained. */
+  #onFile(name: string, stream: Readable, info: busboy.FileInfo): void {
+    const body = this.#body;
+    const isFileField = name === 'file';
+    if (isFileField) body.filePartCount += 1;
+    const describe = body.file === undefined || (isFileField && body.file.fieldName !== 'file');
+    if (!describe) {
+      stream.resume();
+      return;
+    }
+    const part: UploadFilePart = {
+      fieldName: name,
+      filename: info.filename,
+      contentType: info.mimeType,
+      size: 0,
+      sha256: '',
+      rejected: undefined,
+      storedPath: undefined,
+    };
+    body.file = part;
+    const limit = this.options.limitFor(info.mimeType);
+    if (limit === undefined) part.rejected = 'type';
+    const storeIn = this.options.storeDir !== undefined && isFileField && body.filePartCount === 1 && part.rejected === undefined ? this.options.storeDir : undefined;
+    this.#openParts += 1;
+    readFilePart(stream, part, {
+      limit,
+      hash: this.options.hash && part.rejected === undefined,
+      storeIn,
+      onStoreError: (message) => {
+        body.storeError = message;
+      },
+      done: () => {
+        this.#openParts -= 1;
+        this.#settle();
+      },
+    });
+  }
+}
+
+/** How one described file part is read. */
+interface FilePartReading {
+  /** Its size limit; undefined for a type outside the accepted list (already `rejected`). */
+  limit: number | undefined;
+  hash: boolean;
+  /** Folder to store its bytes in; undefined: keep none. */
+  storeIn: string | undefined;
+  onStoreError(message: string): void;
+  /** Called once the part ended and its stored copy (if any) is complete. */
+  done(): void;
+}
+
+/**
+ * Counts, hashes and stores one file part's bytes. Over the limit it is rejected: hashing stops and the stored copy is
+ * removed (so are the bytes of a part cut short); `storedPath` is set only for a copy that was written whole.
+ */
+function readFilePart(stream: Readable, part: UploadFilePart, reading: FilePartReading): void {
+  let hash: Hash | undefined = reading.hash ? createHash('sha256') : undefined;
+  let sink: WriteStream | undefined;
+  let sinkPath: string | undefined;
+  const dropSink = (): void => {
+    if (sink === undefined) return;
+    sink.destroy();
+    sink = undefined;
+    if (sinkPath !== undefined) unlink(sinkPath).catch(() => {});
+    sinkPath = undefined;
+    stream.resume();
+  };
+  if (reading.storeIn !== undefined) {
+    sinkPath = join(reading.storeIn, `${randomBytes(12).toString('hex')}.bin`);
+    sink = createWriteStream(sinkPath);
+    sink.on('error', (error) => {
+      reading.onStoreError(error.message);
+      dropSink();
+    });
+  }
+
+  stream.on('data', (chunk: Buffer) => {
+    part.size += chunk.length;
+    if (part.rejected === undefined && reading.limit !== undefined && part.size > reading.limit) {
+      part.rejected = 'size';
+      hash = undefined;
+      dropSink();
+    }
+    hash?.update(chunk);
+    if (sink !== undefined && !sink.write(chunk)) {
+      stream.pause();
+      sink.once('drain', () => stream.resume());
+    }
+  });
+  finished(stream, (error) => {
+    if (error) {
+      hash = undefined;
+      dropSink();
+      reading.done();
+      return;
+    }
+    if (hash !== undefined) part.sha256 = hash.digest('hex');
+    const finishing = sink;
+    if (finishing === undefined) {
+      reading.done();
+      return;
+    }
+    const finishingPath = sinkPath;
+    finishing.end(() => {
+      if (sink === finishing) part.storedPath = finishingPath;
+      reading.done();
+    });
   });
 }
 

@@ -56,9 +56,10 @@ describe('the Resumable Upload API of the sandbox', () => {
   it.each([
     ['a wrong file_offset', (id: string) => send(id, BYTES, 5), 400, 100],
     ['no file_offset header', (id: string) => send(id, BYTES, undefined), 400, 100],
-    ['a Bearer header instead of OAuth', (id: string) => send(id, BYTES, 0, `Bearer ${TOKEN}`), 401, 190],
     ['a wrong token', (id: string) => send(id, BYTES, 0, 'OAuth wrong-token-123'), 401, 190],
-    ['the token as a query parameter', (id: string) => call(`/v26.0/${id}&access_token=${TOKEN}`, { method: 'POST', headers: { file_offset: '0' }, body: BYTES }), 401, 190],
+    ['a wrong token in a Bearer header', (id: string) => send(id, BYTES, 0, 'Bearer wrong-token-123'), 401, 190],
+    ['the token as a query parameter (no token in the header: 104)', (id: string) => call(`/v26.0/${id}&access_token=${TOKEN}`, { method: 'POST', headers: { file_offset: '0' }, body: BYTES }), 401, 104],
+    ['no Authorization header (104)', (id: string) => send(id, BYTES, 0, ''), 401, 104],
     ['a wrong sig', (id: string) => send(id.replace(/sig=.*/, 'sig=ARwrong'), BYTES, 0), 400, 104],
     ['no sig', (id: string) => send(id.replace(/\?sig=.*/, ''), BYTES, 0), 400, 104],
     ['the session ID percent-encoded', (id: string) => call(`/v26.0/${encodeURIComponent(id)}`, { method: 'POST', headers: { authorization: `OAuth ${TOKEN}`, file_offset: '0' }, body: BYTES }), 400, 100],
@@ -72,6 +73,17 @@ describe('the Resumable Upload API of the sandbox', () => {
     const held = await call(`/v26.0/${id}`, { headers: { authorization: `OAuth ${TOKEN}` } });
     expect(held.body.file_offset).toBe(code === 100 && answer.body.error.message.includes('More bytes') ? BYTES.length : 0);
     expect(sandbox.handles).toEqual([]);
+  });
+
+  it('takes a Bearer header on the data call and the status call as well as OAuth', async () => {
+    const id = await startSession();
+    const first = await send(id, BYTES.subarray(0, 4000), 0, `Bearer ${TOKEN}`);
+    expect(first.body.error.message).toContain('file_offset 4000');
+    expect(await call(`/v26.0/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).toEqual({ status: 200, body: { id, file_offset: 4000 } });
+    const rest = await send(id, BYTES.subarray(4000), 4000, `Bearer ${TOKEN}`);
+    expect(rest.status).toBe(200);
+    expect(sandbox.handles.map((h) => h.handle)).toEqual([rest.body.h]);
+    expect(sandbox.handles[0]!.sha256).toBe(createHash('sha256').update(BYTES).digest('hex'));
   });
 
   it.each([

@@ -179,18 +179,14 @@ describe('sandbox', () => {
     });
 
     it.each([
-      ['a wrong token', 'wrong-token', 'wrong-token'],
-      ['no Authorization header', null, undefined],
-      ['a Bearer scheme without a token', '', undefined],
-    ])('answers 401 code 190 to %s', async (_case, token, recordedToken) => {
+      ['a wrong token', 'wrong-token', 'wrong-token', 190, 'Invalid OAuth access token - Cannot parse access token'],
+      ['no Authorization header', null, undefined, 104, 'An access token is required to request this resource'],
+      ['a Bearer scheme without a token', '', undefined, 104, 'An access token is required to request this resource'],
+    ])('answers 401 to %s, with the code Meta gives', async (_case, token, recordedToken, code, message) => {
       const reply = await upload(sandbox, { token });
       expect(reply.status).toBe(401);
-      expect(reply.body.error).toMatchObject({
-        code: 190,
-        type: 'OAuthException',
-        message: 'Invalid OAuth access token - Cannot parse access token',
-        fbtrace_id: expect.stringMatching(/^A/),
-      });
+      expect(reply.body.error).toMatchObject({ code, type: 'OAuthException', message, fbtrace_id: expect.stringMatching(/^A/) });
+      expect(reply.headers.get('www-authenticate')).toBe(`OAuth "Facebook Platform" "${code === 104 ? 'invalid_request' : 'invalid_token'}" "${message}"`);
       const [recorded] = await sandbox.waitForRequests(1);
       expect(recorded!.status).toBe(401);
       expect(recorded!.bearerToken).toBe(recordedToken);
