@@ -25,7 +25,7 @@ export async function runSandboxCommand(
     context.stderr.write(`error: the sandbox listens on loopback only: ${(error as Error).message.split(':')[0]} (--host)\n`);
     return ExitCode.usage;
   }
-  const { startSandbox } = await import('../sandbox/server.js');
+  const { startSandbox, SANDBOX_DEFAULT_TOKEN } = await import('../sandbox/server.js');
   let sandbox;
   try {
     sandbox = await startSandbox({ host: address, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.requireToken ? { token: flags.requireToken } : {}) });
@@ -36,7 +36,7 @@ export async function runSandboxCommand(
   }
   // Shell lines ready to source or eval: `wa-upload sandbox > sandbox.env &`, then `. ./sandbox.env`.
   context.stdout.write(
-    `export WA_BASE_URL=${shellWord(sandbox.url)}\nexport WA_TOKEN=${shellWord(flags.requireToken ?? 'sandbox-token')}\n` +
+    `export WA_BASE_URL=${shellWord(sandbox.url)}\nexport WA_TOKEN=${shellWord(flags.requireToken ?? SANDBOX_DEFAULT_TOKEN)}\n` +
       `export WA_PHONE_NUMBER_ID=${SANDBOX_PHONE_NUMBER_ID}\nexport WA_APP_ID=${SANDBOX_APP_ID}\n`,
   );
   context.stderr.write(

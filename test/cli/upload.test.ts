@@ -5,7 +5,7 @@ import { copyFile, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
-import { startSandbox } from '../../src/sandbox/server.js';
+import { SANDBOX_DEFAULT_TOKEN, startSandbox } from '../../src/sandbox/server.js';
 import {
   FIXTURES,
   TEST_PHONE_NUMBER_ID,
@@ -464,6 +464,13 @@ describe('the built-in sandbox', () => {
     });
     expect(upload.code).toBe(0);
     expect(upload.stdout).toMatch(/^\d+\n$/);
+    // The README's sandbox flow with the token it printed: no "too short" warning on the way.
+    const printed = await runCli([join(FIXTURES, 'valid/photo.jpg')], {
+      cwd: cli.dirs.cwd,
+      env: { HOME: cli.dirs.home, WA_BASE_URL: base, WA_TOKEN: SANDBOX_DEFAULT_TOKEN, WA_PHONE_NUMBER_ID: '100000000000001' },
+    });
+    expect(printed.code).toBe(0);
+    expect(printed.stderr).toBe('');
     child?.kill('SIGINT');
     const stopped = await server;
     expect(stopped.code).toBe(0);
@@ -471,7 +478,7 @@ describe('the built-in sandbox', () => {
     expect(stopped.stdout).toContain('export WA_APP_ID=100000000000002\n');
     // Ready to source: a shell that reads the lines gets the settings.
     const sourced = spawnSync('sh', ['-c', 'eval "$LINES"; printf %s "$WA_BASE_URL $WA_TOKEN $WA_PHONE_NUMBER_ID"'], { env: { PATH: process.env.PATH, LINES: stopped.stdout }, encoding: 'utf8' });
-    expect(sourced.stdout).toBe(`${base} sandbox-token 100000000000001`);
+    expect(sourced.stdout).toBe(`${base} ${SANDBOX_DEFAULT_TOKEN} 100000000000001`);
     // The pinned API version and webhook media (issue 11.1, 11.2) are named for people testing their own pipelines.
     expect(stopped.stderr).toContain('wa-upload sends v27.0, its pinned default');
     expect(stopped.stderr).toContain(`curl -X POST ${base}/_sandbox/webhook-media`);
