@@ -108,8 +108,46 @@ export async function loadSettings(
       `the access token from ${config.sources.token ?? 'the command line'} is only ${config.token.length} characters long, too short to be a real one (they run to 100 and more): check that it was copied whole`,
     );
   }
+  const versionWarning = apiVersionWarning(config.apiVersion, config.sources.apiVersion);
+  if (versionWarning) reporter.warning(versionWarning);
   reporter.verbose(settingsLine(config, needs, file?.path, noConfig));
   return config;
+}
+
+/**
+ * The oldest Graph API version Meta still serves (v20.0 ended 2026-09-24, v21.0 ends 2027-01-21:
+ * https://developers.facebook.com/docs/graph-api/changelog/versions). A call naming an older one is served by a newer
+ * version, with that version's behaviour.
+ */
+export const OLDEST_SERVED_API_VERSION = 'v21.0';
+
+/** A warning for an API version Meta does not release (`v27.1`) or no longer serves (`v19.0`), or undefined. */
+export function apiVersionWarning(version: string, source: string | undefined): string | undefined {
+  const [major, minor] = version.slice(1).split('.').map(Number) as [number, number];
+  const from = source ? ` (from ${source})` : '';
+  if (minor !== 0) return `API version ${version}${from} is not one Meta releases (they are vNN.0): Graph may refuse it`;
+  if (major < Number(OLDEST_SERVED_API_VERSION.slice(1).split('.')[0])) {
+    return `API version ${version}${from} is older than Meta still serves (${OLDEST_SERVED_API_VERSION} and later): Graph answers with a newer version`;
+  }
+  return undefined;
+}
+
+/**
+ * Calls back with every Graph event, and warns once when an answer says a version other than the one asked for
+ * served it (facebook-api-version).
+ */
+export function watchServedVersion(asked: string, reporter: Reporter): (event: GraphEvent) => void {
+  let warned = false;
+  return (event) => {
+    if (warned || event.type !== 'response' || !event.servedVersion || event.servedVersion === asked) return;
+    warned = true;
+    reporter.warning(`asked for API version ${asked}, but Graph answered with ${printableVersion(event.servedVersion)} (the version asked for may have expired): set --api-version to a current one`);
+  };
+}
+
+/** A served version as shown: the server's text, kept to a version's characters. */
+function printableVersion(text: string): string {
+  return /^v\d{1,3}\.\d{1,3}$/.test(text) ? text : 'another version';
 }
 
 /** True for a variable set to 1, true, yes or on (any case). */

@@ -3,11 +3,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
-import { conflictingFlags, describeEvent, graphSettingsFor, loadSettings } from './command-support.js';
+import { conflictingFlags, describeEvent, graphSettingsFor, loadSettings, watchServedVersion } from './command-support.js';
 import { withRunScope, type RunScope } from './run-scaffold.js';
 import { downloadToFile } from '../graph/download-to-file.js';
 import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
-import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphSettings } from '../graph/graph-client.js';
+import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphEvent, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
 import { isMediaId } from '../graph/media-id.js';
 import { forgetMediaId } from '../upload/reuse-cache.js';
@@ -30,7 +30,7 @@ function runMediaCommand(
   mediaIds: string[],
   flags: ConnectionFlags,
   context: ProcessContext,
-  body: (mediaId: string, graph: GraphSettings, reporter: Reporter) => Promise<void>,
+  body: (mediaId: string, graph: GraphSettings, reporter: Reporter, onEvent: (event: GraphEvent) => void) => Promise<void>,
   options: MediaRunOptions = {},
 ): Promise<number> {
   const scopeOptions = { multiple: mediaIds.length > 1, subjectName: 'id' as const, ...(options.reporterStdout ? { stdout: options.reporterStdout } : {}) };
@@ -44,9 +44,14 @@ function runMediaCommand(
     const graph = await settingsFor(mediaIds, flags, context, scope, options).catch((error: unknown) => error as Error);
     if (graph instanceof Error) return failed(graph);
     let exitCode: number = ExitCode.ok;
+    const served = watchServedVersion(graph.apiVersion, reporter);
     for (const mediaId of mediaIds) {
+      const onEvent = (event: GraphEvent): void => {
+        served(event);
+        reporter.verbose(describeEvent(mediaId, event));
+      };
       try {
-        await body(mediaId, graph, reporter);
+        await body(mediaId, graph, reporter, onEvent);
       } catch (error) {
         const code = failed(error, mediaId);
         if (exitCode === ExitCode.ok) exitCode = code;
@@ -71,8 +76,8 @@ async function settingsFor(mediaIds: string[], flags: ConnectionFlags, context: 
 
 /** `wa-upload info <media-id...>`: URL, MIME type, sha256 and size of each. */
 export function runInfoCommand(mediaIds: string[], flags: ConnectionFlags, context: ProcessContext): Promise<number> {
-  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter) => {
-    const info = await getMediaInfo(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
+  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter, onEvent) => {
+    const info = await getMediaInfo(mediaId, graph, onEvent);
     // The server's text is redacted like any message; the ID and size are data.
     const mimeType = redactSecrets(info.mimeType);
     const url = redactSecrets(info.url);
@@ -85,12 +90,12 @@ export function runInfoCommand(mediaIds: string[], flags: ConnectionFlags, conte
 
 /** `wa-upload delete <media-id...>`; with --dry-run the settings are checked and nothing is sent. */
 export function runDeleteCommand(mediaIds: string[], flags: DeleteFlags, context: ProcessContext): Promise<number> {
-  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter) => {
+  return runMediaCommand(mediaIds, flags, context, async (mediaId, graph, reporter, onEvent) => {
     if (flags.dryRun) {
       reporter.notice(`would delete ${mediaId}`, { id: mediaId, dryRun: true });
       return;
     }
-    await deleteMedia(mediaId, graph, (event) => reporter.verbose(describeEvent(mediaId, event)));
+    await deleteMedia(mediaId, graph, onEvent);
     // --reuse must never hand back an ID that no longer exists.
     await forgetMediaId(context.env, mediaId, (text) => reporter.warning(text));
     reporter.notice(`deleted ${mediaId}`, { id: mediaId, deleted: true });
@@ -117,8 +122,7 @@ export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlag
     mediaIds,
     flags,
     context,
-    async (mediaId, graph, reporter) => {
-      const onEvent = (event: Parameters<typeof describeEvent>[1]): void => reporter.verbose(describeEvent(mediaId, event));
+    async (mediaId, graph, reporter, onEvent) => {
       if (toStdout) {
         const sink: DownloadSink = { open: async () => context.stdout, restartable: false };
         const result = await downloadMedia(mediaId, graph, sink, onEvent);

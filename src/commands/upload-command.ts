@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { runBatch, asWaUploadError, type BatchItem, type FileOutcome, type SendFile } from '../upload/batch.js';
 import type { ProcessContext, UploadFlags } from './context.js';
-import { conflictingFlags, loadSettings, describeEvent, graphSettingsFor } from './command-support.js';
+import { conflictingFlags, loadSettings, describeEvent, graphSettingsFor, watchServedVersion } from './command-support.js';
 import { stopExitCode, withRunScope, type RunScope } from './run-scaffold.js';
 import { ExitCode, InterruptedError, UsageError, WaUploadError } from '../errors.js';
 import type { PartialSettings } from '../settings/config.js';
@@ -80,6 +80,7 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
       flags.reuse && !flags.dryRun && !ttlStopsReuse ? openReuseCache(context.env, config, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
     if (reuse) cleanups.unshift(() => reuse.close());
 
+    const served = watchServedVersion(config.apiVersion, reporter);
     const bytesSent = new Array<number>(items.length).fill(0);
     // The whole batch counts from the start: each file's size now, its multipart body's length once it is sent.
     const bytesTotal = items.map((item) => sizeOf(item.path));
@@ -107,6 +108,7 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
         },
         onEvent: (index, event) => {
           const item = items[index]!;
+          served(event);
           if (event.type === 'progress') {
             // got counts the whole multipart body: measure against its length, not the file's.
             bytesSent[index] = event.transferred;

@@ -68,7 +68,7 @@ export async function graphSettingsFor(config: Config, signal?: AbortSignal): Pr
 /** What happens during a call, for progress and --verbose; never carries the token. */
 export type GraphEvent =
   | { type: 'request'; attempt: number; method: string; url: string; authScheme?: 'Bearer' | 'OAuth' | undefined }
-  | { type: 'response'; attempt: number; status: number; graphCode?: number | undefined; durationMs: number }
+  | { type: 'response'; attempt: number; status: number; graphCode?: number | undefined; durationMs: number; servedVersion?: string | undefined }
   | { type: 'failure'; attempt: number; description: string; retryable: boolean; durationMs: number }
   | { type: 'wait'; attempt: number; waitMs: number; reason: 'retry-after' | 'regain-access' | 'backoff'; description: string }
   | { type: 'progress'; transferred: number; total: number };
@@ -526,7 +526,9 @@ export async function sendOnce<T>(
     const durationMs = Date.now() - started;
     const body = parseJson(text);
     const graph = readGraphError(body, response.statusCode);
-    onEvent({ type: 'response', attempt, status: response.statusCode, graphCode: graph?.code, durationMs });
+    // The version that served the call: Graph quietly serves a newer one when the version asked for has expired.
+    const servedVersion = headerValue(response.headers['facebook-api-version']);
+    onEvent({ type: 'response', attempt, status: response.statusCode, graphCode: graph?.code, durationMs, servedVersion });
     if (response.statusCode < 200 || response.statusCode >= 300 || graph) {
       return {
         ok: false,
