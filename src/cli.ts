@@ -3,7 +3,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { firstOperandIndex, nearMissOf, placeOptionsAfterCommand } from './command-line.js';
-import type { CompletionSpec } from './commands/completion.js';
+import type { CompletionOption, CompletionSpec } from './commands/completion.js';
 import type { Flags, ProcessContext } from './commands/context.js';
 import type { CommandDefinition, ProgramInfo } from './commands/definition.js';
 import { COMMANDS } from './commands/definitions.js';
@@ -17,6 +17,7 @@ import {
   longFlagOf,
   optionsOf,
   recordOfFlag,
+  shortFlagOf,
   type CommandName,
   type OptionGroup,
   type SettingRecord,
@@ -351,19 +352,35 @@ async function exitOnceWritten(code: number): Promise<never> {
   process.exit(code);
 }
 
-/** The commands and long options of the program, for completion scripts. */
+/** The commands (and `help`) and the options of the program, for completion scripts: from the schema records. */
 function completionSpecOf(program: Command): CompletionSpec {
-  const longs = (command: Command): string[] =>
-    [...command.options.map((o) => o.long).filter((l): l is string => Boolean(l)), '--help'];
-  const choicesOf = (command: Command): readonly string[] | undefined => command.registeredArguments[0]?.argChoices;
+  const optionsFor = (name: CommandName): CompletionOption[] =>
+    optionsOf(name).map((record) => ({
+      long: longFlagOf(record)!,
+      short: shortFlagOf(record),
+      description: record.doc,
+      value:
+        record.value.type === 'boolean'
+          ? 'none'
+          : record.value.type === 'mime'
+            ? 'words'
+            : /<(path|file)>/.test(record.flag!) ? 'file' : 'text',
+      ...(record.value.type === 'mime' ? { values: acceptedMimeTypes() } : {}),
+    }));
+  const names = program.commands.map((c) => c.name());
   return {
     program: 'wa-upload',
-    rootOptions: longs(program),
-    commands: program.commands.map((c) => {
-      const argumentValues = choicesOf(c);
-      return { name: c.name(), description: c.description(), options: longs(c), ...(argumentValues ? { argumentValues } : {}) };
-    }),
-    optionValues: { '--type': acceptedMimeTypes() },
+    rootOptions: optionsFor('upload'),
+    commands: [
+      ...COMMANDS.filter((d) => d.name !== 'upload').map((d) => ({
+        name: d.name,
+        description: d.summary,
+        options: optionsFor(d.name),
+        argumentValues: d.operand?.choices,
+        operandIsFile: d.operand?.syntax.includes('file') ?? false,
+      })),
+      { name: 'help', description: 'show help for wa-upload or one of its commands', options: [], argumentValues: names, operandIsFile: false },
+    ],
   };
 }
 
