@@ -240,7 +240,7 @@ const MISSING_FLAG_HINTS: Record<string, string> = {
 };
 
 /** A commander parse error in wa-upload's own form: `error: <what>` and a `hint:`, naming the command it concerns. */
-export function usageErrorFor(error: CommanderError, program: Command, command: string | undefined): UsageError {
+export function usageErrorFor(error: CommanderError, command: string | undefined): UsageError {
   const where = command ? `wa-upload ${command}` : 'wa-upload';
   const helpHint = `run ${where} --help`;
   const text = error.message.replace(/^error: /, '');
@@ -319,7 +319,7 @@ export async function runProgram(argv: readonly string[], context: ProcessContex
     if (error instanceof CommanderError) {
       // --help and --version end with exit 0; every other commander error is a usage error (exit 2).
       if (error.exitCode === 0) return ExitCode.ok;
-      return report(usageErrorFor(error, program, command));
+      return report(usageErrorFor(error, command));
     }
     return report(error);
   }

@@ -26,7 +26,7 @@ export async function runSandboxCommand(
     return ExitCode.usage;
   }
   const { startSandbox, SANDBOX_DEFAULT_TOKEN } = await import('../sandbox/server.js');
-  let sandbox;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     sandbox = await startSandbox({ host: address, port: flags.port ?? 0, storeMedia: flags.store !== false, ...(flags.delay ? { delayMs: flags.delay } : {}), ...(flags.requireToken ? { token: flags.requireToken } : {}) });
   } catch (error) {

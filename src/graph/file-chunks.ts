@@ -37,7 +37,7 @@ export function readFileChunks(
 
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (length <= 0) return;
-    let handle;
+    let handle: Awaited<ReturnType<typeof openForReading>>;
     try {
       handle = await openForReading(path);
     } catch (error) {

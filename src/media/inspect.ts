@@ -88,7 +88,7 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
 
   const limit = maxBytesFor(type, verdict.animated === undefined ? {} : { animated: verdict.animated });
   if (size > limit) {
-    const what = type.category === 'sticker' ? `${verdict.animated ? 'animated' : verdict.animated === false ? 'static' : ''} stickers`.trim() : `${type.category === 'audio' ? 'audio' : type.category + 's'}`;
+    const what = type.category === 'sticker' ? `${verdict.animated ? 'animated' : verdict.animated === false ? 'static' : ''} stickers`.trim() : `${type.category === 'audio' ? 'audio' : `${type.category}s`}`;
     throw new InputError(`is ${formatBytes(size)} (${size} bytes), over the ${formatBytes(limit)} limit for ${what}`, limitHint(type), warnings);
   }
 

@@ -192,7 +192,7 @@ describe('sha256 in hex or base64', () => {
   });
 
   it.each([
-    ['44 characters that are not base64', '!'.repeat(43) + '='],
+    ['44 characters that are not base64', `${'!'.repeat(43)}=`],
     ['the base64 of 31 bytes', Buffer.alloc(31, 7).toString('base64')],
     ['63 hex digits', hex(MEDIA).slice(1)],
   ])('%s: exit 5, no media request', async (_name, sha256) => {
@@ -206,7 +206,7 @@ describe('sha256 in hex or base64', () => {
 
 describe('where the token may go', () => {
   it('a media URL with a user name and password: exit 5, nothing sent to it', async () => {
-    const { base, seen } = await mediaServer({ info: (b) => ({ url: b.replace('http://', 'http://user:secret@') + '/media-file' }) });
+    const { base, seen } = await mediaServer({ info: (b) => ({ url: `${b.replace('http://', 'http://user:secret@')}/media-file` }) });
     const result = await download(base);
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('carries a user name or password');

@@ -224,7 +224,7 @@ describe('No-Storage TTL: --ttl-minutes and ttlMinutes', () => {
   it('--help, the README and .waupload.example.json name the option and the key', async () => {
     const help = await cli.run(['--help']);
     expect(help.stdout).toContain('--ttl-minutes <n>');
-    expect(help.stdout).toMatch(/keys [^]*ttlMinutes/i);
+    expect(help.stdout).toMatch(/keys [\s\S]*ttlMinutes/i);
     expect(help.stdout).toContain(`${TTL_MINUTES.min} to ${TTL_MINUTES.max}`);
     const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('`--ttl-minutes <n>`');

@@ -63,7 +63,11 @@ export async function runInProcess(args: string[], options: RunOptions & { onSta
       return () => tempPaths.delete(path);
     },
   };
-  options.onStart?.({ signal: (name) => [...signalHandlers].forEach((handler) => handler(name)) });
+  options.onStart?.({
+    signal: (name) => {
+      for (const handler of signalHandlers) handler(name);
+    },
+  });
   forgetSecrets();
   process.chdir(cwd);
   try {

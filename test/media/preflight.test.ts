@@ -174,7 +174,7 @@ function expectVerdict(verdict: ContentVerdict, expected: Expected): void {
   if (expected.refusal) expect(verdict.refusal).toMatch(expected.refusal);
   else expect(verdict.refusal).toBeUndefined();
   expect(verdict.warnings).toHaveLength(expected.warnings.length);
-  expected.warnings.forEach((text, index) => expect(verdict.warnings[index]).toContain(text));
+  for (const [index, text] of expected.warnings.entries()) expect(verdict.warnings[index]).toContain(text);
   expect(verdict.advisories ?? []).toEqual(expected.advisory ? verdict.warnings : []);
   for (const warning of verdict.warnings) {
     // "<what> (<why it matters>)", one line.

@@ -254,7 +254,7 @@ function esdsObjectType(entry: Buffer): number | undefined {
   if (at < 0) return undefined;
   let offset = at + 4 + 4; // type, version+flags
   const es = readDescriptor(entry, offset);
-  if (!es || es.tag !== 0x03) return undefined;
+  if (es?.tag !== 0x03) return undefined;
   offset = es.body + 2; // ES_ID
   const flags = entry[offset];
   if (flags === undefined) return undefined;
@@ -263,7 +263,7 @@ function esdsObjectType(entry: Buffer): number | undefined {
   if (flags & 0x40) offset += 1 + (entry[offset] ?? 0); // URL
   if (flags & 0x20) offset += 2; // OCR_ES_Id
   const config = readDescriptor(entry, offset);
-  if (!config || config.tag !== 0x04) return undefined;
+  if (config?.tag !== 0x04) return undefined;
   return entry[config.body];
 }
 
