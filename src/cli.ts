@@ -352,10 +352,16 @@ async function exitOnceWritten(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** Help and version, which every command takes (addStandardOptions). */
+const STANDARD_OPTIONS: CompletionOption[] = [
+  { long: '--help', short: '-h', description: 'show this help', value: 'none' },
+  { long: '--version', short: '-V', description: 'print the version', value: 'none' },
+];
+
 /** The commands (and `help`) and the options of the program, for completion scripts: from the schema records. */
 function completionSpecOf(program: Command): CompletionSpec {
   const optionsFor = (name: CommandName): CompletionOption[] =>
-    optionsOf(name).map((record) => ({
+    optionsOf(name).map((record): CompletionOption => ({
       long: longFlagOf(record)!,
       short: shortFlagOf(record),
       description: record.doc,
@@ -366,7 +372,7 @@ function completionSpecOf(program: Command): CompletionSpec {
             ? 'words'
             : /<(path|file)>/.test(record.flag!) ? 'file' : 'text',
       ...(record.value.type === 'mime' ? { values: acceptedMimeTypes() } : {}),
-    }));
+    })).concat(STANDARD_OPTIONS);
   const names = program.commands.map((c) => c.name());
   return {
     program: 'wa-upload',

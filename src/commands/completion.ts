@@ -50,7 +50,7 @@ function allOptions(spec: CompletionSpec): CompletionOption[] {
 function bashScript(spec: CompletionSpec): string {
   const fn = `_${spec.program.replace(/[^a-zA-Z0-9]/g, '_')}_complete`;
   const names = spec.commands.map((c) => c.name);
-  const flagsOf = (options: CompletionOption[]): string => [...options.map((o) => o.long), '--help'].join(' ');
+  const flagsOf = (options: CompletionOption[]): string => options.map((o) => o.long).join(' ');
   const cases = spec.commands.map((c) => `    ${c.name}) opts="${flagsOf(c.options)}" ;;`).join('\n');
   const options = allOptions(spec);
   const valueCases = options
