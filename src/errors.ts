@@ -201,7 +201,7 @@ export function rememberSecret(secret: string | undefined): void {
 }
 
 /** No run of this many characters of a secret is ever printed, even when the rest of it was cut off. */
-export const SECRET_RUN_LENGTH = 10;
+const SECRET_RUN_LENGTH = 10;
 
 /** A secret's runs of SECRET_RUN_LENGTH characters, computed once per secret. */
 const runsBySecret = new Map<string, Set<string>>();

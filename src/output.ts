@@ -298,7 +298,7 @@ export function errorText(message: string, subject?: string): string {
 }
 
 /** The NDJSON object for one file (design.md 1.3); the reporter redacts it as it writes. */
-export function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): Record<string, unknown> {
+function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): Record<string, unknown> {
   if (!outcome.ok) {
     return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
   }
@@ -321,7 +321,7 @@ export function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 
 }
 
 /** The JSON form of an error: kind, message, exit code, hint and Graph details; never headers or options (redacted where written). */
-export function jsonError(error: WaUploadError): Record<string, unknown> {
+function jsonError(error: WaUploadError): Record<string, unknown> {
   const graph = error.graph
     ? Object.fromEntries(
         Object.entries({

@@ -19,7 +19,7 @@ export { graphSettingsFor } from '../graph/graph-client.js';
 import { createReporter, colorLevelFor, progressAllowed, type Reporter } from '../output.js';
 
 /** Real access tokens run to 100 characters and more: one shorter than this is a slip, and it would redact common text. */
-export const SHORT_TOKEN_LENGTH = 16;
+const SHORT_TOKEN_LENGTH = 16;
 
 /** The reporter for these flags and this terminal. */
 export async function createReporterFor(
@@ -119,10 +119,10 @@ export async function loadSettings(
  * https://developers.facebook.com/docs/graph-api/changelog/versions). A call naming an older one is served by a newer
  * version, with that version's behaviour.
  */
-export const OLDEST_SERVED_API_VERSION = 'v21.0';
+const OLDEST_SERVED_API_VERSION = 'v21.0';
 
 /** A warning for an API version Meta does not release (`v27.1`) or no longer serves (`v19.0`), or undefined. */
-export function apiVersionWarning(version: string, source: string | undefined): string | undefined {
+function apiVersionWarning(version: string, source: string | undefined): string | undefined {
   const [major, minor] = version.slice(1).split('.').map(Number) as [number, number];
   const from = source ? ` (from ${source})` : '';
   if (minor !== 0) return `API version ${version}${from} is not one Meta releases (they are vNN.0): Graph may refuse it`;
@@ -159,7 +159,7 @@ function isOn(value: string | undefined): boolean {
  * The --verbose line of the settings: every setting that is not its default with its value (the token redacted) and
  * where it came from (a flag, a variable's name, the config file), then the defaults in force, then the config file.
  */
-export function settingsLine(config: Config, needs: SettingsNeed, filePath: string | undefined, noConfig: boolean): string {
+function settingsLine(config: Config, needs: SettingsNeed, filePath: string | undefined, noConfig: boolean): string {
   const values: Record<string, string | number | undefined> = {
     token: '(redacted)',
     phoneNumberId: config.phoneNumberId || undefined,

@@ -20,7 +20,7 @@ export interface RunScope {
 }
 
 /** The stop reason an aborted signal carries (commands abort with a StopReason), or undefined. */
-export function stopReasonOf(signal: AbortSignal): StopReason | undefined {
+function stopReasonOf(signal: AbortSignal): StopReason | undefined {
   if (!signal.aborted) return undefined;
   const reason: unknown = signal.reason;
   if (reason instanceof WaUploadError) return { kind: 'stdout', error: reason };

@@ -358,7 +358,7 @@ function phaseTimeouts(ms: number): { lookup: number; connect: number; secureCon
 }
 
 /** The most of an answer read into memory: a Graph answer or error needs far less; the rest is never read. */
-export const ANSWER_READ_LIMIT = 64 * 1024;
+const ANSWER_READ_LIMIT = 64 * 1024;
 
 /**
  * Bounds the phases got does not: getting a connection (a proxy's CONNECT included, before got sees a socket), and

@@ -220,10 +220,10 @@ export function readGraphError(body: unknown, status: number): GraphErrorDetails
 }
 
 /** Longest piece of server-supplied text a message shows. */
-export const SERVER_TEXT_LIMIT = 300;
+const SERVER_TEXT_LIMIT = 300;
 
 /** Server-supplied text fit for a message: secrets redacted first, then cut (a cut must never leave part of a token). */
-export function clip(text: string, limit: number = SERVER_TEXT_LIMIT): string {
+function clip(text: string, limit: number = SERVER_TEXT_LIMIT): string {
   const redacted = redactSecrets(text);
   return redacted.length > limit ? `${redacted.slice(0, limit)}…` : redacted;
 }

@@ -49,6 +49,6 @@ export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Prom
 }
 
 /** A proxy URL fit for messages: user and password removed. */
-export function redactProxyCredentials(proxy: string): string {
+function redactProxyCredentials(proxy: string): string {
   return proxy.replace(/\/\/[^@/]*@/, '//[REDACTED]@');
 }

@@ -6,7 +6,7 @@ import { runWithRetries, sendOnce, type GraphEvent, type GraphSettings, type Try
 import { fileOffsetFrom, handleFrom, sessionIdFrom, type UploadSession } from './server-values.js';
 
 /** The MIME types the Resumable Upload API takes (`image/jpg` is the same as image/jpeg, which is what is sent). */
-export const HANDLE_MIME_TYPES: readonly string[] = ['application/pdf', 'image/jpeg', 'image/png', 'video/mp4'];
+const HANDLE_MIME_TYPES: readonly string[] = ['application/pdf', 'image/jpeg', 'image/png', 'video/mp4'];
 
 /** The type check a file gets before a Resumable Upload (prepareFile's `accepted`). */
 export const HANDLE_TYPES = { mimeTypes: HANDLE_MIME_TYPES, by: 'the Resumable Upload API (handles)' } as const;

@@ -20,7 +20,7 @@ export function retriesFor(call: 'upload' | 'lookup' | 'delete', configured: num
 }
 
 /** Graph codes that are about the token or its permissions (exit 6); 104 is "An access token is required". */
-export function isAuthGraphCode(code: number): boolean {
+function isAuthGraphCode(code: number): boolean {
   return code === 0 || code === 190 || code === 104 || code === 10 || code === 3 || (code >= 200 && code <= 299);
 }
 
@@ -38,7 +38,7 @@ export interface FailureVerdict {
 }
 
 /** TLS errors that say the server's certificate is not trusted: a setup problem a retry cannot fix. */
-export const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
+const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

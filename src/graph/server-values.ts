@@ -45,7 +45,7 @@ export function mediaIdFrom(body: unknown): string {
 }
 
 /** The longest handle accepted (Meta's run to a few hundred characters). */
-export const HANDLE_MAX_LENGTH = 4096;
+const HANDLE_MAX_LENGTH = 4096;
 
 /**
  * The handle of a Resumable Upload (`{"h": "..."}`), e.g. `4::aW1hZ2UvanBlZw==:ARb...:e:1700000000:...`: printable
@@ -73,7 +73,7 @@ export interface UploadSession {
 }
 
 /** The longest session ID accepted (Meta's are about 200 characters). */
-export const SESSION_ID_MAX_LENGTH = 2048;
+const SESSION_ID_MAX_LENGTH = 2048;
 
 /** What a session ID's parts may hold: letters, digits and `-_.~:=+`, never `/`, `%`, `?`, `#`, a space or a control. */
 const SESSION_ID_SHAPE = /^upload:([A-Za-z0-9\-_.~:=+]+)(?:\?sig=([A-Za-z0-9\-_.~=+]+))?$/;
@@ -231,7 +231,7 @@ function expectsHtml(mimeType: string): boolean {
 }
 
 /** True when a content type names HTML. */
-export function isHtmlContentType(contentType: string | undefined): boolean {
+function isHtmlContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(contentType);
 }
 

@@ -10,10 +10,10 @@
 
 import type { MediaCategory } from './media-types.js';
 
-export type RuleStrength = 'warning' | 'advice' | 'correction' | 'refusal';
+type RuleStrength = 'warning' | 'advice' | 'correction' | 'refusal';
 
 /** A public page a rule rests on, and what it says there (in our words). */
-export interface RuleSource {
+interface RuleSource {
   readonly url: string;
   readonly says: string;
 }
@@ -32,12 +32,12 @@ export interface ContentRule {
 const EVERY_KIND: readonly MediaCategory[] = ['image', 'sticker', 'audio', 'video', 'document'];
 
 /** Meta's pages the rules rest on. */
-export const META_MEDIA_TYPES =
+const META_MEDIA_TYPES =
   'https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/media#supported-media-types';
-export const META_VIDEO_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/video-messages';
-export const META_AUDIO_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/audio-messages';
-export const META_STICKER_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/sticker-messages';
-export const SDK_STICKER_MESSAGES = 'https://whatsapp.github.io/WhatsApp-Nodejs-SDK/api-reference/messages/sticker';
+const META_VIDEO_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/video-messages';
+const META_AUDIO_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/audio-messages';
+const META_STICKER_MESSAGES = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/sticker-messages';
+const SDK_STICKER_MESSAGES = 'https://whatsapp.github.io/WhatsApp-Nodejs-SDK/api-reference/messages/sticker';
 
 const SUPPORTED_TYPES: RuleSource = {
   url: META_MEDIA_TYPES,

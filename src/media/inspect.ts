@@ -111,7 +111,7 @@ function inputErrorFor(error: unknown): InputError {
 }
 
 /** The type a filename's extension (any case) names; throws InputError naming the type and listing what WhatsApp takes. */
-export async function detectMediaType(filename: string): Promise<MediaType> {
+async function detectMediaType(filename: string): Promise<MediaType> {
   const ext = extname(filename);
   if (!ext) {
     throw new InputError('has no extension, so its type is unknown', `rename it or pass --type (WhatsApp takes ${acceptedExtensions().join(' ')})`);

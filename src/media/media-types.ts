@@ -16,7 +16,7 @@ export type DocumentKind = 'PDF' | 'text' | 'Word' | 'Excel' | 'PowerPoint';
  * recognised, and which header checks follow (bit depth for PNG and JPEG, sticker size for WebP, codecs for Ogg and
  * ISO base media files). Which of those checks' rules apply is decided by the type's category (content-rules.ts).
  */
-export type ContentCheck =
+type ContentCheck =
   | 'jpeg'
   | 'png'
   | 'webp'

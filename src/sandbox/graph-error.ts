@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The `error` object of a Graph error response, as the sandbox sends it. */
-export interface GraphErrorObject {
+interface GraphErrorObject {
   message: string;
   type: 'OAuthException';
   code: number;

@@ -4,13 +4,13 @@ import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
 import { graphErrorBody, unknownObjectMessage, type GraphErrorBody } from './graph-error.js';
 
 /** The `file_type` values the API documents (`image/jpg` included). */
-export const RESUMABLE_FILE_TYPES: readonly string[] = ['application/pdf', 'image/jpeg', 'image/jpg', 'image/png', 'video/mp4'];
+const RESUMABLE_FILE_TYPES: readonly string[] = ['application/pdf', 'image/jpeg', 'image/jpg', 'image/png', 'video/mp4'];
 
 /** The largest `file_length` the sandbox takes (undocumented live; partners name 16 MiB to 100 MB). */
-export const RESUMABLE_MAX_BYTES = 100_000_000;
+const RESUMABLE_MAX_BYTES = 100_000_000;
 
 /** The user ID in the sandbox's handles (Meta's handles carry the token's user; this one is from Meta's example handle). */
-export const SANDBOX_USER_ID = '636685196';
+const SANDBOX_USER_ID = '636685196';
 
 /** A handle the sandbox gave out, with what the session held when it did. */
 export interface RecordedHandle {

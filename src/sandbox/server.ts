@@ -24,8 +24,6 @@ import { ResumableUploads, type RecordedHandle, type ResumableAnswer } from './r
 import { drainBody, readUploadBody, type RecordedFilePart, type UploadBody } from './upload-body.js';
 
 export type { SandboxFault } from './faults.js';
-export type { RecordedFilePart } from './upload-body.js';
-export type { RecordedHandle } from './resumable.js';
 
 /** How to start a sandbox. */
 export interface SandboxOptions {
@@ -132,7 +130,7 @@ const OPUS_MAX_BYTES = 16_000_000;
 const BUSINESS_ID = '102290129340398';
 const INVALID_TOKEN_MESSAGE = 'Invalid OAuth access token - Cannot parse access token';
 /** Meta's answer to a call without a token (components.responses.Unauthorized of Meta's OpenAPI description). */
-export const MISSING_TOKEN_MESSAGE = 'An access token is required to request this resource';
+const MISSING_TOKEN_MESSAGE = 'An access token is required to request this resource';
 const CONTROL_BODY_LIMIT = 1024 * 1024;
 
 let mediaCounter = 0;

@@ -23,7 +23,7 @@ export interface RecordedFilePart {
 }
 
 /** A file part with what the reader decided about it on the way. */
-export interface UploadFilePart extends RecordedFilePart {
+interface UploadFilePart extends RecordedFilePart {
   /** Why the sandbox stopped hashing and storing it: a type outside the accepted list, or over the size limit. */
   rejected: 'type' | 'size' | undefined;
   /** Where its bytes were stored when storing was asked for and the part was acceptable; undefined otherwise. */
@@ -59,7 +59,7 @@ export interface ReadUploadOptions {
 const FIELD_SIZE_LIMIT = 64 * 1024;
 
 /** True for a `multipart/form-data` Content-Type header (boundary checked later by busboy). */
-export function isMultipartFormData(contentType: string | undefined): boolean {
+function isMultipartFormData(contentType: string | undefined): boolean {
   return contentType !== undefined && /^\s*multipart\/form-data\s*(;|$)/i.test(contentType);
 }
 

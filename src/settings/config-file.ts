@@ -54,7 +54,7 @@ async function loadScript(path: string): Promise<unknown> {
  * never quoting the file: it may hold the token. JSON and YAML say where; a JavaScript config's syntax error says its
  * line; one that throws gives its error.
  */
-export function whyUnreadable(error: unknown, fileText: string | undefined): string {
+function whyUnreadable(error: unknown, fileText: string | undefined): string {
   const e = error as { name?: string; message?: string; reason?: string; mark?: { line: number; column: number }; stack?: string };
   const message = String(e?.message ?? error);
   if (e?.name === 'YAMLException' && e.mark) {

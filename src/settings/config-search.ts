@@ -18,7 +18,7 @@ const PROJECT_ROOT_MARKS = ['.git', 'package.json'];
  * up to the nearest project root (a folder holding `.git` or `package.json`), or `cwd` alone when there is none. A
  * shared parent (`/srv`, `/tmp`, `/`) is never searched: anyone may have put a file there.
  */
-export function searchFolders(cwd: string, home: string): string[] {
+function searchFolders(cwd: string, home: string): string[] {
   const start = resolve(cwd);
   const homeDir = resolve(home);
   const insideHome = start === homeDir || (homeDir !== sep && start.startsWith(homeDir + sep));
@@ -75,7 +75,7 @@ function foldersBetween(from: string, to: string): string[] {
  * Why a file or folder may have been put there by someone else, or undefined: owned by another user (root excepted),
  * or writable by others, or by a group that is not this user's own. Nothing on Windows, which has no such modes.
  */
-export function untrustedBecause(info: Stats, uid: number, gid: number): string | undefined {
+function untrustedBecause(info: Stats, uid: number, gid: number): string | undefined {
   if (info.uid !== uid && info.uid !== 0) return `is owned by another user (uid ${info.uid})`;
   if ((info.mode & 0o002) !== 0 && !(info.isDirectory() && (info.mode & 0o1000) !== 0 && info.uid === uid)) return 'can be written by any user';
   if ((info.mode & 0o020) !== 0 && info.gid !== gid) return `can be written by group ${info.gid}`;
@@ -86,7 +86,7 @@ export function untrustedBecause(info: Stats, uid: number, gid: number): string 
  * Refuses (exit 3) a config file found by the search that another user owns or can write, or that sits in a folder on
  * the way another user can write: such a file could set the base URL and receive the token, or run code.
  */
-export function checkTrusted(path: string, folders: string[]): void {
+function checkTrusted(path: string, folders: string[]): void {
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
   const uid = process.getuid();
   const gid = process.getgid?.() ?? -1;

@@ -6,11 +6,9 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, InterruptedError, signalName } from '../errors.js';
 import { findConfigFile, requireRegularFile } from './config-search.js';
-import { MAX_SECONDS } from './limits.js';
 import {
   CONFIG_KEYS,
   DEFAULT_API_VERSION,
-  DEFAULT_BASE_URL,
   DEFAULTS,
   TTL_MINUTES,
   configValue,
@@ -20,7 +18,7 @@ import {
 } from './schema.js';
 import { isLoopbackHost } from './loopback.js';
 
-export { DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULTS, TTL_MINUTES, CONFIG_KEYS };
+export { DEFAULT_API_VERSION, TTL_MINUTES, CONFIG_KEYS };
 
 export { isLoopbackHost };
 
@@ -94,11 +92,6 @@ export interface LoadedConfigFile {
   searched?: boolean;
 }
 
-/** What the command line says, before any merging. */
-export interface FlagSettings extends PartialSettings {
-  tokenFile?: string | undefined;
-  config?: string | undefined;
-}
 
 /** Reads the settings that the environment holds, first name found wins. */
 export function settingsFromEnv(env: NodeJS.ProcessEnv): { settings: PartialSettings; sources: Record<string, string> } {
@@ -304,7 +297,7 @@ function inRange(key: SettingKey, value: number, where: (k: string) => string): 
   return value;
 }
 
-export { MAX_SECONDS };
+
 
 /**
  * Finds and reads the config file: the one named by --config (which must exist and be a regular file), or the first
@@ -376,7 +369,7 @@ export async function readTokenFile(path: string, stdin: NodeJS.ReadableStream, 
 }
 
 /** Says why a secret file is exposed ("can be read by other users: chmod 600 it"), or undefined. */
-export async function otherUsersCanRead(path: string): Promise<string | undefined> {
+async function otherUsersCanRead(path: string): Promise<string | undefined> {
   if (process.platform === 'win32') return undefined;
   try {
     const info = await statOf(path);

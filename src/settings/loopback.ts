@@ -11,7 +11,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /** True for an IP address in 127.0.0.0/8 or ::1 (also as an IPv4-mapped IPv6 address). */
-export function isLoopbackAddress(address: string): boolean {
+function isLoopbackAddress(address: string): boolean {
   const host = address.replace(/^\[|\]$/g, '').toLowerCase();
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) {
@@ -23,7 +23,7 @@ export function isLoopbackAddress(address: string): boolean {
 }
 
 /** The error a lookup gives when a name resolves to an address off this machine: the request is never sent. */
-export class NotLoopbackError extends Error {
+class NotLoopbackError extends Error {
   readonly code = 'ENOTLOOPBACK';
   constructor(
     readonly hostname: string,

@@ -3,7 +3,7 @@
 import { MAX_SECONDS } from './limits.js';
 
 /** Every command wa-upload has; the root command (uploads) is `upload`. */
-export const COMMAND_NAMES = ['upload', 'handle', 'info', 'download', 'delete', 'sandbox', 'completion'] as const;
+const COMMAND_NAMES = ['upload', 'handle', 'info', 'download', 'delete', 'sandbox', 'completion'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /** The commands that talk to the Graph API, and so take the connection settings. */
@@ -50,7 +50,7 @@ export interface SettingRecord {
 
 
 export const DEFAULT_API_VERSION = 'v27.0';
-export const DEFAULT_BASE_URL = 'https://graph.facebook.com';
+const DEFAULT_BASE_URL = 'https://graph.facebook.com';
 
 export const SETTINGS = [
   {

@@ -9,7 +9,7 @@ const META_ID = 'https://wa-upload.invalid/meta-openapi.json';
 const OURS_ID = 'https://wa-upload.invalid/resumable-upload.schema.json';
 
 /** The excerpt of Meta's OpenAPI description, as parsed JSON. */
-export const META_SPEC: any = JSON.parse(readFileSync(join(FIXTURES, 'openapi', 'whatsapp-media.openapi.json'), 'utf8'));
+const META_SPEC: any = JSON.parse(readFileSync(join(FIXTURES, 'openapi', 'whatsapp-media.openapi.json'), 'utf8'));
 const OURS: unknown = JSON.parse(readFileSync(join(FIXTURES, 'openapi', 'resumable-upload.schema.json'), 'utf8'));
 
 /** The paths of the excerpt, by their OpenAPI template. */

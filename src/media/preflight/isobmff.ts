@@ -401,7 +401,7 @@ export function avcProfileName(profile: number): string {
 }
 
 /** True for an H.264 profile of the High family, where B-frames do not play on Android WhatsApp. */
-export function isHighProfile(profile: number): boolean {
+function isHighProfile(profile: number): boolean {
   return HIGH_PROFILES[profile] !== undefined;
 }
 
