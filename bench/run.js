@@ -28,6 +28,8 @@ function option(name) {
 }
 const NODE_MAJOR = option('--node');
 const BEFORE_REF = option('--before');
+const ONLY = option('--only');
+if (ONLY !== undefined && ONLY !== 'reuse') throw new Error(`--only takes reuse, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
 // The Node every measured tool runs on; the bench itself and its servers run on the Node that started it.
 const node = NODE_MAJOR && NODE_MAJOR !== process.versions.node.split('.')[0] ? installedNode(NODE_MAJOR) : process.execPath;
@@ -840,8 +842,19 @@ async function main() {
   process.stdout.write(`${consoleReport(report)}\n\nWrote the Node ${nodeMajor} section of BENCHMARKS.md (${Math.round(durationS)} s).\n`);
 }
 
+/** The --reuse cache part (bench/reuse-cache.js): the single-file store beside the sharded one; printed, not written. */
+async function reusePart() {
+  const { reuseCacheBench, reuseCacheTable } = await import('./reuse-cache.js');
+  process.stdout.write(`\n--reuse cache (each run a fresh process; paste into BENCHMARKS.md's reuse-cache section):\n${reuseCacheTable(await reuseCacheBench(log))}\n`);
+}
+
 try {
-  await main();
+  // `--only reuse`: the reuse-cache part alone (no servers, no other tool).
+  if (ONLY === 'reuse') await reusePart();
+  else {
+    await main();
+    await reusePart();
+  }
 } catch (error) {
   log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);
   process.exitCode = 1;
