@@ -845,7 +845,12 @@ async function main() {
 /** The --reuse cache part (bench/reuse-cache.js): the single-file store beside the sharded one; printed, not written. */
 async function reusePart() {
   const { reuseCacheBench, reuseCacheTable } = await import('./reuse-cache.js');
-  process.stdout.write(`\n--reuse cache (each run a fresh process; paste into BENCHMARKS.md's reuse-cache section):\n${reuseCacheTable(await reuseCacheBench(log))}\n`);
+  const { withReuseSection } = await import('./report.js');
+  const table = reuseCacheTable(await reuseCacheBench(log));
+  const file = join(root, 'BENCHMARKS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, withReuseSection(previous, table, process.version, new Date().toISOString().slice(0, 10)));
+  process.stdout.write(`\n--reuse cache (each run a fresh process), written to BENCHMARKS.md:\n${table}\n`);
 }
 
 try {
