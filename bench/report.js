@@ -146,6 +146,12 @@ export function markdownDocument(previous, section, nodeMajor) {
     md.push(text);
     md.push('');
   }
+  // The reuse-cache part (bench/reuse-cache.js) keeps its own block, rewritten only by a run that measures it.
+  const reuse = /<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/.exec(previous ?? '');
+  if (reuse) {
+    md.push(reuse[0]);
+    md.push('');
+  }
   md.push('## Reproduce');
   md.push('');
   md.push('```sh');
@@ -163,4 +169,25 @@ export function markdownDocument(previous, section, nodeMajor) {
   );
   md.push('');
   return md.join('\n');
+}
+
+/** BENCHMARKS.md with its reuse-cache block (`table` from bench/reuse-cache.js) put in or replaced. */
+export function withReuseSection(previous, table, nodeVersion, date) {
+  const block = [
+    '<!-- bench: reuse -->',
+    `## --reuse cache (${nodeVersion}, ${date})`,
+    '',
+    'Written by `node bench/run.js --only reuse` (and at the end of `npm run bench`). The single-file store of 92eee4c (every entry in one',
+    'JSON file, read and rewritten whole) beside the sharded one (256 files by the first two hex digits of the hash). Each run is a fresh',
+    'process that opens the cache, looks up one file, adds its entry or finds it, and waits for the write: "cache time" is that work,',
+    '"whole process" adds Node\'s start-up and loading the module; peak RSS is the process\'s (an empty Node process peaks at ~44 MB).',
+    'Medians of 5 runs (BENCH_REUSE_RUNS). Target: 200,000 entries, add-one well under 0.5 s and under 100 MB.',
+    '',
+    table,
+    '<!-- bench: end reuse -->',
+  ].join('\n');
+  const text = previous ?? '';
+  if (/<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/.test(text)) return text.replace(/<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/, () => block);
+  const at = text.indexOf('## Reproduce');
+  return at === -1 ? `${text}\n${block}\n` : `${text.slice(0, at)}${block}\n\n${text.slice(at)}`;
 }

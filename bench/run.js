@@ -28,6 +28,8 @@ function option(name) {
 }
 const NODE_MAJOR = option('--node');
 const BEFORE_REF = option('--before');
+const ONLY = option('--only');
+if (ONLY !== undefined && ONLY !== 'reuse') throw new Error(`--only takes reuse, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
 // The Node every measured tool runs on; the bench itself and its servers run on the Node that started it.
 const node = NODE_MAJOR && NODE_MAJOR !== process.versions.node.split('.')[0] ? installedNode(NODE_MAJOR) : process.execPath;
@@ -840,8 +842,24 @@ async function main() {
   process.stdout.write(`${consoleReport(report)}\n\nWrote the Node ${nodeMajor} section of BENCHMARKS.md (${Math.round(durationS)} s).\n`);
 }
 
+/** The --reuse cache part (bench/reuse-cache.js): the single-file store beside the sharded one; printed, not written. */
+async function reusePart() {
+  const { reuseCacheBench, reuseCacheTable } = await import('./reuse-cache.js');
+  const { withReuseSection } = await import('./report.js');
+  const table = reuseCacheTable(await reuseCacheBench(log));
+  const file = join(root, 'BENCHMARKS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, withReuseSection(previous, table, process.version, new Date().toISOString().slice(0, 10)));
+  process.stdout.write(`\n--reuse cache (each run a fresh process), written to BENCHMARKS.md:\n${table}\n`);
+}
+
 try {
-  await main();
+  // `--only reuse`: the reuse-cache part alone (no servers, no other tool).
+  if (ONLY === 'reuse') await reusePart();
+  else {
+    await main();
+    await reusePart();
+  }
 } catch (error) {
   log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);
   process.exitCode = 1;

@@ -1,5 +1,6 @@
 // File access without loading node:fs/promises at start-up (on Node 20 it pulls in readline and the watchers: 0.6 to
-// 1 ms of every start-up): the upload path's reads through node:fs's callbacks, the rest on first use.
+// 1 ms of every start-up): the upload path's reads through node:fs's callbacks, the rest on first use. Opens wait out
+// a short shortage of descriptors (EMFILE/ENFILE) instead of failing at once.
 
 import fs from 'node:fs';
 
@@ -10,11 +11,57 @@ export interface OpenFile {
   close(): Promise<void>;
 }
 
-/** Opens a file for reading; rejects with node:fs's error (ENOENT, EISDIR, EACCES...). */
+/**
+ * Opens a file for reading; rejects with node:fs's error (ENOENT, EISDIR, EACCES...). Out of descriptors (EMFILE,
+ * ENFILE) it waits for one to be freed and tries again, for about a second, before rejecting with that error.
+ */
 export function openForReading(path: string): Promise<OpenFile> {
-  return new Promise((resolve, reject) => {
+  return whenDescriptorsAllow(() => new Promise((resolve, reject) => {
     fs.open(path, 'r', (error, fd) => (error ? reject(error) : resolve(openFile(fd))));
-  });
+  }));
+}
+
+/** EMFILE (this process's limit on open files) or ENFILE (the system's): a resource running short, not the file's fault. */
+export function isDescriptorShortage(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null | undefined)?.code;
+  return code === 'EMFILE' || code === 'ENFILE';
+}
+
+/** The words for a file that could not be opened for want of descriptors (`code` EMFILE or ENFILE). */
+export function descriptorShortageMessage(code: string): string {
+  return `cannot be opened now: too many open files (${code}, the ${code === 'ENFILE' ? "system's" : "process's"} limit)`;
+}
+
+/** What to do about it. */
+export const DESCRIPTOR_SHORTAGE_HINT = 'lower --concurrency (each upload holds a file and a connection open) or raise the open-files limit (ulimit -n)';
+
+/** Waits between tries while descriptors are short: about a second in all, cut short when one of ours is closed. */
+const SHORTAGE_WAITS_MS = [10, 20, 40, 80, 160, 320, 400];
+const descriptorWaiters = new Set<() => void>();
+
+/** Runs `open`; while it fails with EMFILE/ENFILE, waits (a close of ours or the next step) and runs it again. */
+export async function whenDescriptorsAllow<T>(open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (error) {
+      if (!isDescriptorShortage(error) || attempt >= SHORTAGE_WAITS_MS.length) throw error;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          descriptorWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, SHORTAGE_WAITS_MS[attempt]);
+        descriptorWaiters.add(wake);
+      });
+    }
+  }
+}
+
+/** A descriptor of ours was closed: every waiter tries again (the ones that lose the race wait again). */
+function descriptorFreed(): void {
+  for (const wake of [...descriptorWaiters]) wake();
 }
 
 function openFile(fd: number): OpenFile {
@@ -37,7 +84,11 @@ function openFile(fd: number): OpenFile {
       closing ??= Promise.all(inFlight).then(
         () =>
           new Promise<void>((resolve, reject) => {
-            fs.close(fd, (error) => (error ? reject(error) : resolve()));
+            fs.close(fd, (error) => {
+              descriptorFreed();
+              if (error) reject(error);
+              else resolve();
+            });
           }),
       );
       return closing;
@@ -52,11 +103,14 @@ export function statOf(path: string): Promise<fs.Stats> {
   });
 }
 
-/** A whole file as UTF-8 text. */
+/** A whole file as UTF-8 text (waiting out a shortage of descriptors like openForReading). */
 export function readText(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    fs.readFile(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text)));
-  });
+  return whenDescriptorsAllow(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        fs.readFile(path, 'utf8', (error, text) => (error ? reject(error) : resolve(text)));
+      }),
+  );
 }
 
 /**

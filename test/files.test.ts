@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openForReading, readText, statOf } from '../src/files.js';
+import { openForReading, readText, statOf, whenDescriptorsAllow } from '../src/files.js';
 
 let dir: string;
 const bytes = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
@@ -67,5 +67,35 @@ describe('files', () => {
     expect((await statOf(dir)).isDirectory()).toBe(true);
     await expect(statOf(join(dir, 'gone'))).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readText(join(dir, 'text.txt'))).toBe('héllo\n');
+  });
+
+  describe('out of descriptors (EMFILE, ENFILE): the open waits and tries again, a bounded number of times', () => {
+    const failing = (code: string, times: number) => {
+      let calls = 0;
+      const open = async (): Promise<string> => {
+        calls += 1;
+        if (calls <= times) throw Object.assign(new Error(`${code}: too many open files`), { code });
+        return 'opened';
+      };
+      return { open, calls: () => calls };
+    };
+
+    it.each(['EMFILE', 'ENFILE'])('%s twice, then a descriptor is free: the third try opens', async (code) => {
+      const { open, calls } = failing(code, 2);
+      await expect(whenDescriptorsAllow(open)).resolves.toBe('opened');
+      expect(calls()).toBe(3);
+    });
+
+    it('EMFILE every time: rejects with EMFILE after 8 tries', async () => {
+      const { open, calls } = failing('EMFILE', Infinity);
+      await expect(whenDescriptorsAllow(open)).rejects.toMatchObject({ code: 'EMFILE' });
+      expect(calls()).toBe(8);
+    });
+
+    it('any other error is not waited for: one try', async () => {
+      const { open, calls } = failing('EACCES', Infinity);
+      await expect(whenDescriptorsAllow(open)).rejects.toMatchObject({ code: 'EACCES' });
+      expect(calls()).toBe(1);
+    });
   });
 });

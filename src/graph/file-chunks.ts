@@ -1,7 +1,7 @@
 // Reads a file (or its tail from an offset) as chunks through two reused buffers, for bodies got sends one chunk at a time.
 
-import { openForReading } from '../files.js';
-import { InputError } from '../errors.js';
+import { DESCRIPTOR_SHORTAGE_HINT, descriptorShortageMessage, isDescriptorShortage, openForReading } from '../files.js';
+import { InputError, TemporaryError } from '../errors.js';
 
 /** Chunk size: big reads move big files fastest; small files need no more than 64 KiB. */
 export function chunkSizeFor(size: number): number {
@@ -86,8 +86,10 @@ export class FileChangedError extends Error {
  * The input error (exit 4, never retried) that reading a file for a try comes to, or undefined: the read failed, the
  * file shrank, or — once the server answered yes — fewer bytes than promised were read (`start` + `bytesRead` of `size`).
  */
-export function fileReadFailure(file: FileChunks, start: number, size: number, answered: boolean): InputError | undefined {
+export function fileReadFailure(file: FileChunks, start: number, size: number, answered: boolean): InputError | TemporaryError | undefined {
   const error = file.error();
+  // Out of descriptors is no fault of the file: temporary (exit 7), and the batch tries the file again.
+  if (isDescriptorShortage(error)) return new TemporaryError(descriptorShortageMessage((error as NodeJS.ErrnoException).code!), { hint: DESCRIPTOR_SHORTAGE_HINT });
   if (error instanceof FileChangedError) return new InputError(error.message, 'upload it again once it is written');
   if (error) {
     return new InputError(`cannot read the file while uploading: ${(error as NodeJS.ErrnoException).code ?? error.message}`, 'check that it is not being moved or changed');

@@ -1,8 +1,8 @@
 // Checks one local file before upload: it exists, is readable, its type is one WhatsApp takes, its size fits, its content matches.
 
-import { statOf } from '../files.js';
+import { DESCRIPTOR_SHORTAGE_HINT, descriptorShortageMessage, isDescriptorShortage, statOf } from '../files.js';
 import { basename, extname } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, TemporaryError } from '../errors.js';
 import {
   acceptedExtensions,
   formatBytes,
@@ -103,10 +103,11 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   };
 }
 
-/** A file system error as the user reads it (exit 4); our own errors pass through. */
-function inputErrorFor(error: unknown): InputError {
+/** A file system error as the user reads it (exit 4); our own errors pass through; out of descriptors is temporary (exit 7). */
+function inputErrorFor(error: unknown): InputError | TemporaryError {
   if (error instanceof InputError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (isDescriptorShortage(error)) return new TemporaryError(descriptorShortageMessage(code), { hint: DESCRIPTOR_SHORTAGE_HINT });
   return new InputError(ERRNO_MESSAGES[code] ?? `cannot be read (${code || String(error)})`, code === 'ENOENT' ? 'check the path' : undefined);
 }
 

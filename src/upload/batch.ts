@@ -1,6 +1,8 @@
-// Uploads many files through a bounded pool: every file is tried, outcomes come back in input order as they settle.
+// Uploads many files through a bounded pool: every file is tried, outcomes come back in input order as they settle;
+// out of descriptors (EMFILE/ENFILE), the pool shrinks and the file is tried again.
 
-import { InputError, InterruptedError, signalName, WaUploadError } from '../errors.js';
+import { getMaxListeners, setMaxListeners } from 'node:events';
+import { InputError, InterruptedError, signalName, TemporaryError, WaUploadError } from '../errors.js';
 import { uploadFile, type GraphEvent, type GraphSettings } from '../graph/graph-client.js';
 import { prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import type { MediaType } from '../media/media-types.js';
@@ -73,11 +75,44 @@ export type SendFile = (
   onEvent: (event: GraphEvent) => void,
 ) => Promise<{ id: string; sha256: string | undefined; attempts: number }>;
 
+/** How many times one file is tried again after running out of descriptors, each time with fewer files in flight. */
+const SHORTAGE_RETRIES = 8;
+
+/** A failure for want of descriptors (EMFILE/ENFILE) opening the file, reading it or connecting: no fault of the file. */
+function isShortageOutcome(outcome: FileOutcome): boolean {
+  return !outcome.ok && outcome.error.kind === 'temporary' && /\bE[MN]FILE\b/.test(outcome.error.message);
+}
+
 /** Runs the whole batch; resolves with every outcome in input order (never rejects for a file's failure). */
 export async function runBatch(items: readonly BatchItem[], options: BatchOptions, hooks: BatchHooks = {}): Promise<FileOutcome[]> {
   const outcomes: (FileOutcome | undefined)[] = new Array(items.length).fill(undefined);
   let nextToReport = 0;
   let nextToStart = 0;
+  // Each file in flight holds up to two listeners on the run's signal (its request, a wait between tries): Node's
+  // default limit of 10 would warn (MaxListenersExceededWarning) from --concurrency 6 on though nothing leaks.
+  if (options.signal) setMaxListeners(Math.max(getMaxListeners(options.signal), 10 + 2 * options.concurrency), options.signal);
+
+  // Files in flight, and how many may be: out of descriptors, the pool shrinks to what fits, then grows back slowly.
+  let running = 0;
+  let limit = options.concurrency;
+  let sinceShortage = 0;
+  let slotFreed: { promise: Promise<void>; resolve: () => void } | undefined;
+  const freeSlot = (): void => {
+    running -= 1;
+    slotFreed?.resolve();
+    slotFreed = undefined;
+  };
+  const takeSlot = async (): Promise<void> => {
+    while (running >= limit) {
+      if (!slotFreed) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        slotFreed = { promise, resolve };
+      }
+      await slotFreed.promise;
+    }
+    running += 1;
+  };
 
   const settle = (index: number, outcome: FileOutcome): void => {
     outcomes[index] = outcome;
@@ -88,10 +123,52 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
     }
   };
 
+  const shortageHint = `lower --concurrency (${options.concurrency} now) or raise the open-files limit (ulimit -n)`;
+  // Set when a file alone in flight still found no descriptor after every retry: the limit leaves no room for one file.
+  let starved: string | undefined;
+
+  /** One file, tried again while it fails for want of descriptors (each time with one file fewer in flight). */
+  const runOne = async (index: number): Promise<FileOutcome> => {
+    await takeSlot();
+    if (starved !== undefined) {
+      freeSlot();
+      const error = new TemporaryError(`not tried: ${starved}`, { hint: shortageHint });
+      return { file: items[index]!.file, ok: false, error, warnings: [] };
+    }
+    let outcome = await processOne(items[index]!, index, options, hooks);
+    let alone = false;
+    for (let retry = 1; isShortageOutcome(outcome) && retry <= SHORTAGE_RETRIES && !options.signal?.aborted; retry++) {
+      sinceShortage = 0;
+      limit = Math.max(1, Math.min(limit, running) - 1);
+      alone = running === 1;
+      freeSlot();
+      // Wait for the descriptors of another file to be freed; alone, for time (other processes may hold them).
+      if (alone) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
+      await takeSlot();
+      outcome = await processOne(items[index]!, index, options, hooks);
+    }
+    freeSlot();
+    if (isShortageOutcome(outcome) && !outcome.ok) {
+      const error = outcome.error;
+      if (alone) starved = `the open-files limit leaves no room for one file (${/\bE[MN]FILE\b/.exec(error.message)![0]} with no other file in flight)`;
+      outcome = {
+        ...outcome,
+        error: new TemporaryError(`${error.message}, after ${SHORTAGE_RETRIES + 1} tries with fewer files in flight`, {
+          hint: shortageHint,
+          attempts: SHORTAGE_RETRIES + 1,
+        }),
+      };
+    } else if (outcome.ok && ++sinceShortage >= 2 * limit && limit < options.concurrency) {
+      sinceShortage = 0;
+      limit += 1;
+    }
+    return outcome;
+  };
+
   const worker = async (): Promise<void> => {
     while (nextToStart < items.length) {
       const index = nextToStart++;
-      settle(index, await processOne(items[index]!, index, options, hooks));
+      settle(index, await runOne(index));
       if (nextToStart < items.length) collectShortLivedGarbage();
     }
   };

@@ -8,6 +8,7 @@ import { startSandbox } from '../../src/sandbox/server.js';
 import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from '../helpers/run-cli.js';
 import { startTestProxy, type TestProxy } from '../helpers/test-proxy.js';
+import { cacheFolder, readAllShards, shardOf } from '../helpers/reuse-shards.js';
 
 const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
@@ -137,7 +138,8 @@ describe('info, download and delete', () => {
 });
 
 describe('--reuse', () => {
-  const cacheFile = () => join(cli.dirs.home, '.cache', 'wa-upload', 'media-ids.json');
+  // The cache is a folder of shards named by the content hash's first two digits: the photo's entries are in one.
+  const cacheFile = () => shardOf(cacheFolder(cli.dirs.home), photo);
 
   it('uploads once and then prints the remembered ID; --json says reused', async () => {
     const first = await run(['--reuse', photo]);
@@ -149,7 +151,7 @@ describe('--reuse', () => {
     expect(line.id).toBe(first.stdout.trim());
     expect(line.reused).toBe(true);
     expect(line.sha256).toBe(sha256(await readFile(photo)));
-    const cache = JSON.parse(await readFile(cacheFile(), 'utf8')) as { version: number; entries: Record<string, { id: string }> };
+    const cache = await readAllShards(cacheFolder(cli.dirs.home));
     expect(Object.values(cache.entries).map((e) => e.id)).toEqual([line.id]);
   });
 
@@ -159,14 +161,14 @@ describe('--reuse', () => {
     await run(['--reuse', photo], { XDG_CACHE_HOME: xdg, WA_PHONE_NUMBER_ID: '555' });
     await run(['--reuse', photo], { XDG_CACHE_HOME: xdg });
     expect(cli.sandbox.requests).toHaveLength(2);
-    expect(JSON.parse(await readFile(join(xdg, 'wa-upload', 'media-ids.json'), 'utf8'))).toHaveProperty('version', 1);
+    expect(JSON.parse(await readFile(await shardOf(cacheFolder(xdg, true), photo), 'utf8'))).toHaveProperty('version', 1);
   });
 
   it('an entry older than 29 days is not reused', async () => {
     const first = await run(['--reuse', photo]);
-    const cache = JSON.parse(await readFile(cacheFile(), 'utf8')) as { entries: Record<string, { uploadedAt: string }> };
+    const cache = JSON.parse(await readFile(await cacheFile(), 'utf8')) as { entries: Record<string, { uploadedAt: string }> };
     for (const entry of Object.values(cache.entries)) entry.uploadedAt = new Date(Date.now() - 29 * 24 * 3600 * 1000 - 1000).toISOString();
-    await writeFile(cacheFile(), JSON.stringify(cache));
+    await writeFile(await cacheFile(), JSON.stringify(cache));
     const second = await run(['--reuse', photo]);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toBe(first.stdout);
@@ -174,22 +176,22 @@ describe('--reuse', () => {
   });
 
   it('a damaged cache file warns, uploads, and is rewritten', async () => {
-    await mkdir(join(cli.dirs.home, '.cache', 'wa-upload'), { recursive: true });
-    await writeFile(cacheFile(), '{"version":1,"entries":{"trunc');
+    await mkdir(cacheFolder(cli.dirs.home), { recursive: true });
+    await writeFile(await cacheFile(), '{"version":1,"entries":{"trunc');
     const result = await run(['--reuse', photo]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/warning: the reuse cache .*media-ids\.json is damaged and is ignored/);
+    expect(result.stderr).toMatch(/warning: the reuse cache .*media-ids\/[0-9a-f]{2}\.json is damaged and is ignored/);
     expect(cli.sandbox.requests).toHaveLength(1);
-    expect(JSON.parse(await readFile(cacheFile(), 'utf8'))).toHaveProperty('version', 1);
+    expect(JSON.parse(await readFile(await cacheFile(), 'utf8'))).toHaveProperty('version', 1);
   });
 
   it('concurrent runs never corrupt the cache', async () => {
     const files = ['valid/photo.jpg', 'valid/image.png', 'valid/document.pdf', 'valid/voice.ogg', 'valid/notes.txt', 'valid/audio.mp3'];
     const results = await Promise.all(files.map((f) => run(['--reuse', join(FIXTURES, f)])));
     expect(results.map((r) => r.code)).toEqual(files.map(() => 0));
-    const cache = JSON.parse(await readFile(cacheFile(), 'utf8')) as { entries: Record<string, { id: string }> };
+    const cache = await readAllShards(cacheFolder(cli.dirs.home));
     const ids = new Set(results.map((r) => r.stdout.trim()));
-    for (const entry of Object.values(cache.entries)) expect(ids.has(entry.id)).toBe(true);
+    expect(new Set(Object.values(cache.entries).map((e) => e.id))).toEqual(ids);
   });
 });
 
