@@ -12,13 +12,13 @@ import { fsPromises, openForReading, whenDescriptorsAllow } from '../files.js';
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
 
 /** Media IDs live 30 days; one remembered for less than 29 is still safe to send. */
-export const REUSE_MAX_AGE_MS = 29 * 24 * 60 * 60 * 1000;
+const REUSE_MAX_AGE_MS = 29 * 24 * 60 * 60 * 1000;
 
 /** A lock older than this was left by a run that died: it is taken over. */
 const STALE_LOCK_MS = 10_000;
 
 /** One remembered upload. */
-export interface CacheEntry {
+interface CacheEntry {
   id: string;
   sha256: string;
   bytes: number;
@@ -28,33 +28,33 @@ export interface CacheEntry {
 
 /** The folder that holds the cache: $XDG_CACHE_HOME/wa-upload or ~/.cache/wa-upload. */
 function cacheHome(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
   return join(base, 'wa-upload');
 }
 
 /** Where the cache lives: a folder of 256 shard files, `media-ids/00.json` to `media-ids/ff.json`. */
-export function cacheFolderPath(env: NodeJS.ProcessEnv): string {
+function cacheFolderPath(env: NodeJS.ProcessEnv): string {
   return join(cacheHome(env), 'media-ids');
 }
 
 /** The single-file cache of earlier versions (every entry in one JSON file): migrated into the shards on first use. */
-export function legacyCacheFilePath(env: NodeJS.ProcessEnv): string {
+function legacyCacheFilePath(env: NodeJS.ProcessEnv): string {
   return join(cacheHome(env), 'media-ids.json');
 }
 
 /** The shard file of a content hash: its first two hex digits (256 shards; 200,000 entries make ~800 a shard). */
-export function shardPath(folder: string, sha256: string): string {
+function shardPath(folder: string, sha256: string): string {
   const prefix = /^[0-9a-f]{2}/.test(sha256) ? sha256.slice(0, 2) : '00';
   return join(folder, `${prefix}.json`);
 }
 
 /** The key of an upload: content + type + where it went (phone number ID and base URL). */
-export function cacheKey(sha256: string, mimeType: string, config: Pick<Config, 'phoneNumberId' | 'baseUrl'>): string {
+function cacheKey(sha256: string, mimeType: string, config: Pick<Config, 'phoneNumberId' | 'baseUrl'>): string {
   return `${sha256}|${mimeType}|${config.phoneNumberId}|${config.baseUrl}`;
 }
 
 /** A fresh entry still worth reusing at `now`. */
-export function isFresh(entry: CacheEntry, now: number): boolean {
+function isFresh(entry: CacheEntry, now: number): boolean {
   const at = Date.parse(entry.uploadedAt);
   return Number.isFinite(at) && now - at < REUSE_MAX_AGE_MS && now >= at;
 }
@@ -119,7 +119,13 @@ export function openReuseCache(
       // A damaged shard is rewritten without its damage, as the warning says, even by a run that only looks up.
       const damage = { found: false, damaged: false };
       entries = persist ? migrate().then(() => readEntries(path, warnOnce, damage)) : Promise.resolve(new Map());
-      if (persist) void entries.then(() => damage.damaged && (repair.add(path), schedule()));
+      if (persist) {
+        void entries.then(() => {
+          if (!damage.damaged) return;
+          repair.add(path);
+          schedule();
+        });
+      }
       shards.set(path, entries);
     }
     return entries;

@@ -12,7 +12,7 @@ import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, leaksToken } from '../helpers/run-cli.js';
 import { cacheFolder, readAllShards, shardOf } from '../helpers/reuse-shards.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 
 const folder = () => cacheFolder(cli.dirs.home);

@@ -66,7 +66,7 @@ describe('start-up: what a run loads', () => {
     const dist = join(REPO_ROOT, 'dist');
     const sizeOf = async (files: string[]) => (await Promise.all(files.map(async (f) => (await stat(f)).size))).reduce((a, b) => a + b, 0);
     const code = (await readdir(dist)).filter((f) => f.endsWith('.cjs')).map((f) => join(dist, f));
-    const loadedCode = run.required.filter((f) => f.startsWith(dist + '/'));
+    const loadedCode = run.required.filter((f) => f.startsWith(`${dist}/`));
     expect(loadedCode).toContain(join(dist, 'cli.cjs'));
     expect(await sizeOf(loadedCode)).toBeLessThan((await sizeOf(code)) / 5);
   });
