@@ -46,7 +46,7 @@ export function consoleReport({ cases, targets, notes }) {
       for (const failure of tool.failures.slice(0, 3)) out.push(`  ! ${tool.label}: ${failure}`);
     }
   }
-  out.push('', 'Targets (issue 14)');
+  out.push('', 'Targets');
   for (const t of targets) out.push(`${verdict(t.pass).padEnd(5)} ${t.name}`, `      ${t.measured}`);
   for (const note of notes) out.push(`  note: ${note}`);
   const failed = targets.filter((t) => t.pass === false).length;
@@ -60,7 +60,7 @@ export function consoleReport({ cases, targets, notes }) {
   return out.join('\n');
 }
 
-/** The issue 14 table: each figure before (the --before build) and now, its target, and the floors beside. */
+/** The before-and-now table: each figure before (the --before build) and now, its target, and the floors beside. */
 function issueTable(summary) {
   return markdownTable(
     ['figure', 'before', 'now', 'target', 'floors'],
@@ -82,7 +82,7 @@ export function markdownSection({ cases, targets, notes, machine, method, runs, 
   );
   md.push('');
   if (summary?.length) {
-    md.push('### Issue 14: before and now');
+    md.push('### Before and now');
     md.push('');
     md.push(issueTable(summary));
     md.push('');
@@ -138,8 +138,8 @@ export function markdownDocument(previous, section, nodeMajor) {
   md.push('');
   md.push(
     'Written by `npm run bench` (bench/run.js); do not edit by hand. One section per Node version it ran on; a run replaces ' +
-      'its own version\'s section. The targets are those of issue 14 (start-up, the spinner, throughput, cold npx) and the ' +
-      'memory and batch figures of issue 4. The README\'s performance section says what each lever bought.',
+      'its own version\'s section. The targets are start-up, the spinner, throughput and cold npx, with memory and batch ' +
+      'figures beside them. The performance history at the end says what each change bought.',
   );
   md.push('');
   for (const [, text] of [...sections].sort(([a], [b]) => a - b)) {
@@ -150,6 +150,12 @@ export function markdownDocument(previous, section, nodeMajor) {
   const reuse = /<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/.exec(previous ?? '');
   if (reuse) {
     md.push(reuse[0]);
+    md.push('');
+  }
+  // The performance history is written by hand and kept as it is.
+  const history = /<!-- bench: history -->[\s\S]*?<!-- bench: end history -->/.exec(previous ?? '');
+  if (history) {
+    md.push(history[0]);
     md.push('');
   }
   md.push('## Reproduce');
