@@ -22,6 +22,8 @@ const common = {
   platform: 'node',
   target: 'node20',
   minify: process.env.WA_UPLOAD_BUILD_DEBUG !== '1',
+  // Functions and classes keep their names (stack traces, error.name = new.target.name) though identifiers are minified.
+  keepNames: true,
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
@@ -57,6 +59,8 @@ const cli = await build({
   chunkNames: 'chunk-[hash]',
   outExtension: { '.js': '.cjs' },
   write: false,
+  // Minified once, at the end (below), so that the source map shipped beside each file maps to the whole readable code.
+  minify: false,
 });
 // Each chunk as CommonJS code (not yet minified), by file name.
 const chunkCode = new Map();
@@ -114,8 +118,24 @@ const packs = new Map([
   ...['main.cjs', 'extras.cjs'].map((pack) => [pack, `module.exports = {\n${chunksIn(pack).map(defineChunk).join(',\n')}\n};\n`]),
 ]);
 const packCode = new Map();
+// Each file's source map (dist/<file>.map, in the package): from the shipped minified code to the same code unminified,
+// with the names of its functions and classes, which the map holds, for reading a stack trace or a bug report.
+const packMaps = new Map();
 for (const [pack, code] of packs) {
-  packCode.set(pack, (await transform(code, { loader: 'js', platform: 'node', target: 'node20', minify: common.minify, legalComments: 'none', logLevel: 'warning' })).code);
+  const out = await transform(code, {
+    loader: 'js',
+    platform: 'node',
+    target: 'node20',
+    // (Names are kept already: the first step's keepNames set each one in the code.)
+    minify: common.minify,
+    legalComments: 'none',
+    logLevel: 'warning',
+    sourcemap: 'external',
+    sourcesContent: true,
+    sourcefile: `wa-upload/dist/${pack} (bundled, unminified)`,
+  });
+  packCode.set(pack, `${out.code}//# sourceMappingURL=${pack}.map\n`);
+  packMaps.set(pack, JSON.parse(out.map));
 }
 // Every bundled package's licence, as line comments at the end of dist/extras.cjs (where a bundler puts legal comments)
 // rather than a file of their own: npx pays ~2.5 ms for every file a package has.
@@ -139,6 +159,10 @@ const buildId = buildHash.digest('hex').slice(0, 16);
 await mkdir(join(root, 'dist'), { recursive: true });
 for (const [pack, code] of packCode) {
   await writeFile(join(root, 'dist', pack), pack === 'cli.cjs' ? `// wa-upload ${pkg.version} build ${buildId}\n${code}` : code);
+  const map = packMaps.get(pack);
+  // cli.cjs's first line (the build's name) comes before the mapped code.
+  if (pack === 'cli.cjs') map.mappings = `;${map.mappings}`;
+  await writeFile(join(root, 'dist', `${pack}.map`), JSON.stringify({ ...map, file: pack }));
 }
 // What bin/wa-upload.cjs requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
 // so that its import() works for the bundle (see src/launch.ts). Node built-ins only.

@@ -65,8 +65,8 @@ export class WaUploadError extends Error {
     options: { hint?: string; graph?: GraphErrorDetails; exitCode?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    // Named in words, not from the class: the build renames classes (a minified InputError is called 'j').
-    this.name = 'WaUploadError';
+    // The class's own name (InputError, ...): the build keeps names (esbuild keepNames), so this holds in the bundle too.
+    this.name = new.target.name;
     this.kind = kind;
     this.exitCode = options.exitCode ?? (kind === 'interrupted' ? ExitCode.sigint : EXIT_CODE_BY_KIND[kind]);
     this.hint = options.hint;
@@ -78,7 +78,6 @@ export class WaUploadError extends Error {
 export class UsageError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('usage', message, hint === undefined ? {} : { hint });
-    this.name = 'UsageError';
   }
 }
 
@@ -86,7 +85,6 @@ export class UsageError extends WaUploadError {
 export class ConfigError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('config', message, hint === undefined ? {} : { hint });
-    this.name = 'ConfigError';
   }
 }
 
@@ -98,7 +96,6 @@ export class InputError extends WaUploadError {
   readonly file: string | undefined;
   constructor(message: string, hint?: string, warnings: string[] = [], file?: string) {
     super('input', message, hint === undefined ? {} : { hint });
-    this.name = 'InputError';
     this.warnings = warnings;
     this.file = file;
   }
@@ -116,7 +113,6 @@ export class InputError extends WaUploadError {
 export class ApiError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('api', message, options);
-    this.name = 'ApiError';
   }
 }
 
@@ -124,7 +120,6 @@ export class ApiError extends WaUploadError {
 export class AuthError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('auth', message, options);
-    this.name = 'AuthError';
   }
 }
 
@@ -134,7 +129,6 @@ export class TemporaryError extends WaUploadError {
   readonly attempts: number;
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails; attempts?: number } = {}) {
     super('temporary', message, options);
-    this.name = 'TemporaryError';
     this.attempts = options.attempts ?? 1;
   }
 }
@@ -160,7 +154,6 @@ export class InterruptedError extends WaUploadError {
     super('interrupted', message, { exitCode: signal === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm });
     this.sentUnconfirmed = options.sentUnconfirmed === true;
     this.saysWhen = typeof when === 'string';
-    this.name = 'InterruptedError';
   }
 }
 

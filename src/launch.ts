@@ -171,10 +171,11 @@ function commandKind(argv: string[]): string {
 }
 
 /*
- * The cache file: `<crc32 of the rest><index length><index><source, data, source, data...>`, the lengths 32-bit
- * little-endian, the index JSON `[[file name, source bytes, data bytes], ...]` naming what follows in order. The CRC-32
- * catches damage (a cut-short write, a bad disk); it is no defence against someone who can write the file, which is
- * why the file and its folder must be the user's own and private.
+ * The cache file: `<crc32><index length><index><source, data, source, data...>`, the lengths 32-bit little-endian, the
+ * index JSON `[[file name, source bytes, data bytes], ...]` naming what follows in order, the CRC-32 that of the index
+ * length, the index and the data (a source is compared byte for byte with the file's). The CRC-32 catches damage (a
+ * cut-short write, a bad disk); it is no defence against someone who can write the file, which is why the file and its
+ * folder must be the user's own and private.
  */
 
 /** The cached code by file name when the cache file is private and whole (its CRC-32 matches, its index adds up), else undefined. */
@@ -187,8 +188,8 @@ function readCacheFile(file: string, zlib: typeof Zlib): Map<string, CachedCode>
     if (!stats.isFile() || !isPrivate(stats) || stats.size <= 8) return undefined;
     const bytes = Buffer.allocUnsafe(stats.size);
     if (fs.readSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return undefined;
-    if (zlib.crc32(bytes.subarray(4)) !== bytes.readUInt32LE(0)) return undefined;
     const indexEnd = 8 + bytes.readUInt32LE(4);
+    let crc = zlib.crc32(bytes.subarray(4, indexEnd));
     const index = JSON.parse(bytes.subarray(8, indexEnd).toString('utf8')) as unknown;
     if (!Array.isArray(index)) return undefined;
     const cached = new Map<string, CachedCode>();
@@ -197,10 +198,12 @@ function readCacheFile(file: string, zlib: typeof Zlib): Map<string, CachedCode>
       if (!Array.isArray(item) || typeof item[0] !== 'string' || !isLength(item[1]) || !isLength(item[2])) return undefined;
       const source = bytes.subarray(at, at + item[1]);
       at += item[1];
-      cached.set(item[0], { source, data: bytes.subarray(at, at + item[2]) });
+      const data = bytes.subarray(at, at + item[2]);
       at += item[2];
+      crc = zlib.crc32(data, crc);
+      cached.set(item[0], { source, data });
     }
-    return at === bytes.length ? cached : undefined;
+    return at === bytes.length && crc === bytes.readUInt32LE(0) ? cached : undefined;
   } catch {
     return undefined;
   } finally {
@@ -221,13 +224,16 @@ function isLength(value: unknown): value is number {
 /** The cache file's bytes for these code files' sources and cached data. */
 function cacheFileBytes(cached: Map<string, CachedCode>, zlib: typeof Zlib): Buffer {
   const index = Buffer.from(JSON.stringify([...cached].map(([name, { source, data }]) => [name, source.length, data.length])));
-  const parts = [Buffer.alloc(4), index];
-  for (const { source, data } of cached.values()) parts.push(source, data);
-  const body = Buffer.concat(parts);
-  body.writeUInt32LE(index.length, 0);
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(zlib.crc32(body), 0);
-  return Buffer.concat([header, body]);
+  const indexLength = Buffer.alloc(4);
+  indexLength.writeUInt32LE(index.length, 0);
+  let crc = zlib.crc32(Buffer.concat([indexLength, index]));
+  const parts = [Buffer.alloc(4), indexLength, index];
+  for (const { source, data } of cached.values()) {
+    parts.push(source, data);
+    crc = zlib.crc32(data, crc);
+  }
+  parts[0]!.writeUInt32LE(crc, 0);
+  return Buffer.concat(parts);
 }
 
 /** Leaves the empty mark that says this kind of run happened here before (never an error). */

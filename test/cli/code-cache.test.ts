@@ -282,10 +282,17 @@ function filesIn(bytes: Buffer): string[] {
   return cacheIndex(bytes).map(([name]) => name);
 }
 
-/** The bytes with their first four set to the CRC-32 of the rest, as a valid cache file has. */
+/** The bytes with their first four set to the CRC-32 a valid cache file has: of the index length, the index and each data. */
 function withCrc(bytes: Buffer): Buffer {
   const copy = Buffer.from(bytes);
-  copy.writeUInt32LE(crc32(copy.subarray(4)), 0);
+  let at = 8 + copy.readUInt32LE(4);
+  let crc = crc32(copy.subarray(4, at));
+  for (const [, sourceBytes, dataBytes] of cacheIndex(copy)) {
+    at += sourceBytes;
+    crc = crc32(copy.subarray(at, at + dataBytes), crc);
+    at += dataBytes;
+  }
+  copy.writeUInt32LE(crc, 0);
   return copy;
 }
 
