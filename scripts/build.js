@@ -2,6 +2,7 @@
 // CommonJS front for the API (require and import), every runtime dependency inside, one types file, the notices.
 
 import { generateDtsBundle } from 'dts-bundle-generator';
+import ts from 'typescript';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { build, transform } from 'esbuild';
@@ -21,6 +22,8 @@ const common = {
   platform: 'node',
   target: 'node20',
   minify: process.env.WA_UPLOAD_BUILD_DEBUG !== '1',
+  // Functions and classes keep their names (stack traces, error.name = new.target.name) though identifiers are minified.
+  keepNames: true,
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
@@ -56,15 +59,16 @@ const cli = await build({
   chunkNames: 'chunk-[hash]',
   outExtension: { '.js': '.cjs' },
   write: false,
+  // Minified once, at the end (below), so that the source map shipped beside each file maps to the whole readable code.
+  minify: false,
 });
 // Each chunk as CommonJS code (not yet minified), by file name.
 const chunkCode = new Map();
 for (const output of cli.outputFiles) {
   // A chunk's import() of another chunk becomes a require() (served by cli.cjs's chunk loader below); any other import()
-  // (a user's JavaScript config file, by URL) stays an import().
-  const code = output.text.replace(/\bimport\("(\.\/chunk-[\w-]+\.cjs)"\)/g, 'Promise.resolve().then(()=>require("$1"))');
-  // Code run from a vm.Script has no import() of its own: one left pointing at a chunk would fail at run time.
-  if (/\bimport\(\s*["'`]\.\/chunk-/.test(code)) throw new Error(`${basename(output.path)}: an import() of a chunk was not turned into a require()`);
+  // (a user's JavaScript or TypeScript config file, cosmiconfig's import of typescript) becomes a call of the launcher's
+  // bridge: code run from a vm.Script has no import() of its own, and the code must do the same with and without the cache.
+  const code = withoutDynamicImports(output.text, basename(output.path));
   const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' });
   // A default import of a Node module became __toESM(require(...)), which copies every property of the module onto a new
   // object (process, zlib, fs: hundreds of getters, ~0.7 ms of each start-up): a view that reads through to the module
@@ -114,8 +118,24 @@ const packs = new Map([
   ...['main.cjs', 'extras.cjs'].map((pack) => [pack, `module.exports = {\n${chunksIn(pack).map(defineChunk).join(',\n')}\n};\n`]),
 ]);
 const packCode = new Map();
+// Each file's source map (dist/<file>.map, in the package): from the shipped minified code to the same code unminified,
+// with the names of its functions and classes, which the map holds, for reading a stack trace or a bug report.
+const packMaps = new Map();
 for (const [pack, code] of packs) {
-  packCode.set(pack, (await transform(code, { loader: 'js', platform: 'node', target: 'node20', minify: common.minify, legalComments: 'none', logLevel: 'warning' })).code);
+  const out = await transform(code, {
+    loader: 'js',
+    platform: 'node',
+    target: 'node20',
+    // (Names are kept already: the first step's keepNames set each one in the code.)
+    minify: common.minify,
+    legalComments: 'none',
+    logLevel: 'warning',
+    sourcemap: 'external',
+    sourcesContent: true,
+    sourcefile: `wa-upload/dist/${pack} (bundled, unminified)`,
+  });
+  packCode.set(pack, `${out.code}//# sourceMappingURL=${pack}.map\n`);
+  packMaps.set(pack, JSON.parse(out.map));
 }
 // Every bundled package's licence, as line comments at the end of dist/extras.cjs (where a bundler puts legal comments)
 // rather than a file of their own: npx pays ~2.5 ms for every file a package has.
@@ -139,10 +159,21 @@ const buildId = buildHash.digest('hex').slice(0, 16);
 await mkdir(join(root, 'dist'), { recursive: true });
 for (const [pack, code] of packCode) {
   await writeFile(join(root, 'dist', pack), pack === 'cli.cjs' ? `// wa-upload ${pkg.version} build ${buildId}\n${code}` : code);
+  const map = packMaps.get(pack);
+  // cli.cjs's first line (the build's name) comes before the mapped code.
+  if (pack === 'cli.cjs') map.mappings = `;${map.mappings}`;
+  await writeFile(join(root, 'dist', `${pack}.map`), JSON.stringify({ ...map, file: pack }));
 }
 // What bin/wa-upload.cjs requires: the code-cache loader on its own, compiled by Node's own loader (not from the cache),
 // so that its import() works for the bundle (see src/launch.ts). Node built-ins only.
-await build({ ...common, plugins: [], metafile: false, entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
+// Node 16 syntax: an older Node must get as far as the version check in it (src/node-floor.ts) to say why it stops.
+await build({ ...common, plugins: [], metafile: false, target: 'node16', entryPoints: [join(root, 'src', 'launch.ts')], outfile: join(root, 'dist', 'launch.cjs'), format: 'cjs' });
+// The shipped code has one import(), the bridge in launch.cjs: any other in the code run from the cache would fail there
+// ("A dynamic import callback was not specified") and work without the cache.
+for (const [file, allowed] of [['cli.cjs', 0], ['main.cjs', 0], ['extras.cjs', 0], ['launch.cjs', 1]]) {
+  const found = dynamicImportsIn(await readFile(join(root, 'dist', file), 'utf8'), file).length;
+  if (found !== allowed) throw new Error(`dist/${file} has ${found} import() call(s) where ${allowed} ${allowed === 1 ? 'is' : 'are'} allowed: code run from the code cache has no import() of its own (route it through src/launch.ts's importModule)`);
+}
 // ---- The programmatic API (dist/index.cjs, dist/index.d.cts) ----------------------------------------------------------
 // One CommonJS file for require() and import alike, so that both get the same module (one ErrorClass each, one state):
 // it takes src/index.ts's chunk through dist/cli.cjs's chunk loader (the bundle the CLI runs: the package holds the code
@@ -183,3 +214,29 @@ if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {
 
 const bytes = Object.values(cli.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);
+
+/** Where `code` calls import(): the start of each `import` keyword of a dynamic import, found by TypeScript's parser (so
+ * never a word in a string or a comment). */
+function dynamicImportsIn(code, file) {
+  const source = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const found = [];
+  const visit = (node) => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) found.push(node.expression.getStart(source));
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** The chunk's code with each import() of a chunk turned into a require() of it, and every other import() into a call of
+ * the launcher's import bridge (dist/launch.cjs's importModule, which Node's own loader compiled). */
+function withoutDynamicImports(code, file) {
+  let out = code;
+  for (const at of dynamicImportsIn(code, file).reverse()) {
+    const chunk = /^import\("(\.\/chunk-[\w-]+\.cjs)"\)/.exec(out.slice(at));
+    out = chunk
+      ? `${out.slice(0, at)}Promise.resolve().then(()=>require("${chunk[1]}"))${out.slice(at + chunk[0].length)}`
+      : `${out.slice(0, at)}require("./launch.cjs").importModule${out.slice(at + 'import'.length)}`;
+  }
+  return out;
+}

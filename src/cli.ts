@@ -497,22 +497,6 @@ function removeInUseTempPaths(): void {
   }
 }
 
-/** The oldest Node wa-upload supports: package.json's engines (>=20.19.0); test/node-runtime.test.ts keeps the two equal. */
-export const OLDEST_SUPPORTED_NODE = '20.19.0';
-
-/** A warning line when `version` (process.versions.node) is older than OLDEST_SUPPORTED_NODE, else undefined. */
-export function unsupportedNodeWarning(version: string): string | undefined {
-  const have = version.split('.').map(Number);
-  const need = OLDEST_SUPPORTED_NODE.split('.').map(Number);
-  for (let i = 0; i < need.length; i++) {
-    if ((have[i] ?? 0) !== need[i]) {
-      if ((have[i] ?? 0) > need[i]!) return undefined;
-      return `warning: Node ${version} is older than wa-upload supports (${OLDEST_SUPPORTED_NODE} or later; 22, 24 and 26 are tested): things may fail\n`;
-    }
-  }
-  return undefined;
-}
-
 /** What a crash prints: one redacted line naming the bug (and a hint), nothing of the error's properties. */
 export function crashReport(error: unknown): { text: string; exitCode: number } {
   if (error instanceof WaUploadError) {

@@ -69,8 +69,8 @@ export class WaUploadError extends Error {
     options: { hint?: string; graph?: GraphErrorDetails; exitCode?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    // Named in words, not from the class: the build renames classes (a minified InputError is called 'j').
-    this.name = 'WaUploadError';
+    // The class's own name (InputError, ...): the build keeps names (esbuild keepNames), so this holds in the bundle too.
+    this.name = new.target.name;
     this.kind = kind;
     this.exitCode = options.exitCode ?? (kind === 'interrupted' ? ExitCode.sigint : EXIT_CODE_BY_KIND[kind]);
     this.hint = options.hint;
@@ -82,7 +82,6 @@ export class WaUploadError extends Error {
 export class UsageError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('usage', message, hint === undefined ? {} : { hint });
-    this.name = 'UsageError';
   }
 }
 
@@ -90,7 +89,6 @@ export class UsageError extends WaUploadError {
 export class ConfigError extends WaUploadError {
   constructor(message: string, hint?: string) {
     super('config', message, hint === undefined ? {} : { hint });
-    this.name = 'ConfigError';
   }
 }
 
@@ -102,7 +100,6 @@ export class InputError extends WaUploadError {
   readonly file: string | undefined;
   constructor(message: string, hint?: string, warnings: string[] = [], file?: string) {
     super('input', message, hint === undefined ? {} : { hint });
-    this.name = 'InputError';
     this.warnings = warnings;
     this.file = file;
   }
@@ -120,7 +117,6 @@ export class InputError extends WaUploadError {
 export class ApiError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('api', message, options);
-    this.name = 'ApiError';
   }
 }
 
@@ -128,7 +124,6 @@ export class ApiError extends WaUploadError {
 export class AuthError extends WaUploadError {
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails } = {}) {
     super('auth', message, options);
-    this.name = 'AuthError';
   }
 }
 
@@ -138,7 +133,6 @@ export class TemporaryError extends WaUploadError {
   readonly attempts: number;
   constructor(message: string, options: { hint?: string; graph?: GraphErrorDetails; attempts?: number } = {}) {
     super('temporary', message, options);
-    this.name = 'TemporaryError';
     this.attempts = options.attempts ?? 1;
   }
 }
@@ -171,7 +165,6 @@ export class InterruptedError extends WaUploadError {
     this.sentUnconfirmed = options.sentUnconfirmed === true;
     this.saysWhen = typeof when === 'string';
     this.reason = signal;
-    this.name = 'InterruptedError';
   }
 }
 
@@ -183,7 +176,7 @@ export class AbortError extends InterruptedError {
   constructor(action: 'upload' | 'download' | 'request', options: { sentUnconfirmed?: boolean; cause?: unknown } = {}) {
     super('aborted', { action, sentUnconfirmed: options.sentUnconfirmed === true });
     if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true });
-    this.name = 'AbortError';
+    // new.target.name: AbortError, as the class is called.
   }
 }
 

@@ -1,17 +1,22 @@
-// Starts the CLI: loads its code (dist/cli.cjs, and main.cjs or extras.cjs when it requires them) through a V8 code
-// cache kept in the user's cache folder, then runs it. Built on its own into dist/launch.cjs, which bin/wa-upload.cjs requires.
+// Starts the CLI: checks the Node version, then loads the CLI's code (dist/cli.cjs, and main.cjs or extras.cjs when it
+// requires them) through a V8 code cache kept in the user's cache folder, and runs it. Built on its own into
+// dist/launch.cjs (Node 16 syntax, so that an old Node gets to the version check), which bin/wa-upload.cjs requires.
 
 // CommonJS (bin/wa-upload.cjs and dist/launch.cjs are): an ES-module entry would start Node's ESM loader
 // for one import (~3 ms).
 // Compiling the code is most of what start-up costs beyond Node itself; V8 can instead take the compiled code from a
-// previous run (vm.Script cachedData). The cache is a convenience and never an error: anything wrong with it (missing,
-// damaged, from another build or Node, an unwritable folder) means compiling as without it, silently.
+// previous run (vm.Script cachedData). Cached data is code: V8 runs it without comparing it with the source beyond its
+// length. So the cache is used only when nobody else can write it (its folder and files are the user's own and not
+// writable by group or others), and each file's cached data is stored with the exact source it was compiled from and
+// used only for that source. The cache is a convenience and never an error: anything wrong with it (missing, damaged,
+// from another build or Node, not private, an unwritable folder, rejected by V8) means compiling as without it, silently.
 import fs from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import type * as Zlib from 'node:zlib';
+import { isOlderThanSupported, unsupportedNodeMessage } from './node-floor.js';
 
 /** The CLI's front beside this file in dist/ (the program, --help, the chunk loader); the rest is main.cjs and extras.cjs. */
 const entry = path.join(__dirname, 'cli.cjs');
@@ -23,7 +28,24 @@ interface BundledCli {
 
 /** Runs the CLI with these arguments (what bin/wa-upload.cjs calls). */
 export function launch(args: string[]): void {
+  // Before anything else: on an older Node the bundle would fail in ways that look like a bug of wa-upload.
+  if (isOlderThanSupported(process.versions.node)) {
+    // The one message not printed by src/output.ts: on this Node the bundle that holds it is not loaded at all.
+    process.stderr.write(unsupportedNodeMessage(process.versions.node));
+    process.exitCode = 3;
+    return;
+  }
   void loadCli(args).main(args);
+}
+
+/**
+ * import() for the bundle: code run from a vm.Script has no import() of its own (vm's default loader is experimental,
+ * warns on stderr, and is lost when the code comes from cached data), so the build turns every import() in the bundle
+ * (a user's JavaScript or TypeScript config file, cosmiconfig's loading of typescript) into a call of this one, the only
+ * import() left in the shipped code. This file lies beside the bundle's, so a bare name resolves as from the bundle.
+ */
+export function importModule(specifier: string): Promise<unknown> {
+  return import(specifier);
 }
 
 function loadCli(args: string[]): BundledCli {
@@ -35,17 +57,16 @@ function loadCli(args: string[]): BundledCli {
   // zlib.crc32 checks the cache's integrity: V8 trusts cached data whose header looks right, and a damaged body can
   // crash it. Node before 20.15 lacks crc32.
   if (!zlib || typeof zlib.crc32 !== 'function') return require(entry) as BundledCli;
-  const source = fs.readFileSync(entry, 'utf8');
+  const source = fs.readFileSync(entry);
   // dist/cli.cjs's first line names the build: `// wa-upload <version> build <hash of the code files>`.
-  const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source);
+  const build = /^\/\/ wa-upload (\S+) build ([0-9a-f]+)\n/.exec(source.subarray(0, 200).toString('latin1'));
   if (!build) return require(entry) as BundledCli;
   const dir = path.join(env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(env.HOME || os.homedir(), '.cache'), 'wa-upload', 'code-cache');
+  // A folder someone else can write is a place where they can leave code for this user to run: not used, not written.
+  if (!isPrivateFolder(dir)) return require(entry) as BundledCli;
   const prefix = `cli-${build[1]}-${build[2]}-`;
   const kind = `${kindOfRun}-node${process.versions.node}-${process.arch}`;
   const file = path.join(dir, `${prefix}${kind}.bin`);
-  // Code from a vm.Script has no import() of its own (vm's default loader is experimental, warns on stderr, and is lost
-  // when the code comes from cached data): the bundle imports a user's JavaScript config file through this one instead.
-  (globalThis as Record<symbol, unknown>)[Symbol.for('wa-upload.import')] = (url: string) => import(url);
   const code = new CodeLoader(readCacheFile(file, zlib) ?? new Map());
   // The cache holds what a run compiled by its end, so it is written after a whole successful run; but writing it costs
   // more than it saves once (tens of milliseconds), and a fresh machine (CI, npx in a container) often runs once. So the
@@ -59,28 +80,59 @@ function loadCli(args: string[]): BundledCli {
   return code.load('cli.cjs', source) as BundledCli;
 }
 
+/** The uid of this process (undefined where there is none: Windows, whose folders' rights are not mode bits). */
+const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+
+/** Owned by this user and not writable by group or others (on Windows: anything Node can stat). */
+function isPrivate(stats: fs.Stats): boolean {
+  return uid === undefined || (stats.uid === uid && (stats.mode & 0o022) === 0);
+}
+
+/** True when the cache folder is this user's own real folder (not a link) that only they can write, or does not exist yet. */
+function isPrivateFolder(dir: string): boolean {
+  try {
+    const stats = fs.lstatSync(dir, { throwIfNoEntry: false });
+    // A missing folder is made private when the cache is first written (markSeen, writeAtomically).
+    return stats === undefined || (stats.isDirectory() && isPrivate(stats));
+  } catch {
+    return false;
+  }
+}
+
+/** One code file's entry in the cache: the exact source its data was compiled from, and the data. */
+interface CachedCode {
+  source: Buffer;
+  data: Buffer;
+}
+
 /**
  * Loads the code files of dist/ as Node's require would (each once, CommonJS), each through a vm.Script with its cached
- * data when the cache has it; a require() of `./<name>.cjs` (cli.cjs's chunk loader asking for main.cjs or extras.cjs)
- * comes back here, any other require() goes to Node.
+ * data when the cache has data compiled from exactly this source; a require() of `./main.cjs` or `./extras.cjs`
+ * (cli.cjs's chunk loader asking for them) comes back here, any other require() (this file's import bridge, Node's
+ * modules) goes to Node.
  */
 class CodeLoader {
   private readonly modules = new Map<string, { exports: unknown }>();
-  private readonly scripts = new Map<string, vm.Script>();
+  private readonly compiled = new Map<string, { script: vm.Script; source: Buffer }>();
   private readonly nodeRequire = Module.createRequire(entry);
-  /** Whether a file loaded in this run had no cached data, or V8 rejected it: the cache is worth writing again. */
+  /** Whether a file loaded in this run had no usable cached data, or V8 rejected it: the cache is worth writing again. */
   compiledAnew = false;
 
-  constructor(private readonly cached: Map<string, Buffer>) {}
+  constructor(private readonly cached: Map<string, CachedCode>) {}
 
-  load(name: string, source?: string): unknown {
+  load(name: string, bytes?: Buffer): unknown {
     const loaded = this.modules.get(name);
     if (loaded) return loaded.exports;
     const filename = path.join(__dirname, name);
-    const cachedData = this.cached.get(name);
-    const script = new vm.Script(Module.wrap(source ?? fs.readFileSync(filename, 'utf8')), { filename, cachedData });
+    const source = bytes ?? fs.readFileSync(filename);
+    // Data compiled from other source would run as this file's code (V8 checks only the length): used only for the
+    // very source it was made from.
+    const entryHere = this.cached.get(name);
+    const cachedData = entryHere && entryHere.source.equals(source) ? entryHere.data : undefined;
+    const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename, cachedData });
+    // Rejected data (another V8, other flags, damage V8 notices) costs only the compiling.
     if (!cachedData || script.cachedDataRejected) this.compiledAnew = true;
-    this.scripts.set(name, script);
+    this.compiled.set(name, { script, source });
     const mod = { exports: {} };
     // Registered before it runs, as Node does, so that a cycle between files gets the exports made so far.
     this.modules.set(name, mod);
@@ -90,14 +142,14 @@ class CodeLoader {
   }
 
   private require(id: string): unknown {
-    const file = /^\.\/([\w-]+\.cjs)$/.exec(id);
-    return file ? this.load(file[1]!) : this.nodeRequire(id);
+    const file = /^\.\/(cli|main|extras)\.cjs$/.exec(id);
+    return file ? this.load(`${file[1]}.cjs`) : this.nodeRequire(id);
   }
 
-  /** The cached data of every file this run loaded (compiled as far as the run went), and what the cache held for the others. */
-  cachedData(): Map<string, Buffer> {
+  /** Every file this run loaded (its data compiled as far as the run went), and what the cache held for the others. */
+  cachedData(): Map<string, CachedCode> {
     const data = new Map(this.cached);
-    for (const [name, script] of this.scripts) data.set(name, script.createCachedData());
+    for (const [name, { script, source }] of this.compiled) data.set(name, { source, data: script.createCachedData() });
     return data;
   }
 }
@@ -119,39 +171,69 @@ function commandKind(argv: string[]): string {
 }
 
 /*
- * The cache file: `<crc32 of the rest><index length><index><data...>`, the lengths 32-bit little-endian, the index JSON
- * `[[file name, bytes], ...]` naming the data that follow in order.
+ * The cache file: `<crc32><index length><index><source, data, source, data...>`, the lengths 32-bit little-endian, the
+ * index JSON `[[file name, source bytes, data bytes], ...]` naming what follows in order, the CRC-32 that of the index
+ * length, the index and the data (a source is compared byte for byte with the file's). The CRC-32 catches damage (a
+ * cut-short write, a bad disk); it is no defence against someone who can write the file, which is why the file and its
+ * folder must be the user's own and private.
  */
 
-/** The cached data by code file name when the cache file is whole (its CRC-32 matches and its index adds up), else undefined. */
-function readCacheFile(file: string, zlib: typeof Zlib): Map<string, Buffer> | undefined {
+/** The cached code by file name when the cache file is private and whole (its CRC-32 matches, its index adds up), else undefined. */
+function readCacheFile(file: string, zlib: typeof Zlib): Map<string, CachedCode> | undefined {
+  let fd: number | undefined;
   try {
-    const bytes = fs.readFileSync(file);
-    if (bytes.length <= 8 || zlib.crc32(bytes.subarray(4)) !== bytes.readUInt32LE(0)) return undefined;
+    fd = fs.openSync(file, 'r');
+    // Checked on the open file, so that what is checked is what is read.
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile() || !isPrivate(stats) || stats.size <= 8) return undefined;
+    const bytes = Buffer.allocUnsafe(stats.size);
+    if (fs.readSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return undefined;
     const indexEnd = 8 + bytes.readUInt32LE(4);
+    let crc = zlib.crc32(bytes.subarray(4, indexEnd));
     const index = JSON.parse(bytes.subarray(8, indexEnd).toString('utf8')) as unknown;
     if (!Array.isArray(index)) return undefined;
-    const data = new Map<string, Buffer>();
+    const cached = new Map<string, CachedCode>();
     let at = indexEnd;
     for (const item of index as unknown[]) {
-      if (!Array.isArray(item) || typeof item[0] !== 'string' || !Number.isSafeInteger(item[1]) || item[1] <= 0) return undefined;
-      data.set(item[0], bytes.subarray(at, at + item[1]));
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || !isLength(item[1]) || !isLength(item[2])) return undefined;
+      const source = bytes.subarray(at, at + item[1]);
       at += item[1];
+      const data = bytes.subarray(at, at + item[2]);
+      at += item[2];
+      crc = zlib.crc32(data, crc);
+      cached.set(item[0], { source, data });
     }
-    return at === bytes.length ? data : undefined;
+    return at === bytes.length && crc === bytes.readUInt32LE(0) ? cached : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Nothing to do: the file was only read.
+      }
+    }
   }
 }
 
-/** The cache file's bytes for these code files' cached data. */
-function cacheFileBytes(data: Map<string, Buffer>, zlib: typeof Zlib): Buffer {
-  const index = Buffer.from(JSON.stringify([...data].map(([name, bytes]) => [name, bytes.length])));
-  const body = Buffer.concat([Buffer.alloc(4), index, ...data.values()]);
-  body.writeUInt32LE(index.length, 0);
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(zlib.crc32(body), 0);
-  return Buffer.concat([header, body]);
+function isLength(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) > 0;
+}
+
+/** The cache file's bytes for these code files' sources and cached data. */
+function cacheFileBytes(cached: Map<string, CachedCode>, zlib: typeof Zlib): Buffer {
+  const index = Buffer.from(JSON.stringify([...cached].map(([name, { source, data }]) => [name, source.length, data.length])));
+  const indexLength = Buffer.alloc(4);
+  indexLength.writeUInt32LE(index.length, 0);
+  let crc = zlib.crc32(Buffer.concat([indexLength, index]));
+  const parts: Buffer[] = [Buffer.alloc(4), indexLength, index];
+  for (const { source, data } of cached.values()) {
+    parts.push(source, data);
+    crc = zlib.crc32(data, crc);
+  }
+  parts[0]!.writeUInt32LE(crc, 0);
+  return Buffer.concat(parts);
 }
 
 /** Leaves the empty mark that says this kind of run happened here before (never an error). */
@@ -189,7 +271,7 @@ function buildOf(name: string): string {
 }
 
 /** Writes the cache file to a private temp file renamed over the old one, and drops old builds' files. */
-function writeAtomically(dir: string, file: string, prefix: string, data: Map<string, Buffer>, zlib: typeof Zlib): void {
+function writeAtomically(dir: string, file: string, prefix: string, data: Map<string, CachedCode>, zlib: typeof Zlib): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     const bytes = cacheFileBytes(data, zlib);

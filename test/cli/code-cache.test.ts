@@ -1,7 +1,9 @@
 // The V8 code cache of the bundled CLI, through the CLI: where it is kept, when it is written, and that nothing wrong with it is ever an error.
 
-import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, REPO_ROOT } from '../helpers/run-cli.js';
@@ -9,6 +11,9 @@ import { FIXTURES, REPO_ROOT } from '../helpers/run-cli.js';
 const cli = useCliSandbox();
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const { version } = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+/** Another user (nobody): the tests run as root, which may give files away. */
+const NOBODY = 65534;
 
 const xdg = () => join(cli.dirs.home, 'xdg-cache');
 const cacheDir = () => join(xdg(), 'wa-upload', 'code-cache');
@@ -176,6 +181,77 @@ describe('code cache', () => {
     expect(new Set((await cacheFiles()).map(buildOf))).toEqual(new Set(['b'.repeat(16), 'c'.repeat(16), 'a'.repeat(16)]));
   });
 
+  it('cached data compiled from other source of the same length (V8 checks only the length) is not used: its code does not run', async () => {
+    const marker = join(cli.dirs.home, 'forged-code-ran');
+    const forged = await forgedBuild(join(cli.dirs.home, 'forged'));
+    // The forged build names itself as this one: its runs write a cache file under this build's name.
+    for (let i = 0; i < 2; i++) expect((await cli.run([forged, photo], { command: process.execPath, env: { XDG_CACHE_HOME: xdg(), WA_FORGED_MARKER: marker } })).code).toBe(0);
+    expect(await cacheFiles()).toHaveLength(1);
+    await rm(marker);
+    const result = await run([photo], { WA_FORGED_MARKER: marker });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^\d{10,}\n$/);
+    expect(existsSync(marker)).toBe(false);
+    // Replaced by this build's own data, which the next run uses without a word.
+    await uploadsCleanly({ WA_FORGED_MARKER: marker });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it.each([
+    ['the folder is writable by everyone (0777)', 'folder', async () => chmod(cacheDir(), 0o777)],
+    ['the folder is writable by its group (0770)', 'folder', async () => chmod(cacheDir(), 0o770)],
+    ['the folder belongs to another user', 'folder', async () => chown(cacheDir(), NOBODY, NOBODY)],
+    ['the file is writable by everyone (0666)', 'file', async (file: string) => chmod(file, 0o666)],
+    ['the file belongs to another user', 'file', async (file: string) => chown(file, NOBODY, NOBODY)],
+  ])('a cache someone else can write is not used (%s), even when it names this very source', async (_label, loosened, loosen) => {
+    const marker = join(cli.dirs.home, 'forged-code-ran');
+    const env = { WA_FORGED_MARKER: marker };
+    const forged = await forgedBuild(join(cli.dirs.home, 'forged'));
+    for (let i = 0; i < 2; i++) expect((await cli.run([forged, photo], { command: process.execPath, env: { XDG_CACHE_HOME: xdg(), ...env } })).code).toBe(0);
+    const [name] = await cacheFiles();
+    const file = join(cacheDir(), name!);
+    // The forgery a writer of the folder could make: the forged data filed under the real source.
+    const real = await readFile(join(REPO_ROOT, 'dist', 'cli.cjs'));
+    const copied = await readFile(join(cli.dirs.home, 'forged', 'dist', 'cli.cjs'));
+    const planted = withCrc(replaceAll(await readFile(file), copied, real));
+    await writeFile(file, planted);
+    await rm(marker);
+    // Where only this user can write, the folder is trusted like their own files: the planted code runs.
+    await run([photo], env);
+    expect(existsSync(marker)).toBe(true);
+    await rm(marker);
+    await writeFile(file, planted);
+    await loosen(file);
+    const result = await run([photo], env);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^\d{10,}\n$/);
+    expect(existsSync(marker)).toBe(false);
+    const after = await readFile(file);
+    if (loosened === 'folder') {
+      // A folder others can write is not written to either: the planted file is as it was.
+      expect(after.equals(planted)).toBe(true);
+    } else {
+      // In the user's own folder, a file others could write is replaced by a private one of this run's.
+      expect(after.equals(planted)).toBe(false);
+      const stats = await stat(file);
+      expect({ mode: stats.mode & 0o777, uid: stats.uid }).toEqual({ mode: 0o600, uid: process.getuid!() });
+    }
+  });
+
+  it('cached data V8 rejects (made by another V8) means compiling afresh: a normal run, and a good cache written', async () => {
+    const { path, bytes } = await writtenCache();
+    // The V8 version hash, 4 bytes into the first file's data, now names another V8; the CRC-32 is made to match.
+    const dataStart = 8 + bytes.readUInt32LE(4) + (cacheIndex(bytes)[0]![1] as number);
+    const rejected = Buffer.from(bytes);
+    for (let i = dataStart + 4; i < dataStart + 8; i++) rejected[i] = rejected[i]! ^ 0x5a;
+    await writeFile(path, withCrc(rejected));
+    await uploadsCleanly();
+    const replaced = await readFile(path);
+    expect(replaced.equals(withCrc(rejected))).toBe(false);
+    await uploadsCleanly();
+    expect((await readFile(path)).equals(replaced)).toBe(true);
+  });
+
   it('without XDG_CACHE_HOME it lives in ~/.cache/wa-upload/code-cache, beside the --reuse cache', async () => {
     for (let i = 0; i < 2; i++) expect((await cli.run([photo], { env: { XDG_CACHE_HOME: undefined } })).code).toBe(0);
     const files = await readdir(join(cli.dirs.home, '.cache', 'wa-upload', 'code-cache'));
@@ -196,10 +272,54 @@ async function copyOfTheBuild(dir: string, id: string): Promise<string> {
   return join(dir, 'bin', 'wa-upload.cjs');
 }
 
-/** The code files a cache file holds cached data for: `<crc32><index length><index JSON [[name, bytes]...]><data>`. */
+/** A cache file's index: `<crc32><index length><index JSON [[name, source bytes, data bytes]...]><source, data...>`. */
+function cacheIndex(bytes: Buffer): [string, number, number][] {
+  return JSON.parse(bytes.subarray(8, 8 + bytes.readUInt32LE(4)).toString('utf8')) as [string, number, number][];
+}
+
+/** The code files a cache file holds cached data for. */
 function filesIn(bytes: Buffer): string[] {
-  const index = JSON.parse(bytes.subarray(8, 8 + bytes.readUInt32LE(4)).toString('utf8')) as [string, number][];
-  return index.map(([name]) => name);
+  return cacheIndex(bytes).map(([name]) => name);
+}
+
+/** The bytes with their first four set to the CRC-32 a valid cache file has: of the index length, the index and each data. */
+function withCrc(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  let at = 8 + copy.readUInt32LE(4);
+  let crc = crc32(copy.subarray(4, at));
+  for (const [, sourceBytes, dataBytes] of cacheIndex(copy)) {
+    at += sourceBytes;
+    crc = crc32(copy.subarray(at, at + dataBytes), crc);
+    at += dataBytes;
+  }
+  copy.writeUInt32LE(crc, 0);
+  return copy;
+}
+
+/** `bytes` with every occurrence of `from` replaced by `to` (of the same length). */
+function replaceAll(bytes: Buffer, from: Buffer, to: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  for (let at = copy.indexOf(from); at !== -1; at = copy.indexOf(from, at + from.length)) to.copy(copy, at);
+  return copy;
+}
+
+/**
+ * A copy of bin/ and dist/ in `dir` that names itself as this build, whose dist/cli.cjs has the same length but code
+ * of its own: every run writes "ran" to $WA_FORGED_MARKER (where this build has an option's description). Returns its bin.
+ */
+async function forgedBuild(dir: string): Promise<string> {
+  await cp(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  await cp(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  const file = join(dir, 'dist', 'cli.cjs');
+  const text = await readFile(file, 'utf8');
+  const description = /\.option\("[^"]*",("[^"]{90,}")\)/.exec(text);
+  expect(description).not.toBeNull();
+  const code = '(process.getBuiltinModule("fs").writeFileSync(process.env.WA_FORGED_MARKER,"ran"),"")';
+  const forged = text.replace(description![1]!, `${code.slice(0, -1)}${' '.repeat(description![1]!.length - code.length)})`);
+  expect(forged.length).toBe(text.length);
+  expect(forged).not.toBe(text);
+  await writeFile(file, forged);
+  return join(dir, 'bin', 'wa-upload.cjs');
 }
 
 /** A copy with 64 bytes inverted from `offset`. */

@@ -1,6 +1,6 @@
 // JavaScript config files through the CLI, run after run: the code cache must never change how they load or what is printed.
 
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
@@ -27,6 +27,31 @@ describe('a JavaScript config file', () => {
     }
     expect(cli.sandbox.requests).toHaveLength(4);
   });
+
+  it.each([
+    ['cfg.ts', `const config: { phoneNumberId: string } = { phoneNumberId: '${CONFIG_PHONE_NUMBER_ID}' };\nexport default config;\n`],
+    ['cfg.mjs', `export default { phoneNumberId: '${CONFIG_PHONE_NUMBER_ID}' };\n`],
+    ['cfg.cjs', `module.exports = { phoneNumberId: '${CONFIG_PHONE_NUMBER_ID}' };\n`],
+    ['cfg.js', `module.exports = { phoneNumberId: '${CONFIG_PHONE_NUMBER_ID}' };\n`],
+  ])('--config %s does on every run, the code cache written and used in between, what it does without the cache', async (name, source) => {
+    await writeFile(join(cli.dirs.cwd, name), source);
+    const args = ['--json', '--config', name, photo];
+    const env = { WA_PHONE_NUMBER_ID: undefined, XDG_CACHE_HOME: join(cli.dirs.home, 'cache') };
+    const withoutCache = await cli.run(args, { env: { ...env, WA_UPLOAD_NO_CACHE: '1' } });
+    // (cosmiconfig reads a .ts config through the typescript package, which this repository has.)
+    expect({ code: withoutCache.code, stderr: withoutCache.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(cli.sandbox.requests.at(-1)?.path).toBe(`/v27.0/${CONFIG_PHONE_NUMBER_ID}/media`);
+    // The first run marks the kind of run as seen, the second writes the cache, the later ones start from it.
+    for (let run = 1; run <= 4; run += 1) {
+      const result = await cli.run(args, { env });
+      expect({ run, code: result.code, stderr: result.stderr }).toEqual({ run, code: withoutCache.code, stderr: withoutCache.stderr });
+      expect(JSON.parse(result.stdout)).toMatchObject({ file: photo, mimeType: 'image/jpeg' });
+      expect(cli.sandbox.requests.at(-1)?.path).toBe(`/v27.0/${CONFIG_PHONE_NUMBER_ID}/media`);
+    }
+    expect(cli.sandbox.requests).toHaveLength(5);
+    expect((await readdir(join(cli.dirs.home, 'cache', 'wa-upload', 'code-cache'))).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    // Five runs, each loading typescript for the .ts config.
+  }, 60_000);
 
   it('that throws is named with its error, on every run', async () => {
     await writeFile(join(cli.dirs.cwd, 'waupload.config.mjs'), "throw new Error('no settings today');\n");

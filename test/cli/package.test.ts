@@ -63,8 +63,8 @@ afterAll(async () => {
 });
 
 describe('npm pack', () => {
-  it('ships the bin, dist/ (the code, the API front and its types), the man page, README, LICENSE and package.json, and nothing else: 11 files (npx pays for each)', () => {
-    const expected = ['bin/wa-upload.cjs', 'dist/launch.cjs', 'dist/cli.cjs', 'dist/main.cjs', 'dist/extras.cjs', 'dist/index.cjs', 'dist/index.d.cts', 'docs/wa-upload.1', 'README.md', 'LICENSE', 'package.json'];
+  it('ships the bin, dist/ (the code, the API front and its types), the source maps, the man page, README, LICENSE and package.json, and nothing else: 14 files (npx pays for each)', () => {
+    const expected = ['bin/wa-upload.cjs', 'dist/launch.cjs', 'dist/cli.cjs', 'dist/main.cjs', 'dist/extras.cjs', 'dist/cli.cjs.map', 'dist/main.cjs.map', 'dist/extras.cjs.map', 'dist/index.cjs', 'dist/index.d.cts', 'docs/wa-upload.1', 'README.md', 'LICENSE', 'package.json'];
     expect([...packedFiles].sort()).toEqual([...expected].sort());
   });
 
