@@ -128,7 +128,7 @@ class CodeLoader {
     // Data compiled from other source would run as this file's code (V8 checks only the length): used only for the
     // very source it was made from.
     const entryHere = this.cached.get(name);
-    const cachedData = entryHere && entryHere.source.equals(source) ? entryHere.data : undefined;
+    const cachedData = entryHere?.source.equals(source) ? entryHere.data : undefined;
     const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename, cachedData });
     // Rejected data (another V8, other flags, damage V8 notices) costs only the compiling.
     if (!cachedData || script.cachedDataRejected) this.compiledAnew = true;

@@ -58,7 +58,8 @@ function layerOf(file: string): string {
 const ALLOWED: Record<string, string[]> = {
   cli: ['command-line', 'commands', 'media', 'settings', 'errors', 'version'],
   'command-line': [],
-  launch: [],
+  launch: ['node-floor'],
+  'node-floor': [],
   index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
   commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version', 'files'],
   upload: ['graph', 'media', 'settings', 'errors', 'files'],

@@ -60,7 +60,7 @@ describe('the built code', () => {
       visit(source);
       return found;
     };
-    expect((await readdir(dist)).filter((f) => f.endsWith('.cjs')).sort()).toEqual(['cli.cjs', 'extras.cjs', 'launch.cjs', 'main.cjs']);
+    expect((await readdir(dist)).filter((f) => f.endsWith('.cjs')).sort()).toEqual(['cli.cjs', 'extras.cjs', 'index.cjs', 'launch.cjs', 'main.cjs']);
     for (const file of codeFiles) expect(await imports(file), file).toBe(0);
     expect(await imports('launch.cjs')).toBe(1);
   });
