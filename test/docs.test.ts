@@ -1,8 +1,8 @@
 // The documentation kept true: docs/cli.md and the man page are what the program generates (WA_UPLOAD_WRITE_DOCS=1 rewrites them), the README names only flags, variables and exit codes that exist, and no tracked file points at something a reader cannot follow.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliMarkdown, commandDocs, environmentVariables, exitCodes, manPage, programFlags } from './helpers/docs-generator.js';
 import { REPO_ROOT } from './helpers/run-cli.js';
@@ -89,6 +89,25 @@ describe('README.md names only what exists', () => {
     const table = [...section.matchAll(/^\| ([\d /]+) \|/gm)].flatMap((m) => m[1]!.split('/').map((c) => c.trim()));
     expect(table.filter((code) => !codes.has(code))).toEqual([]);
     expect([...codes].filter((code) => !table.includes(code))).toEqual([]);
+  });
+});
+
+describe('links between the documents', () => {
+  it('every relative link of README.md, CONTRIBUTING.md, CHANGELOG.md and docs/*.md points at a file that exists', () => {
+    const pages = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const broken: string[] = [];
+    let links = 0;
+    for (const page of pages) {
+      const text = readFileSync(join(REPO_ROOT, page), 'utf8');
+      for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = match[1]!.split('#')[0]!;
+        if (target === '' || /^[a-z]+:/.test(target)) continue;
+        links += 1;
+        if (!existsSync(join(REPO_ROOT, dirname(page), target))) broken.push(`${page}: ${match[1]}`);
+      }
+    }
+    expect(links).toBeGreaterThan(20);
+    expect(broken).toEqual([]);
   });
 });
 
