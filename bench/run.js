@@ -1,4 +1,4 @@
-// The benchmark of issues 4 and 14: wa-upload beside curl, JavaScript peers and floors (what Node, got + form-data or a
+// The benchmark of start-up, throughput, memory and batches: wa-upload beside curl, JavaScript peers and floors (what Node, got + form-data or a
 // hand-written client cost by themselves), same files, same local servers; writes this Node's section of BENCHMARKS.md.
 // `npm run bench -- --node 24` runs every tool on another Node (installed by scripts/install-node.js);
 // `--before <git ref>` builds that commit too and runs it side by side as "wa-upload before".
@@ -363,9 +363,9 @@ function isBuiltin(request) {
   return BUILTINS.has(name) || BUILTINS.has(name.split('/')[0]);
 }
 
-// ---------------------------------------------------------------- the issue 14 table
+// ---------------------------------------------------------------- the before-and-now table
 
-/** Issue 14's figures, before (the --before build, when given) and now, with their targets and floors. */
+/** The headline figures, before (the --before build, when given) and now, with their targets and floors. */
 function issueSummary(cases, before, { tarballFiles, beforeFiles }) {
   const get = (caseKey, toolKey) => cases.find((c) => c.key === caseKey)?.tools.find((t) => t.key === toolKey && t.ok > 0);
   const ratio = (a, b) => (a && b ? `${(a.medianMs / b.medianMs).toFixed(2)}×` : 'n/a');
@@ -704,7 +704,7 @@ async function main() {
   );
   const lazy = await checkLazyLoading();
 
-  // ------------------------------------------------------------ targets (issue 14)
+  // ------------------------------------------------------------ targets
   const get = (caseKey, toolKey) => cases.find((c) => c.key === caseKey)?.tools.find((t) => t.key === toolKey && t.ok > 0);
   const s = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : 'n/a');
   const m = (mib) => (Number.isFinite(mib) ? `${mib.toFixed(1)} MiB` : 'n/a');

@@ -1,4 +1,4 @@
-// Clear errors instead of exit 1, and messages that name the right action (issue 10 points 10, 17, 21): malformed
+// Clear errors instead of exit 1, and messages that name the right action: malformed
 // media info, broken config files elsewhere, and what an interrupt left behind.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -31,7 +31,7 @@ function mediaServer(info: (base: string) => unknown, options: { hangMedia?: () 
 
 const goodInfo = (base: string) => ({ id: '123', url: `${base}/media-file`, mime_type: 'image/jpeg', sha256: sha256Of(MEDIA), file_size: String(MEDIA.length) });
 
-describe('download and info check the media info (point 10)', () => {
+describe('download and info check the media info', () => {
   it('a missing sha256 is a warning ("not verified"); the file is written', async () => {
     const base = await mediaServer((b) => ({ ...goodInfo(b), sha256: undefined }));
     const out = join(cli.dirs.cwd, 'out.jpg');
@@ -65,7 +65,7 @@ describe('download and info check the media info (point 10)', () => {
   });
 });
 
-describe('config files that break (point 17)', () => {
+describe('config files that break', () => {
   it('a broken package.json in the working folder does not stop a run whose config file is elsewhere', async () => {
     await writeFile(join(cli.dirs.cwd, 'package.json'), '{ "name": "someone-else", broken');
     const configDir = join(cli.dirs.home, '.config', 'waupload');
@@ -102,7 +102,7 @@ describe('config files that break (point 17)', () => {
   });
 });
 
-describe('interrupts name the right action (point 21)', () => {
+describe('interrupts name the right action', () => {
   it('an interrupted download does not say "upload"', async () => {
     let mediaRequested: () => void = () => {};
     const requested = new Promise<void>((resolve) => (mediaRequested = resolve));

@@ -191,7 +191,7 @@ const PROBES: Probe[] = [
       check: (run, requests, { command }) => {
         expect(run.code).toBe(0);
         expect(requests[0]!.path).toMatch(/^\/v98\.0\//);
-        // Only uploads send the phone number ID (issue 11.2).
+        // Only uploads send the phone number ID (Meta refuses phone_number_id for a customer's media).
         if (command === 'upload') expect(phoneOf(requests[0]!)).toBe(OTHER_PHONE);
       },
     }),
@@ -542,7 +542,7 @@ describe('flags that do not exist on purpose get a hint', () => {
     expect(run.stderr).toMatch(/^error: no access token and no phone number ID.*\nhint: set WA_TOKEN and WA_PHONE_NUMBER_ID/);
   });
 
-  it('info: only the token is named, since info, download and delete need no phone number ID (issue 11.2)', async () => {
+  it('info: only the token is named, since info, download and delete need no phone number ID', async () => {
     const run = await cli.run(['info', '1'], { env: { WA_TOKEN: undefined, WA_PHONE_NUMBER_ID: undefined } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error: no access token\nhint: set WA_TOKEN/);

@@ -1,4 +1,4 @@
-// Meta's API as it is in late 2026 (issue 11) through the CLI: the pinned version, webhook media, User-Agent, new error codes, TTL.
+// Meta's API as it is in late 2026 through the CLI: the pinned version, webhook media, User-Agent, new error codes, TTL.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

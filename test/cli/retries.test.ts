@@ -226,7 +226,7 @@ describe('interrupts', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^\\d+\\t${photo}$`));
     expect(lines[1]).toBe('');
-    // The small video may be all on the wire when the signal lands: then it is sent but unconfirmed (issue 10 point 21).
+    // The small video may be all on the wire when the signal lands: then it is sent but unconfirmed.
     expect(result.stderr).toContain(`interrupted by SIGINT: 1 of 2 file(s) finished; `);
     expect(result.stderr).toMatch(/; (not sent|sent but not confirmed \(the server may hold them\)): \S*video\.mp4/);
     expect(leaksToken(result)).toBe(false);

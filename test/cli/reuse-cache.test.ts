@@ -30,7 +30,7 @@ async function textFiles(count: number, prefix: string): Promise<string[]> {
   return files;
 }
 
-describe('a cache problem is a warning; the IDs still print (point 4)', () => {
+describe('a cache problem is a warning; the IDs still print', () => {
   it('XDG_CACHE_HOME is a file: exit 0, the ID printed, one warning', async () => {
     const notAFolder = join(cli.dirs.home, 'cache-file');
     await writeFile(notAFolder, 'not a folder');
@@ -81,7 +81,7 @@ describe('a cache problem is a warning; the IDs still print (point 4)', () => {
   });
 });
 
-describe('every upload is remembered, across concurrent runs (point 5)', () => {
+describe('every upload is remembered, across concurrent runs', () => {
   it('16 files at --concurrency 8 leave 16 entries', async () => {
     const files = await textFiles(16, 'pool');
     const result = await cli.run(['--reuse', '--concurrency', '8', ...files]);
@@ -106,7 +106,7 @@ describe('every upload is remembered, across concurrent runs (point 5)', () => {
   });
 });
 
-describe('the hash remembered is the one of the bytes sent (point 6)', () => {
+describe('the hash remembered is the one of the bytes sent', () => {
   it('a file rewritten in place during the upload is cached under what the server received', async () => {
     const size = 32 * 1024 * 1024;
     const path = join(cli.dirs.cwd, 'growing.txt');
@@ -154,7 +154,7 @@ describe('the hash remembered is the one of the bytes sent (point 6)', () => {
   });
 });
 
-describe('media IDs are all digits before they are printed or cached (point 8)', () => {
+describe('media IDs are all digits before they are printed or cached', () => {
   it.each([
     ['a newline and a tab', '{"id":"1111\\n2222\\tEVIL"}', '2222\tEVIL'],
     ['a number too big to be exact', '{"id":1e21}', undefined],
@@ -173,7 +173,7 @@ describe('media IDs are all digits before they are printed or cached (point 8)',
   });
 });
 
-describe('--sandbox --reuse never touches the real cache (point 11)', () => {
+describe('--sandbox --reuse never touches the real cache', () => {
   it('no cache file is created, and an existing one is left byte for byte', async () => {
     const first = await cli.run(['--sandbox', '--reuse', photo], { env: { WA_TOKEN: undefined, WA_BASE_URL: undefined, WA_PHONE_NUMBER_ID: undefined } });
     expect(first.code).toBe(0);
@@ -187,7 +187,7 @@ describe('--sandbox --reuse never touches the real cache (point 11)', () => {
   });
 });
 
-describe('delete forgets the ID in the --reuse cache (issue 9 point 13)', () => {
+describe('delete forgets the ID in the --reuse cache', () => {
   it('after delete, --reuse uploads again instead of handing back the deleted ID', async () => {
     const first = await cli.run(['--reuse', photo]);
     const id = first.stdout.trim();

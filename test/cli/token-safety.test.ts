@@ -1,4 +1,4 @@
-// Token safety against hostile set-ups (issue 10 points 1-3, issue 9 point 6): plain http only to a checked loopback
+// Token safety against hostile set-ups: plain http only to a checked loopback
 // address, redaction before any cut, tokens that cannot be sent refused up front, and data never altered by redaction.
 
 import { writeFile } from 'node:fs/promises';
@@ -25,7 +25,7 @@ function holdsTokenRun(text: string, token: string = TEST_TOKEN): boolean {
   return false;
 }
 
-describe('plain http goes only to an address checked to be loopback (point 1)', () => {
+describe('plain http goes only to an address checked to be loopback', () => {
   it('http://api.localhost resolving to a LAN address: exit 3, nothing sent, no connection tried', async () => {
     const base = `http://api.localhost:${cli.sandbox.port}`;
     const result = await runWithFakeDns(['--retry-delay', '0', photo], '192.0.2.1', { WA_BASE_URL: base });
@@ -90,7 +90,7 @@ describe('plain http goes only to an address checked to be loopback (point 1)', 
   });
 });
 
-describe('redaction runs before any cut, and no 10-character run of the token is printed (point 2)', () => {
+describe('redaction runs before any cut, and no 10-character run of the token is printed', () => {
   it.each([
     ['past character 90 of a non-Graph body', `${'x'.repeat(95)} ${TEST_TOKEN} tail`],
     ['cut at 120 characters, leaving a prefix', `${'y'.repeat(100)}${TEST_TOKEN}`],
@@ -106,7 +106,7 @@ describe('redaction runs before any cut, and no 10-character run of the token is
   });
 });
 
-describe('a token that cannot travel in a header is a setup error (point 3)', () => {
+describe('a token that cannot travel in a header is a setup error', () => {
   it.each([
     ['a control character', `EAAabc\u0007def0123456789`],
     ['a character outside Latin-1', `EAAabc\u20acdef0123456789`],
@@ -130,7 +130,7 @@ describe('a token that cannot travel in a header is a setup error (point 3)', ()
   });
 });
 
-describe('redaction never alters data (issue 9 point 6)', () => {
+describe('redaction never alters data', () => {
   it('a short token that also appears in media IDs and file names: stdout is written as is, with a warning', async () => {
     await cli.restart({ token: '0000' });
     try {

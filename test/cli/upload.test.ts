@@ -479,7 +479,7 @@ describe('the built-in sandbox', () => {
     // Ready to source: a shell that reads the lines gets the settings.
     const sourced = spawnSync('sh', ['-c', 'eval "$LINES"; printf %s "$WA_BASE_URL $WA_TOKEN $WA_PHONE_NUMBER_ID"'], { env: { PATH: process.env.PATH, LINES: stopped.stdout }, encoding: 'utf8' });
     expect(sourced.stdout).toBe(`${base} ${SANDBOX_DEFAULT_TOKEN} 100000000000001`);
-    // The pinned API version and webhook media (issue 11.1, 11.2) are named for people testing their own pipelines.
+    // The pinned API version and webhook media are named for people testing their own pipelines.
     expect(stopped.stderr).toContain('wa-upload sends v27.0, its pinned default');
     expect(stopped.stderr).toContain(`curl -X POST ${base}/_sandbox/webhook-media`);
   });

@@ -1,4 +1,4 @@
-// Every wait is bounded (issue 10 points 12, 13, 15, 16, 18): trickling answers, silent and refusing proxies, huge error
+// Every wait is bounded: trickling answers, silent and refusing proxies, huge error
 // bodies and out-of-range timeouts, each against a loopback server that misbehaves on purpose.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,7 +36,7 @@ function trickle(status: number, json: string) {
   };
 }
 
-describe('--timeout bounds the whole answer once the request is sent (point 12)', () => {
+describe('--timeout bounds the whole answer once the request is sent', () => {
   it.each([
     ['an upload answered 200 a byte at a time', [photo], 200, '{"id":"777"}'],
     ['a 503 body a byte at a time', [photo], 503, '{"error":{"code":2}}'],
@@ -75,7 +75,7 @@ async function rawProxy(onConnect: (socket: Socket) => void): Promise<{ url: str
   return state;
 }
 
-describe('a proxy that never answers CONNECT (point 13)', () => {
+describe('a proxy that never answers CONNECT', () => {
   it('is bounded by --timeout: exit 7 naming the proxy', async () => {
     const proxy = await rawProxy(() => {});
     const result = await cli.run(['--timeout', '1', '--retries', '0', photo], {
@@ -103,7 +103,7 @@ describe('a proxy that never answers CONNECT (point 13)', () => {
   });
 });
 
-describe('proxy trouble is named as such (point 18)', () => {
+describe('proxy trouble is named as such', () => {
   it('407 from the proxy is a setup error (exit 3) naming the proxy, tried once', async () => {
     const proxy = await rawProxy((socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n'));
     const result = await cli.run(['--retry-delay', '0', photo], { env: { WA_BASE_URL: 'https://127.0.0.1:9', HTTPS_PROXY: proxy.url } });
@@ -161,7 +161,7 @@ function hugeBody(size: number, written: { bytes: number }) {
   };
 }
 
-describe('error bodies are read only as far as a message needs (point 15)', () => {
+describe('error bodies are read only as far as a message needs', () => {
   it('a 256 MiB answer to an upload: at most a few MiB go out before the connection is dropped; a short message', async () => {
     const written = { bytes: 0 };
     const size = 256 * 1024 * 1024;
@@ -190,7 +190,7 @@ describe('error bodies are read only as far as a message needs (point 15)', () =
   });
 });
 
-describe('a timeout longer than a timer holds is refused up front (point 16)', () => {
+describe('a timeout longer than a timer holds is refused up front', () => {
   it.each([
     ['--timeout 3000000 before the file', () => ['--timeout', '3000000', photo]],
     ['--max-retry-wait 1e9 before the file', () => ['--max-retry-wait', '1000000000', photo]],
