@@ -297,7 +297,7 @@ export function errorText(message: string, subject?: string): string {
   return subject ? withSubject(printable(message), printable(subject)) : printable(message);
 }
 
-/** The NDJSON object for one file (the --json shape the README documents); the reporter redacts it as it writes. */
+/** The NDJSON object for one file (the --json shape of docs/configuration.md); the reporter redacts it as it writes. */
 function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): Record<string, unknown> {
   if (!outcome.ok) {
     return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
