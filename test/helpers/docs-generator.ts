@@ -24,7 +24,7 @@ function sink(): Writable {
 }
 
 /** The commander program as the bin builds it, over a minimal context (nothing is run). */
-export function program(): Command {
+function program(): Command {
   const context: ProcessContext = { env: {}, cwd: REPO_ROOT, stdin: process.stdin, stdout: sink(), stderr: sink(), onSignal: () => () => {} };
   return cli.buildProgram(context).program;
 }
