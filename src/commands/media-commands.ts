@@ -1,11 +1,12 @@
 // The media lifecycle commands: info, download and delete of a media ID, with the upload's settings, retries and redaction.
 
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { asWaUploadError } from '../upload/batch.js';
 import type { ConnectionFlags, DeleteFlags, DownloadFlags, ProcessContext } from './context.js';
 import { conflictingFlags, describeEvent, graphSettingsFor, loadSettings, watchServedVersion } from './command-support.js';
 import { withRunScope, type RunScope } from './run-scaffold.js';
 import { downloadToFile } from '../graph/download-to-file.js';
+import { downloadTargetProblem } from '../graph/download-target.js';
 import { ExitCode, InputError, UsageError, WaUploadError, redactSecrets } from '../errors.js';
 import { deleteMedia, downloadMedia, getMediaInfo, type DownloadSink, type GraphEvent, type GraphSettings } from '../graph/graph-client.js';
 import { mediaTypeForMime } from '../media/media-types.js';
@@ -138,14 +139,11 @@ export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlag
         target = output === undefined ? join(context.cwd, name) : join(output, name);
       } else {
         target = output!;
-        const folder = dirname(resolve(context.cwd, target));
-        if (output!.endsWith('/') || !(await isFolder(folder))) {
-          throw new InputError(`folder ${output!.endsWith('/') ? output : dirname(target)} does not exist`, 'create it first, or -o a path in an existing folder');
-        }
       }
-      if (!flags.force && (await exists(target))) {
-        throw new InputError(`${target} already exists`, 'pass --force to replace it, or -o another path');
-      }
+      // The same check the API makes (graph/download-target.ts), worded for the command line.
+      const problem = await downloadTargetProblem(target, context.cwd);
+      if (problem?.kind === 'no-folder') throw new InputError(`folder ${problem.folder} does not exist`, 'create it first, or -o a path in an existing folder');
+      if (problem && !flags.force) throw new InputError(`${target} already exists`, 'pass --force to replace it, or -o another path');
       const result = await downloadToFile(mediaId, graph, target, onEvent, context.removeOnExit);
       warnIfUnverified(result.info.sha256, reporter, mediaId);
       reporter.data(target, { id: mediaId, path: target, mimeType: result.info.mimeType, bytes: result.bytes, sha256: result.sha256 });
@@ -157,15 +155,6 @@ export async function runDownloadCommand(mediaIds: string[], flags: DownloadFlag
 /** The API reported no sha256: the bytes arrived whole (their length) but their content cannot be checked. */
 function warnIfUnverified(sha256: string, reporter: Reporter, mediaId: string): void {
   if (!sha256) reporter.warning('the media info has no sha256: the download is not verified', mediaId);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await fsPromises().access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function isFolder(path: string): Promise<boolean> {
