@@ -487,7 +487,8 @@ function startExchange(
       if (deadline.expired === 'answer') {
         return { kind: 'timeout', phase: 'answer', message: `no answer within ${settings.timeoutMs / 1000} s of sending the request (headers and body)` };
       }
-      return describeRequestError(error, settings.timeoutMs, proxy?.name);
+      const failure = describeRequestError(error, settings.timeoutMs, proxy?.name);
+      return failure.kind === 'network' && !proxy ? { ...failure, origin: new URL(url).origin } : failure;
     },
     end: () => {
       deadline.end();

@@ -2,6 +2,7 @@
 
 import { RequestError, TimeoutError } from 'got';
 import { ApiError, AuthError, ConfigError, TemporaryError, redactSecrets, type GraphErrorDetails, type WaUploadError } from '../errors.js';
+import { isLoopbackHost } from '../settings/loopback.js';
 import type { FailureVerdict, TryFailure } from './retry-policy.js';
 
 export function graphOf(failure: TryFailure): GraphErrorDetails | undefined {
@@ -149,25 +150,23 @@ function temporaryHint(graph: GraphErrorDetails | undefined): string {
 }
 
 /**
- * A server that cannot be reached, named: which origin and which setting pointed there ("connection refused by
- * http://127.0.0.1:8089 (the base URL, from environment WA_BASE_URL)"), and for loopback whether the local server is
- * still running; a DNS failure names the host. Undefined for other failures (and through a proxy, which is named).
+ * A server that cannot be reached, named: which origin and what pointed there ("connection refused by
+ * http://127.0.0.1:8089 (the base URL, from environment WA_BASE_URL)", or the media URL the API gave), and for loopback
+ * whether the local server is still running; a DNS failure names the host. Undefined for other failures, and through
+ * a proxy (the failure carries no origin then: describeRequestError names the proxy).
  */
-function unreachableHint(
-  failure: TryFailure,
-  settings: { baseUrl: string; baseUrlSource?: string | undefined },
-): { description: string; hint: string } | undefined {
-  if (failure.kind !== 'network' || failure.message.includes('proxy')) return undefined;
-  const url = new URL(settings.baseUrl);
-  const from = `the base URL, from ${settings.baseUrlSource ?? 'the default'}`;
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.hostname.startsWith('127.');
+function unreachableHint(failure: TryFailure, settings: { baseUrl: string; baseUrlSource?: string | undefined }): { description: string; hint: string } | undefined {
+  if (failure.kind !== 'network' || failure.origin === undefined) return undefined;
+  const url = new URL(failure.origin);
+  const isBase = url.origin === new URL(settings.baseUrl).origin;
+  const from = isBase ? `the base URL, from ${settings.baseUrlSource ?? 'the default'}` : 'the media URL the API gave';
   if (failure.code === 'ECONNREFUSED') {
-    return {
-      description: `connection refused by ${url.origin} (${from})`,
-      hint: loopback
+    const hint = !isBase
+      ? `the media host ${url.host} does not answer: retry later (exit code 7)`
+      : isLoopbackHost(url.hostname)
         ? `is the sandbox (or the local server) at ${url.origin} still running? start it again, or point the base URL elsewhere`
-        : `nothing answers at ${url.origin}: check the base URL, or retry later (exit code 7)`,
-    };
+        : `nothing answers at ${url.origin}: check the base URL, or retry later (exit code 7)`;
+    return { description: `connection refused by ${url.origin} (${from})`, hint };
   }
   if (failure.code === 'ENOTFOUND' || failure.code === 'EAI_AGAIN') {
     return { description: `host ${url.hostname} not found (DNS) (${from})`, hint: `check the host name in the base URL and this machine's DNS, then retry (exit code 7)` };

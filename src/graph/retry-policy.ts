@@ -26,7 +26,8 @@ function isAuthGraphCode(code: number): boolean {
 
 /** One failed try, as the HTTP layer saw it. */
 export type TryFailure =
-  | { kind: 'network'; code: string; message: string }
+  /** `origin`: the server the request went to (the API, or the media URL's host), when no proxy stood between. */
+  | { kind: 'network'; code: string; message: string; origin?: string | undefined }
   | { kind: 'timeout'; phase: string; message: string }
   | { kind: 'http'; status: number; graph: GraphErrorDetails | undefined; bodySnippet: string; redirect?: string | undefined };
 

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { useHostileServers } from '../helpers/hostile-server.js';
 import { FIXTURES } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox({}, { inProcess: true });
@@ -117,5 +118,21 @@ describe('hints name the real cause', () => {
     expect(run.code).toBe(5);
     expect(run.stderr).toContain('hint: media ID 123456 is unknown');
     expect(run.stderr).not.toContain('app ID');
+  });
+});
+
+describe('a media URL that cannot be reached is named as such, not blamed on the base URL', () => {
+  const servers = useHostileServers();
+  it('download: the API answers, its media URL refuses connections', async () => {
+    const base = await servers.start((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: '123', url: 'http://127.0.0.1:9/media/123', mime_type: 'image/jpeg', sha256: 'a'.repeat(64), file_size: 5, messaging_product: 'whatsapp' }));
+    });
+    const run = await cli.run(['download', '--retries', '0', '-o', 'out.jpg', '123'], { env: { WA_BASE_URL: base } });
+    expect(run.code).toBe(7);
+    expect(run.stderr).toContain('connection refused by http://127.0.0.1:9 (the media URL the API gave)');
+    expect(run.stderr).toContain('hint: the media host 127.0.0.1:9 does not answer');
+    expect(run.stderr).not.toContain('WA_BASE_URL');
   });
 });
