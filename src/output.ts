@@ -148,6 +148,11 @@ export class Reporter {
     if (this.options.verbose) this.writeErr(this.color.dim(`verbose: ${printable(text)}`));
   }
 
+  /** True when this run shows progress (a terminal, not --quiet or --json): only then is progress worth measuring. */
+  get showsProgress(): boolean {
+    return this.options.progress;
+  }
+
   /** Starts the spinner for a batch (no-op when progress is not allowed); it appears once the run has lasted SPINNER_DELAY_MS. */
   startProgress(totalFiles: number): void {
     if (!this.options.progress) return;

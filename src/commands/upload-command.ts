@@ -82,8 +82,9 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
 
     const served = watchServedVersion(config.apiVersion, reporter);
     const bytesSent = new Array<number>(items.length).fill(0);
-    // The whole batch counts from the start: each file's size now, its multipart body's length once it is sent.
-    const bytesTotal = items.map((item) => sizeOf(item.path));
+    // On a terminal the whole batch counts from the start: each file's size now, its multipart body's length once it is
+    // sent. Without a spinner nothing reads the total, and a plain upload stats nothing more.
+    const bytesTotal = items.map((item) => (reporter.showsProgress ? sizeOf(item.path) : 0));
     reporter.startProgress(items.length);
     reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
     const outcomes = await runBatch(
