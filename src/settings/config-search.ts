@@ -45,9 +45,12 @@ export async function findConfigFile(cwd: string, env: NodeJS.ProcessEnv): Promi
       if (place.startsWith('.config/') && !hasConfigFolder) continue;
       const path = join(dir, place);
       if (!isCandidate(path)) continue;
-      // Checked before it is read: a package.json of another user's is not even parsed.
+      // A package.json is a config file only when it names us (reading JSON runs nothing): another user's package.json
+      // without our key, say in a checkout owned by the CI's user, is none of our business. Every other name is checked
+      // before anything reads it, so a planted JavaScript config never runs.
+      if (place === 'package.json' && !(await packageJsonNamesUs(path))) continue;
       checkTrusted(path, foldersBetween(resolve(cwd), dirname(path)));
-      if (place !== 'package.json' || (await packageJsonNamesUs(path))) return path;
+      return path;
     }
   }
   const globalDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'waupload');

@@ -153,3 +153,24 @@ describe('nothing waits on a special file', () => {
     expect(run.stderr).toContain('--no-config');
   });
 });
+
+describe('a package.json is a config file only when it names wa-upload', () => {
+  it('another user\'s package.json without a "waupload" key is no reason to stop', async () => {
+    const path = join(work, 'package.json');
+    await writeFile(path, JSON.stringify({ name: 'their-project' }));
+    await chown(path, NOBODY, NOBODY);
+    const run = await cli.run([photo], { cwd: work });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+
+  it('another user\'s package.json with a "waupload" key is refused like any config file', async () => {
+    const path = join(work, 'package.json');
+    await writeFile(path, JSON.stringify({ name: 'x', waupload: { baseUrl: 'http://127.0.0.1:9' } }));
+    await chown(path, NOBODY, NOBODY);
+    const run = await cli.run([photo], { cwd: work });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`config file ${path} is not used: it is owned by another user`);
+    expect(cli.sandbox.requests).toHaveLength(0);
+  });
+});
