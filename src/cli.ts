@@ -8,7 +8,6 @@ import type { Flags, ProcessContext } from './commands/context.js';
 import type { CommandDefinition, ProgramInfo } from './commands/definition.js';
 import { COMMANDS } from './commands/definitions.js';
 import { ExitCode, UsageError, WaUploadError, redactSecrets } from './errors.js';
-import { MAX_SECONDS } from './settings/limits.js';
 import { acceptedMimeTypes, mediaTypeForMime } from './media/media-types.js';
 import {
   CONFIG_KEYS,
@@ -16,6 +15,7 @@ import {
   environmentOf,
   longFlagOf,
   optionsOf,
+  rangeProblem,
   recordOfFlag,
   shortFlagOf,
   type CommandName,
@@ -71,18 +71,13 @@ const GROUP_HEADINGS: Record<OptionGroup, string> = {
 function flagParser(rule: ValueRule): ((value: string) => unknown) | undefined {
   switch (rule.type) {
     case 'integer':
-      return (value) => {
-        const n = Number(value);
-        if (!/^\d+$/.test(value.trim()) || n < rule.min || n > rule.max) throw new InvalidArgumentError(`expected a whole number from ${rule.min} to ${rule.max}`);
-        return n;
-      };
     case 'seconds':
       return (value) => {
-        const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!rule.allowZero && n === 0)) {
-          throw new InvalidArgumentError(rule.allowZero ? 'expected a number of seconds, 0 or more' : 'expected a number of seconds above 0');
-        }
-        if (n > MAX_SECONDS) throw new InvalidArgumentError(`at most ${MAX_SECONDS} seconds (24.8 days), the longest wait a timer holds`);
+        // Whole numbers are digits only; seconds take any finite number. The range is the schema's (rangeProblem), the
+        // same the config merge checks, in a flag's words.
+        const n = rule.type === 'integer' && !/^\d+$/.test(value.trim()) ? Number.NaN : value.trim() === '' ? Number.NaN : Number(value);
+        const problem = rangeProblem(rule, n);
+        if (problem) throw new InvalidArgumentError(problem.startsWith('must be ') ? `expected ${problem.slice('must be '.length)}` : problem.replace(/^is more than/, 'at most'));
         return n;
       };
     case 'mime':
