@@ -370,8 +370,12 @@ export const DEFAULTS = Object.fromEntries(
   (SETTINGS as readonly SettingRecord[]).filter((s) => s.default !== undefined && s.config).map((s) => [s.key, s.default]),
 ) as { apiVersion: string; baseUrl: string; concurrency: number; retries: number; timeout: number; retryDelay: number; maxRetryWait: number };
 
-/** The No-Storage TTL Meta accepts: 1 hour to 30 days, in minutes. */
-export const TTL_MINUTES = { min: 60, max: 43_200 } as const;
+/** The No-Storage TTL Meta accepts: 1 hour to 30 days, in minutes (the ttlMinutes record's range). */
+export const TTL_MINUTES = (() => {
+  const rule = settingRecord('ttlMinutes')!.value;
+  if (rule.type !== 'integer') throw new Error('ttlMinutes must be an integer setting');
+  return { min: rule.min, max: rule.max };
+})();
 
 /** A config file's value for a rule, type-checked (ranges are checked by the merge, which knows where a value came from). */
 export function configValue(rule: ValueRule, raw: unknown): { ok: true; value: string | number | boolean } | { ok: false; why: string; hint?: string } {
