@@ -67,6 +67,30 @@ const GROUP_HEADINGS: Record<OptionGroup, string> = {
   output: 'Output options:',
 };
 
+/** A connection or output option that the root command takes too: a subcommand's help names it without repeating its text. */
+function isInherited(record: SettingRecord): boolean {
+  return (record.group === 'connection' || record.group === 'output') && optionsOf('upload').some((r) => r.key === record.key);
+}
+
+/** The `Inherited flags` section of a subcommand's help: the shared options by name, in their groups, wrapped to 80 columns. */
+export function inheritedFlagsText(records: readonly SettingRecord[]): string {
+  const lines = ['', 'Inherited flags (described in wa-upload --help):'];
+  for (const group of ['connection', 'output'] as const) {
+    const names = records.filter((r) => r.group === group).map((r) => (shortFlagOf(r) ? `${shortFlagOf(r)}/${longFlagOf(r)}` : longFlagOf(r)!));
+    let line = `  ${group.padEnd(12)}`;
+    names.forEach((name, i) => {
+      const word = `${name}${i < names.length - 1 ? ',' : ''}`;
+      if (line.trim().length > group.length && line.length + 1 + word.length > 80) {
+        lines.push(line);
+        line = ' '.repeat(14);
+      }
+      line += line.endsWith(' ') ? word : ` ${word}`;
+    });
+    if (names.length > 0) lines.push(line);
+  }
+  return lines.join('\n');
+}
+
 /** The flag parser of a value rule: the same limits as the config merge, in words for a usage error. */
 function flagParser(rule: ValueRule): ((value: string) => unknown) | undefined {
   switch (rule.type) {
@@ -150,8 +174,15 @@ export function buildProgram(
     addStandardOptions(command);
     const order: OptionGroup[] = ['upload', 'command', 'connection', 'output'];
     const options = optionsOf(definition.name).sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group));
-    const grouped = new Set(options.map((o) => o.group)).size > 1;
-    for (const record of options) command.addOption(optionFor(record, grouped));
+    const inherited = definition.name === 'upload' ? [] : options.filter(isInherited);
+    const grouped = new Set(options.filter((o) => !inherited.includes(o)).map((o) => o.group)).size > 1;
+    for (const record of options) {
+      const option = optionFor(record, grouped);
+      // Listed once in full in `wa-upload --help`; a subcommand's help names them in a short list instead.
+      if (inherited.includes(record)) option.hideHelp();
+      command.addOption(option);
+    }
+    if (inherited.length > 0) command.addHelpText('after', inheritedFlagsText(inherited));
     if (definition.helpAfter) command.addHelpText('after', definition.name === 'upload' ? `${rootHelpFooter()}${definition.helpAfter}` : definition.helpAfter);
     command.action(async (...args: unknown[]) => {
       const parsed = args.at(-1) as Command;

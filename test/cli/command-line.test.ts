@@ -646,3 +646,35 @@ describe('shell completion', () => {
     expect(fish.split('\n').filter((l) => l.includes('not __fish_seen_subcommand_from') && l.includes('-l version'))).toHaveLength(1);
   });
 });
+
+describe('--help of a subcommand: its own flags in full, the shared ones by name', () => {
+  /** The connection and output options uploads take too: described once, in `wa-upload --help`. */
+  const shared = (command: CommandName): SettingRecord[] =>
+    optionsOf(command).filter((r) => (r.group === 'connection' || r.group === 'output') && optionsOf('upload').some((u) => u.key === r.key));
+
+  it.each(['info', 'download', 'delete', 'handle'] as const)('%s --help names every shared flag once, under Inherited flags, without its text', async (command) => {
+    const help = await cli.run([command, '--help'], { env: { WA_TOKEN: undefined } });
+    expect(help.code).toBe(0);
+    const [own, after] = help.stdout.split('Inherited flags (described in wa-upload --help):\n');
+    expect(after).toBeDefined();
+    // The section ends at the first blank line (the examples come after it).
+    const inherited = after!.split('\n\n')[0]!;
+    expect(shared(command).length).toBeGreaterThan(10);
+    for (const record of shared(command)) {
+      const long = longFlagOf(record)!;
+      expect(own).not.toContain(long);
+      expect(inherited.split(/[\s,/]+/).filter((w) => w === long)).toHaveLength(1);
+      expect(help.stdout).not.toContain(record.doc);
+    }
+    // The command's own options keep their text: download's --output, handle's --app-id and --concurrency.
+    for (const record of optionsOf(command).filter((r) => !shared(command).includes(r))) expect(own).toContain(longFlagOf(record)!);
+    for (const line of help.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it('wa-upload --help still describes every shared flag in full', async () => {
+    const help = await cli.run(['--help'], { env: { WA_TOKEN: undefined } });
+    expect(help.code).toBe(0);
+    expect(help.stdout).not.toContain('Inherited flags');
+    for (const record of shared('info')) expect(help.stdout.replace(/\s+/g, ' ')).toContain(record.doc);
+  });
+});

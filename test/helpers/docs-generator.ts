@@ -39,6 +39,8 @@ export interface CommandDoc {
   summary: string;
   arguments: { term: string; description: string }[];
   options: { flags: string; description: string; group: string; record: Record_ | undefined }[];
+  /** The connection and output flags it shares with uploads, listed in full only there (`--token-file`, `--json`, …). */
+  inherited: string[];
   /** The definition's text after the options (examples), as written. */
   after: string;
 }
@@ -62,6 +64,7 @@ export function commandDocs(): CommandDoc[] {
         group: (o as Option & { helpGroupHeading?: string }).helpGroupHeading ?? 'Options:',
         record: o.long ? schema.recordOfFlag(o.long) : undefined,
       })),
+      inherited: command.options.filter((o) => o.hidden && o.long).map((o) => o.long!),
       after: (definition?.helpAfter ?? '').replace(/^\n+|\n+$/g, ''),
     };
   };
@@ -140,6 +143,7 @@ export function cliMarkdown(): string {
       }
       out.push('');
     }
+    if (c.inherited.length > 0) out.push(`**Inherited flags** (as for [uploads](#wa-upload)): ${c.inherited.map((f) => `\`${f}\``).join(', ')}`, '');
     if (c.after) out.push('```', c.after, '```', '');
   }
   out.push('## Environment', '', 'First found wins within one setting; a flag beats the environment.', '', '| variables | meaning |', '|---|---|');
@@ -216,6 +220,7 @@ export function manPage(): string {
       out.push('.PP');
       optionsSection(c, false);
     }
+    if (c.inherited.length > 0) out.push('.PP', `\\fIInherited flags\\fR (as for uploads, under OPTIONS): ${c.inherited.map((f) => `\\fB${roff(f)}\\fR`).join(', ')}`);
     if (c.after) out.push('.PP', '.nf', roff(c.after), '.fi');
   }
   out.push('.SH ENVIRONMENT');
