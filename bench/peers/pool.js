@@ -12,5 +12,5 @@ export async function uploadAllAndPrint(files, concurrency, uploadOne) {
       }
     }),
   );
-  process.stdout.write(ids.join('\n') + '\n');
+  process.stdout.write(`${ids.join('\n')}\n`);
 }

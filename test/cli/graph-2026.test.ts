@@ -27,7 +27,7 @@ describe('API version', () => {
     for (const args of [['info', '--help'], ['download', '--help'], ['delete', '--help']]) {
       const shown = await cli.run(args);
       expect(shown.code).toBe(0);
-      expect(shown.stdout).toMatch(/Inherited flags \(described in wa-upload --help\):\n  connection {2}[^\n]*--api-version/);
+      expect(shown.stdout).toMatch(/Inherited flags \(described in wa-upload --help\):\n {2}connection {2}[^\n]*--api-version/);
     }
   });
 });
