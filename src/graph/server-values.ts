@@ -265,6 +265,7 @@ const SERVER_FILENAME_MAX_LENGTH = 120;
 export function safeFilename(raw: string): string | undefined {
   const last = raw.split(/[/\\]/).pop() ?? '';
   const cleaned = last
+    .replace(/[\t\n\r]/g, ' ')
     .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"*:<>?|]/g, '')
     .replace(/\s+/g, ' ')
     .replace(/^[.\s]+/, '')
