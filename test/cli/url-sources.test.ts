@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { runInProcess } from '../helpers/in-process.js';
-import { FIXTURES, TEST_TOKEN, leaksToken, sandboxEnv } from '../helpers/run-cli.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 import { useSourceServer } from '../helpers/source-server.js';
 import { startTestProxy } from '../helpers/test-proxy.js';
 
@@ -459,5 +459,49 @@ describe('through a proxy (a real process: proxy variables are process-wide)', (
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('https sources', () => {
+  const secure = useSourceServer({ tls: true });
+  // The fixture certificate trusted as a user trusts a private CA: only a real process reads NODE_EXTRA_CA_CERTS.
+  const trusted = { NODE_EXTRA_CA_CERTS: join(FIXTURES, 'tls', 'localhost-cert.pem') };
+
+  it('https → https redirects are followed; https → http is refused (exit 4) and the http URL is never asked', async () => {
+    const jpeg = await fixture('valid/photo.jpg');
+    secure.serve('/start.jpg', { status: 302, headers: { location: '/final.jpg' } });
+    secure.serve('/final.jpg', { headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+    secure.serve('/down.jpg', { status: 301, headers: { location: `${source.url}/plain.jpg` } });
+    source.serve('/plain.jpg', { headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+    const followed = await cli.run([`${secure.url}/start.jpg`], { env: trusted });
+    expect(followed.code).toBe(0);
+    expect(uploaded().sha256).toBe(sha256Of(jpeg));
+    cli.sandbox.reset();
+    const refused = await cli.run([`${secure.url}/down.jpg`], { env: trusted });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(`error: the source redirected from https to plain http (${source.url}/plain.jpg); refusing to follow (${secure.url}/down.jpg)`);
+    expect(source.requests).toHaveLength(0);
+    expect(uploads()).toHaveLength(0);
+  });
+
+  it('a certificate that is not trusted is named (exit 4), tried once', async () => {
+    secure.serve('/x.jpg', { headers: { 'content-type': 'image/jpeg' }, body: await fixture('valid/photo.jpg') });
+    const result = await cli.run([`${secure.url}/x.jpg`]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(new RegExp(`error: the TLS certificate of ${new URL(secure.url).host} is not trusted: .+ \\([A-Z_]+\\)`));
+    expect(result.stderr).toContain('NODE_EXTRA_CA_CERTS');
+    expect(secure.requests).toHaveLength(0);
+    expect(uploads()).toHaveLength(0);
+  });
+});
+
+describe('on a terminal', () => {
+  it('the progress line says what is being fetched, then sending', async () => {
+    const pdf = Buffer.concat([await fixture('valid/document.pdf'), Buffer.from(`\n%${'p'.repeat(400_000)}\n`)]);
+    source.serve('/slow-brochure.pdf', { headers: { 'content-type': 'application/pdf' }, body: pdf, trickle: { bytes: 20_000, everyMs: 60 } });
+    const result = await runOnTerminal([`${source.url}/slow-brochure.pdf`], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url) } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/fetching http:\/\/127\.0\.0\.1:\d+\/slow-brochure\.pdf: [\d.]+ KB of [\d.]+ KB/);
+    expect(uploaded().sha256).toBe(sha256Of(pdf));
   });
 });
