@@ -21,7 +21,7 @@ export interface BatchSourceOptions {
 }
 
 /** The part of the reporter a source's fetch talks to. */
-export interface SourceReporter {
+interface SourceReporter {
   verbose(text: string): void;
   info(text: string): void;
   updateProgress(update: { waiting?: string }): void;
@@ -42,10 +42,7 @@ export function batchSource(url: URL, options: BatchSourceOptions): BatchSource 
     options.onSpool?.(answer.cleanup);
     if (!answer.type && !options.typeOverride) {
       await answer.cleanup();
-      throw new InputError(
-        `the source's type is unknown: its content-type is ${answer.contentType ? answer.contentType.split(';')[0]!.trim() : 'missing'}, and neither its URL nor its first bytes name a type WhatsApp takes`,
-        `pass --type (one of ${acceptedMimeTypes().join(', ')})`,
-      );
+      throw unknownTypeError(answer.contentType);
     }
     return { path: answer.path, filename: answer.filename, info: { url: shown, contentType: answer.contentType, etag: answer.etag } };
   };
@@ -94,6 +91,14 @@ export function batchSource(url: URL, options: BatchSourceOptions): BatchSource 
       await spool?.cleanup();
     },
   };
+}
+
+/** A source whose answer names no type WhatsApp takes, by header, URL or signature (exit 4): `--type` decides then. */
+export function unknownTypeError(contentType: string): InputError {
+  return new InputError(
+    `the source's type is unknown: its content-type is ${contentType ? contentType.split(';')[0]!.trim() : 'missing'}, and neither its URL nor its first bytes name a type WhatsApp takes`,
+    `pass --type (one of ${acceptedMimeTypes().join(', ')})`,
+  );
 }
 
 /** A source's events as the reporter shows them: --verbose lines, the progress line, and each wait before another try. */

@@ -5,7 +5,7 @@ import { fsPromises } from '../files.js';
 import { cacheHome } from '../upload/reuse-cache.js';
 
 /** What is remembered of a source that went up: its validators and what its bytes were. No part of the URL is kept. */
-export interface RememberedSource {
+interface RememberedSource {
   etag?: string | undefined;
   lastModified?: string | undefined;
   sha256: string;

@@ -11,7 +11,7 @@ export const LARGEST_LIMIT = Math.max(...MEDIA_TYPES.map((type) => type.maxBytes
  * The filename of a Content-Disposition header: `filename*` (RFC 8187, UTF-8 percent-encoded) first, then `filename`
  * (quoted or a token); made safe (server-values.ts safeFilename). Undefined when the header names none.
  */
-export function contentDispositionFilename(header: string | undefined): string | undefined {
+function contentDispositionFilename(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const extended = /(?:^|;)\s*filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
   if (extended) {
@@ -32,7 +32,7 @@ export function contentDispositionFilename(header: string | undefined): string |
 }
 
 /** The last segment of a URL's path, percent-decoded and made safe; undefined for `/` or a path ending in `/`. */
-export function urlPathFilename(url: URL): string | undefined {
+function urlPathFilename(url: URL): string | undefined {
   const segment = url.pathname.split('/').pop() ?? '';
   if (segment === '') return undefined;
   let decoded = segment;

@@ -47,7 +47,7 @@ export function parseSourceUrl(text: string): URL {
 }
 
 /** Registers the parts of a URL no message may show: its password, its user name with it, its query string and long query values. */
-export function rememberUrlSecrets(url: URL): void {
+function rememberUrlSecrets(url: URL): void {
   if (url.password) {
     rememberSecret(url.password);
     rememberSecret(safeDecode(url.password));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { FIXTURES } from './run-cli.js';
 
 /** One request the host received: exactly what arrived, headers and all. */
-export interface SourceRequestSeen {
+interface SourceRequestSeen {
   method: string;
   /** The path with its query string, as sent. */
   url: string;
@@ -19,7 +19,7 @@ export interface SourceRequestSeen {
 }
 
 /** What a path answers: a status, headers and body, or a misbehaviour. */
-export interface SourceAnswer {
+interface SourceAnswer {
   status?: number;
   headers?: Record<string, string | number>;
   body?: Buffer | string;
@@ -34,7 +34,7 @@ export interface SourceAnswer {
 }
 
 /** A handler for one path: an answer, a list of answers taken in turn (the last repeats), or a function. */
-export type SourceRoute = SourceAnswer | SourceAnswer[] | ((req: IncomingMessage, res: ServerResponse, hit: number) => void);
+type SourceRoute = SourceAnswer | SourceAnswer[] | ((req: IncomingMessage, res: ServerResponse, hit: number) => void);
 
 /** The running host of a test file. */
 export interface SourceServer {
@@ -47,7 +47,7 @@ export interface SourceServer {
 }
 
 /** The fixture certificate and key (for 127.0.0.1 and localhost), for an https host. */
-export async function fixtureTls(): Promise<{ key: Buffer; cert: Buffer }> {
+async function fixtureTls(): Promise<{ key: Buffer; cert: Buffer }> {
   return { key: await readFile(join(FIXTURES, 'tls', 'localhost-key.pem')), cert: await readFile(join(FIXTURES, 'tls', 'localhost-cert.pem')) };
 }
 
