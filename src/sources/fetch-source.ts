@@ -14,6 +14,7 @@ import { proxyRouteFor, type ProxyRoute } from '../graph/proxy.js';
 import { classifyFailure, nextWaitMs, parseRetryAfterMs, type TryFailure } from '../graph/retry-policy.js';
 import { looksLikeHtml } from '../graph/server-values.js';
 import { formatBytes, mediaTypeForMime, type MediaType } from '../media/media-types.js';
+import { collectShortLivedGarbage } from '../upload/memory.js';
 import { LARGEST_LIMIT, sourceFilename, sourceTypeFor } from './source-name.js';
 import { redactedUrl } from './source-url.js';
 
@@ -79,6 +80,12 @@ const MAX_REDIRECTS = 5;
 
 /** How many leading bytes are kept to tell the type from the signature when neither header nor URL does. */
 const SIGNATURE_BYTES = 4100;
+
+/**
+ * Every this many bytes received, a minor collection frees the socket's read buffers already written (V8 frees their
+ * memory late: without it a 95 MB source raised the peak by about 40 MiB; with it, like a file's).
+ */
+const COLLECT_EVERY_BYTES = 1024 * 1024;
 
 /** How many leading bytes must arrive before anything is written: enough to tell an HTML page from media. */
 const HTML_SNIFF_BYTES = 64;
@@ -333,6 +340,7 @@ async function spool(
   out.on('error', (error) => (writeError ??= error));
   const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
   let bytes = 0;
+  let collectedAt = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   let signature = Buffer.alloc(0);
   const write = async (buffer: Buffer): Promise<void> => {
@@ -358,6 +366,10 @@ async function spool(
         await write(buffer);
       }
       onEvent({ type: 'progress', received: bytes, total: declared });
+      if (bytes - collectedAt >= COLLECT_EVERY_BYTES) {
+        collectedAt = bytes;
+        collectShortLivedGarbage();
+      }
     }
     if (head !== undefined && head.length > 0) {
       refuseHtmlBytes(head);
