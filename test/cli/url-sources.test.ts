@@ -360,18 +360,26 @@ describe('one fetch per run', () => {
       res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length, etag });
       res.end(jpeg);
     });
-    const first = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg`]);
+    const first = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg?key=remembered-nowhere-123`]);
     expect(first.code).toBe(0);
     const id = (JSON.parse(first.stdout) as { id: string }).id;
     expect(uploads()).toHaveLength(1);
-    const second = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg`]);
+    // What is remembered: one private file per URL, named by its hash, holding no part of the URL.
+    const memory = join(cli.dirs.home, '.cache', 'wa-upload', 'sources');
+    const [entry] = await readdir(memory);
+    expect(entry).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect((await stat(join(memory, entry!))).mode & 0o777).toBe(0o600);
+    const remembered = await readFile(join(memory, entry!), 'utf8');
+    expect(remembered).toContain('"etag":"\\"rev-1\\""');
+    for (const part of ['remembered-nowhere-123', '/logo.jpg', '127.0.0.1', 'key=']) expect(remembered).not.toContain(part);
+    const second = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg?key=remembered-nowhere-123`]);
     expect(second.code).toBe(0);
     expect(source.requests[1]!.headers['if-none-match']).toBe('"rev-1"');
-    expect(JSON.parse(second.stdout)).toMatchObject({ id, reused: true, filename: 'logo.jpg', mimeType: 'image/jpeg', bytes: jpeg.length, source: { url: `${source.url}/logo.jpg`, etag: '"rev-1"' } });
+    expect(JSON.parse(second.stdout)).toMatchObject({ id, reused: true, filename: 'logo.jpg', mimeType: 'image/jpeg', bytes: jpeg.length, source: { url: `${source.url}/logo.jpg?…`, etag: '"rev-1"' } });
     expect(uploads()).toHaveLength(1);
-    // Changed at the source: fetched whole and, being other bytes... here the same bytes, so found by content.
+    // Changed at the source (a new ETag): fetched whole; its bytes are the same, so their remembered ID is found by content.
     etag = '"rev-2"';
-    const third = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg`]);
+    const third = await cli.run(['--reuse', '--json', `${source.url}/logo.jpg?key=remembered-nowhere-123`]);
     expect(third.code).toBe(0);
     expect(source.requests).toHaveLength(3);
     expect(JSON.parse(third.stdout)).toMatchObject({ id, reused: true, source: { etag: '"rev-2"' } });
