@@ -13,10 +13,8 @@ import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
 import type { Reporter } from '../output.js';
-import type { Config } from '../settings/config.js';
-import { USER_AGENT } from '../version.js';
-import { batchSource } from '../sources/batch-source.js';
-import { openSourceMemory, type SourceMemory } from '../sources/source-memory.js';
+import { urlBatchItem, type UrlItemOptions } from '../sources/batch-source.js';
+import { openSourceMemory } from '../sources/source-memory.js';
 import { isUrlOperand, parseSourceUrl } from '../sources/source-url.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
@@ -181,18 +179,14 @@ async function batchItems(
   context: ProcessContext,
   cleanups: (() => Promise<void>)[],
   signal: AbortSignal,
-  sources: { config: Config; reporter: Reporter; reuse: { lookupHash(sha256: string, mimeType: string): Promise<string | undefined>; memory: SourceMemory } | undefined },
+  sources: Pick<UrlItemOptions, 'config' | 'reporter' | 'reuse'>,
 ): Promise<BatchItem[]> {
   const items: BatchItem[] = [];
   for (const file of files) {
     if (isUrlOperand(file)) {
-      const { config, reporter } = sources;
-      const url = parseSourceUrl(file);
-      const settings = { timeoutMs: config.timeoutMs, retries: config.retries, retryDelayMs: config.retryDelayMs, maxRetryWaitMs: config.maxRetryWaitMs, userAgent: USER_AGENT, signal, removeOnExit: context.removeOnExit };
-      const report = { verbose: (t: string) => reporter.verbose(t), info: (t: string) => reporter.info(t), updateProgress: (u: { waiting?: string }) => reporter.updateProgress(u), verboseOn: Boolean(flags.verbose) };
       const typeOverride = files.includes('-') ? undefined : flags.type;
-      const source = batchSource(url, { settings, typeOverride, filename: flags.filename, onSpool: (cleanup) => cleanups.push(cleanup), report, reuse: sources.reuse });
-      items.push({ file: source.info.url, path: '', source });
+      const onSpool = (cleanup: () => Promise<void>): void => void cleanups.push(cleanup);
+      items.push(urlBatchItem(file, { ...sources, verbose: Boolean(flags.verbose), typeOverride, filename: flags.filename, signal, removeOnExit: context.removeOnExit, onSpool }));
       continue;
     }
     if (file !== '-') {

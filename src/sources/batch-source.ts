@@ -2,14 +2,15 @@
 
 import { InputError } from '../errors.js';
 import { acceptedMimeTypes, formatBytes, type MediaType } from '../media/media-types.js';
-import type { BatchSource, SourceInfo } from '../upload/batch.js';
+import type { BatchItem, BatchSource, SourceInfo } from '../upload/batch.js';
+import { USER_AGENT } from '../version.js';
 import { fetchSource, type FetchedSource, type SourceEvent, type SourceSettings } from './fetch-source.js';
 import type { SourceMemory } from './source-memory.js';
 import { sourceFilename, sourceTypeFor } from './source-name.js';
-import { redactedUrl } from './source-url.js';
+import { parseSourceUrl, redactedUrl } from './source-url.js';
 
 /** What a command gives each URL item: how to fetch, what the flags say, where to report, and the --reuse stores. */
-export interface BatchSourceOptions {
+interface BatchSourceOptions {
   settings: SourceSettings;
   typeOverride?: MediaType | undefined;
   filename?: string | undefined;
@@ -28,8 +29,30 @@ interface SourceReporter {
   readonly verboseOn: boolean;
 }
 
+/** What a command hands over for its URL operands: the run's settings and reporter, and the --reuse stores. */
+export interface UrlItemOptions {
+  config: { timeoutMs: number; retries: number; retryDelayMs: number; maxRetryWaitMs: number };
+  reporter: { verbose(text: string): void; info(text: string): void; updateProgress(update: { waiting?: string }): void };
+  verbose: boolean;
+  typeOverride: MediaType | undefined;
+  filename: string | undefined;
+  signal: AbortSignal;
+  removeOnExit: ((path: string) => () => void) | undefined;
+  onSpool: (cleanup: () => Promise<void>) => void;
+  reuse: BatchSourceOptions['reuse'];
+}
+
+/** A URL operand (already checked by the command's usage check) as a batch item named by its redacted URL. */
+export function urlBatchItem(operand: string, options: UrlItemOptions): BatchItem {
+  const { config, reporter } = options;
+  const settings = { timeoutMs: config.timeoutMs, retries: config.retries, retryDelayMs: config.retryDelayMs, maxRetryWaitMs: config.maxRetryWaitMs, userAgent: USER_AGENT, signal: options.signal, removeOnExit: options.removeOnExit };
+  const report = { verbose: (t: string) => reporter.verbose(t), info: (t: string) => reporter.info(t), updateProgress: (u: { waiting?: string }) => reporter.updateProgress(u), verboseOn: options.verbose };
+  const source = batchSource(parseSourceUrl(operand), { settings, typeOverride: options.typeOverride, filename: options.filename, onSpool: options.onSpool, report, reuse: options.reuse });
+  return { file: source.info.url, path: '', source };
+}
+
 /** The batch's view of one URL operand. */
-export function batchSource(url: URL, options: BatchSourceOptions): BatchSource {
+function batchSource(url: URL, options: BatchSourceOptions): BatchSource {
   const shown = redactedUrl(url);
   const plannedType = options.typeOverride ?? sourceTypeFor(undefined, url);
   let fetching: ReturnType<BatchSource['fetch']> | undefined;
