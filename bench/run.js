@@ -29,7 +29,7 @@ function option(name) {
 const NODE_MAJOR = option('--node');
 const BEFORE_REF = option('--before');
 const ONLY = option('--only');
-if (ONLY !== undefined && ONLY !== 'reuse') throw new Error(`--only takes reuse, not ${ONLY}`);
+if (ONLY !== undefined && ONLY !== 'reuse' && ONLY !== 'url') throw new Error(`--only takes reuse or url, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
 // The Node every measured tool runs on; the bench itself and its servers run on the Node that started it.
 const node = NODE_MAJOR && NODE_MAJOR !== process.versions.node.split('.')[0] ? installedNode(NODE_MAJOR) : process.execPath;
@@ -853,12 +853,24 @@ async function reusePart() {
   process.stdout.write(`\n--reuse cache (each run a fresh process), written to BENCHMARKS.md:\n${table}\n`);
 }
 
+/** The URL-source part (bench/url-source.js): a 95 MB URL beside curl -o file && wa-upload file; written to BENCHMARKS.md. */
+async function urlPart() {
+  const { urlSourceBench, urlSourceTable, withUrlSourceSection } = await import('./url-source.js');
+  const table = urlSourceTable(await urlSourceBench({ root, node, log, cleanEnv }));
+  const file = join(root, 'BENCHMARKS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, withUrlSourceSection(previous, table, nodeVersion, new Date().toISOString().slice(0, 10)));
+  process.stdout.write(`\nURL sources, written to BENCHMARKS.md:\n${table}\n`);
+}
+
 try {
-  // `--only reuse`: the reuse-cache part alone (no servers, no other tool).
+  // `--only reuse` / `--only url`: that part alone.
   if (ONLY === 'reuse') await reusePart();
+  else if (ONLY === 'url') await urlPart();
   else {
     await main();
     await reusePart();
+    await urlPart();
   }
 } catch (error) {
   log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);

@@ -9,6 +9,8 @@ import { isMediaId } from './graph/media-id.js';
 import { prepareFile } from './media/inspect.js';
 import { HANDLE_TYPES, uploadForHandle } from './graph/resumable-upload.js';
 import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory, type MediaType } from './media/media-types.js';
+import { isUrlArgument, withUrlSource, type ApiSourceInfo, type UrlLike } from './sources/api-source.js';
+import type { SourceSettings } from './sources/fetch-source.js';
 
 export { VERSION } from './version.js';
 export {
@@ -27,6 +29,7 @@ export {
 } from './errors.js';
 export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media/media-types.js';
 export type { GraphEvent, MediaInfo } from './graph/graph-client.js';
+export type { ApiSourceInfo, UrlLike } from './sources/api-source.js';
 
 /**
  * What `signal` takes: an AbortSignal, Node's or the DOM's. Described by the members used, so that the types need
@@ -103,6 +106,8 @@ export interface UploadedMedia {
   /** Content warnings (the file was sent anyway unless `strict`). */
   warnings: string[];
   attempts: number;
+  /** For a URL source: the URL as messages show it (no credentials, no query), the answer's Content-Type and ETag. */
+  source?: ApiSourceInfo;
 }
 
 /** Options of createHandle: no phone number ID, an app ID instead. */
@@ -128,6 +133,8 @@ export interface CreatedHandle {
   warnings: string[];
   /** Tries of the byte transfer; more than 1 when a cut or a timeout was resumed. */
   attempts: number;
+  /** For a URL source: the URL as messages show it (no credentials, no query), the answer's Content-Type and ETag. */
+  source?: ApiSourceInfo;
 }
 
 /** Options of downloadMedia. */
@@ -315,59 +322,79 @@ function checkedPath(value: unknown, name: 'path' | 'destination'): string {
   throw new UsageError(value === '' ? `${name} is empty` : `${name} must be a file path (a string), not ${typeof value}`, `pass the path of ${name === 'path' ? 'the file to send' : 'the file to write'}`);
 }
 
-/** Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. */
-export async function uploadMedia(path: string, options: UploadOptions = {}): Promise<UploadedMedia> {
+/** How a URL argument is fetched: with the call's retries, limits and signal. */
+function sourceSettings(settings: graph.GraphSettings): SourceSettings {
+  const { timeoutMs, retries, retryDelayMs, maxRetryWaitMs, userAgent, signal } = settings;
+  return { timeoutMs, retries, retryDelayMs, maxRetryWaitMs, userAgent, signal };
+}
+
+/**
+ * Checks a local file (type, size, content) and streams it to the media endpoint; resolves with its media ID. A URL
+ * object (`new URL('https://…')`) is fetched first (no token sent to it, at most 5 redirects, never https → http) into
+ * a private temp file that is removed afterwards; its type comes from the answer's Content-Type, else the URL's extension.
+ */
+export async function uploadMedia(path: string | UrlLike, options: UploadOptions = {}): Promise<UploadedMedia> {
   return atApiBoundary(options.signal, 'upload', (signal) => uploadMediaUnguarded(path, options, signal));
 }
 
-async function uploadMediaUnguarded(path: string, options: UploadOptions, signal: AbortSignal): Promise<UploadedMedia> {
-  checkedPath(path, 'path');
+async function uploadMediaUnguarded(path: string | UrlLike, options: UploadOptions, signal: AbortSignal): Promise<UploadedMedia> {
+  if (!isUrlArgument(path)) checkedPath(path, 'path');
   let typeOverride: MediaType | undefined;
   if (options.type !== undefined) {
     typeOverride = mediaTypeForMime(options.type);
     if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type} (the type option)`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options, signal, 'phoneNumberId');
-  const prepared = await aboutFile(path, () => prepareFile(path, path, { typeOverride, strict: options.strict }));
-  const result = await aboutFile(path, () =>
-    graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-  );
-  return {
-    id: result.id,
-    filename: prepared.filename,
-    mimeType: prepared.mimeType,
-    category: prepared.category,
-    bytes: prepared.size,
-    sha256: result.sha256 ?? '',
-    warnings: prepared.warnings,
-    attempts: result.attempts,
+  const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<UploadedMedia> => {
+    const prepared = await aboutFile(file, () => prepareFile(file, bytesAt, { typeOverride, strict: options.strict }, name));
+    const result = await aboutFile(file, () =>
+      graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+    );
+    return {
+      id: result.id,
+      filename: prepared.filename,
+      mimeType: prepared.mimeType,
+      category: prepared.category,
+      bytes: prepared.size,
+      sha256: result.sha256 ?? '',
+      warnings: prepared.warnings,
+      attempts: result.attempts,
+      ...(source ? { source } : {}),
+    };
   };
+  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+  return send(path, path, undefined);
 }
 
 /**
  * Checks a local PDF, JPEG, PNG or MP4 file and sends it through the Resumable Upload API (a session on the app, raw
  * bytes, resumed from the server's offset after a cut); resolves with the handle a template header or a profile picture needs.
  */
-export async function createHandle(path: string, options: HandleOptions = {}): Promise<CreatedHandle> {
+export async function createHandle(path: string | UrlLike, options: HandleOptions = {}): Promise<CreatedHandle> {
   return atApiBoundary(options.signal, 'upload', (signal) => createHandleUnguarded(path, options, signal));
 }
 
-async function createHandleUnguarded(path: string, options: HandleOptions, signal: AbortSignal): Promise<CreatedHandle> {
-  checkedPath(path, 'path');
+async function createHandleUnguarded(path: string | UrlLike, options: HandleOptions, signal: AbortSignal): Promise<CreatedHandle> {
+  if (!isUrlArgument(path)) checkedPath(path, 'path');
   const settings = await graphSettings(options, signal, 'appId');
-  const prepared = await aboutFile(path, () => prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES }));
-  const result = await aboutFile(path, () =>
-    uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-  );
-  return {
-    handle: result.handle,
-    filename: prepared.filename,
-    mimeType: prepared.mimeType,
-    bytes: prepared.size,
-    sha256: result.sha256 ?? '',
-    warnings: prepared.warnings,
-    attempts: result.attempts,
+  const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<CreatedHandle> => {
+    const prepared = await aboutFile(file, () => prepareFile(file, bytesAt, { strict: options.strict, accepted: HANDLE_TYPES }, name));
+    const result = await aboutFile(file, () =>
+      uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+    );
+    return {
+      handle: result.handle,
+      filename: prepared.filename,
+      mimeType: prepared.mimeType,
+      bytes: prepared.size,
+      sha256: result.sha256 ?? '',
+      warnings: prepared.warnings,
+      attempts: result.attempts,
+      ...(source ? { source } : {}),
+    };
   };
+  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), {}, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+  return send(path, path, undefined);
 }
 
 /** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */

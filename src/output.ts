@@ -104,6 +104,11 @@ export class Reporter {
       if (errorLine) this.errorLines(outcome.error, outcome.file);
       return;
     }
+    if ('dryRun' in outcome && outcome.source) {
+      // A URL source in a dry run: nothing was fetched, so its type and size are what its URL suggests.
+      this.info(`would fetch ${outcome.file} (nothing fetched now) and upload it as ${outcome.mimeType || 'the type its answer names'}, filename ${outcome.filename}`);
+      return;
+    }
     if ('dryRun' in outcome) {
       // Not data: a dry run uploads nothing, so stdout stays empty for scripts (--json gets the object above).
       this.info(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
@@ -304,8 +309,10 @@ export function errorText(message: string, subject?: string): string {
 
 /** The NDJSON object for one file (the --json shape of docs/configuration.md); the reporter redacts it as it writes. */
 function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): Record<string, unknown> {
+  // A URL source: `source: {url, contentType, etag}`, the URL redacted (no credentials, no query string).
+  const source = outcome.source ? { source: outcome.source } : {};
   if (!outcome.ok) {
-    return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}) };
+    return { file: outcome.file, error: jsonError(outcome.error), ...(outcome.warnings.length ? { warnings: outcome.warnings } : {}), ...source };
   }
   const base = {
     file: outcome.file,
@@ -315,13 +322,14 @@ function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): 
     category: outcome.category,
     bytes: outcome.bytes,
   };
-  if ('dryRun' in outcome) return { ...base, warnings: outcome.warnings };
+  if ('dryRun' in outcome) return { ...base, warnings: outcome.warnings, ...source };
   return {
     ...base,
     sha256: outcome.sha256,
     ...(outcome.reused ? { reused: true } : {}),
     ...(outcome.attempts && outcome.attempts > 1 ? { attempts: outcome.attempts } : {}),
     warnings: outcome.warnings,
+    ...source,
   };
 }
 

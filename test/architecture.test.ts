@@ -53,15 +53,16 @@ function layerOf(file: string): string {
 
 /**
  * Which layers each layer may import (besides itself). Data flows one way:
- * cli → commands → (upload, settings, media, graph, output, sandbox) → errors, version, files.
+ * cli → commands → (sources, upload, settings, media, graph, output, sandbox) → errors, version, files.
  */
 const ALLOWED: Record<string, string[]> = {
   cli: ['command-line', 'commands', 'media', 'settings', 'errors', 'version'],
   'command-line': [],
   launch: ['node-floor'],
   'node-floor': [],
-  index: ['upload', 'settings', 'media', 'graph', 'errors', 'version'],
-  commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'errors', 'version', 'files'],
+  index: ['upload', 'settings', 'media', 'graph', 'sources', 'errors', 'version'],
+  commands: ['upload', 'settings', 'media', 'graph', 'output', 'sandbox', 'sources', 'errors', 'version', 'files'],
+  sources: ['upload', 'graph', 'media', 'settings', 'errors', 'version', 'files'],
   upload: ['graph', 'media', 'settings', 'errors', 'files'],
   output: ['upload', 'media', 'errors'],
   graph: ['settings', 'media', 'errors', 'version', 'files'],

@@ -5,7 +5,7 @@ import type { CommandDefinition } from './definition.js';
 export const handleDefinition: CommandDefinition = {
   name: 'handle',
   summary: 'upload files to the Resumable Upload API and print their handles (template header samples, profile pictures)',
-  operand: { syntax: '[files...]', description: 'PDF, JPEG, PNG or MP4 files' },
+  operand: { syntax: '[files...]', description: 'PDF, JPEG, PNG or MP4 files, or http(s) URLs of them' },
   helpAfter: `
 A handle is what a message template's IMAGE/VIDEO/DOCUMENT header sample (example.header_handle) and a business
 profile picture (profile_picture_handle) take; a media ID or a URL is refused there. It needs the access token and
@@ -14,6 +14,7 @@ number ID is not used. A cut or a timeout mid-file resumes from the offset the s
 Exit codes are those of uploads (wa-upload --help).
   H=$(wa-upload handle header.png)           one file: stdout is just the handle
   wa-upload handle --json a.png b.pdf        one JSON object per file
+  wa-upload handle https://example.com/h.png a hosted file: fetched, then sent for a handle
 `,
   run: async (files, flags, context) => (await import('./index.js')).runHandleCommand(files, flags, context),
 };

@@ -13,6 +13,9 @@ import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
 import type { Reporter } from '../output.js';
+import { urlBatchItem, type UrlItemOptions } from '../sources/batch-source.js';
+import { openSourceMemory } from '../sources/source-memory.js';
+import { isUrlOperand, parseSourceUrl } from '../sources/source-url.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -70,8 +73,6 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     const config = await loadSettings(flags, context, reporter, overrides, command.needs, controller.signal);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
-    const items = await batchItems(files, flags, context, cleanups, controller.signal);
-
     // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
     const ttlStopsReuse = flags.reuse === true && config.ttlMinutes !== undefined;
     if (ttlStopsReuse) reporter.warning(`--reuse is ignored with a TTL (ttlMinutes ${config.ttlMinutes} from ${config.sources.ttlMinutes ?? 'command line'}): such media is kept only that long`);
@@ -79,6 +80,11 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     const reuse =
       flags.reuse && !flags.dryRun && !ttlStopsReuse ? openReuseCache(context.env, config, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
     if (reuse) cleanups.unshift(() => reuse.close());
+    // URL sources remember their answer's ETag / Last-Modified beside the IDs (src/sources/source-memory.ts).
+    const sourceMemory = reuse && files.some(isUrlOperand) ? openSourceMemory(context.env, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
+    if (sourceMemory) cleanups.unshift(() => sourceMemory.close());
+
+    const items = await batchItems(files, flags, context, cleanups, controller.signal, { config, reporter, reuse: reuse && sourceMemory ? { lookupHash: reuse.lookupHash, memory: sourceMemory } : undefined });
 
     const served = watchServedVersion(config.apiVersion, reporter);
     const bytesSent = new Array<number>(items.length).fill(0);
@@ -163,10 +169,26 @@ async function sandboxFor(
   return { sandbox, overrides: { token, baseUrl: sandbox.url, ...command.sandboxSettings(flags) } };
 }
 
-/** The batch's items in input order: files as named, `-` spooled from stdin first (its spool removed by a cleanup). */
-async function batchItems(files: string[], flags: UploadFlags, context: ProcessContext, cleanups: (() => Promise<void>)[], signal: AbortSignal): Promise<BatchItem[]> {
+/**
+ * The batch's items in input order: files as named, `-` spooled from stdin first (its spool removed by a cleanup),
+ * URLs fetched later, inside the pool (src/sources/batch-source.ts).
+ */
+async function batchItems(
+  files: string[],
+  flags: UploadFlags,
+  context: ProcessContext,
+  cleanups: (() => Promise<void>)[],
+  signal: AbortSignal,
+  sources: Pick<UrlItemOptions, 'config' | 'reporter' | 'reuse'>,
+): Promise<BatchItem[]> {
   const items: BatchItem[] = [];
   for (const file of files) {
+    if (isUrlOperand(file)) {
+      const typeOverride = files.includes('-') ? undefined : flags.type;
+      const onSpool = (cleanup: () => Promise<void>): void => void cleanups.push(cleanup);
+      items.push(urlBatchItem(file, { ...sources, verbose: Boolean(flags.verbose), typeOverride, filename: flags.filename, signal, removeOnExit: context.removeOnExit, onSpool }));
+      continue;
+    }
     if (file !== '-') {
       items.push({ file, path: file });
       continue;
@@ -196,13 +218,23 @@ export function usageProblem(files: string[], flags: UploadFlags, example = 'wa-
     );
   }
   const stdinCount = files.filter((f) => f === '-').length;
+  const urlCount = files.filter(isUrlOperand).length;
+  // A URL of another scheme (ftp://, file://) or one that does not parse: refused before anything runs.
+  for (const file of files) if (isUrlOperand(file)) {
+    try {
+      parseSourceUrl(file);
+    } catch (error) {
+      if (error instanceof UsageError) return error;
+      throw error;
+    }
+  }
   if (files.length === 0) return new UsageError('no file given', `name one or more files: ${example} (try --sandbox to see it work)`);
   if (stdinCount > 1) return new UsageError('- (stdin) may be named only once');
   if (stdinCount > 0 && flags.tokenFile === '-') {
     return new UsageError('stdin cannot carry both the token (--token-file -) and a file (-)', 'put the token in a file or in WA_TOKEN');
   }
-  if (flags.filename !== undefined && stdinCount === 0) {
-    return new UsageError('--filename names the part of a stdin upload (-)', 'a file on disk is sent under its own name: rename it instead');
+  if (flags.filename !== undefined && stdinCount === 0 && urlCount === 0) {
+    return new UsageError('--filename names the part of a stdin upload (-) or a URL source', 'a file on disk is sent under its own name: rename it instead');
   }
   return undefined;
 }

@@ -20,7 +20,8 @@ export async function proxyAgentsFor(targetUrl: string, timeoutMs?: number): Pro
  * The proxy route for requests to `targetUrl`, or undefined when no proxy applies. `timeoutMs` bounds the proxy's
  * CONNECT answer: hpagent runs it before got sees a socket, so got's own limits cannot.
  */
-export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Promise<ProxyRoute | undefined> {
+export async function proxyRouteFor(targetUrl: string, timeoutMs?: number, route: { carriesToken?: boolean } = {}): Promise<ProxyRoute | undefined> {
+  const carriesToken = route.carriesToken !== false;
   const proxy = getProxyForUrl(targetUrl);
   if (!proxy) return undefined;
   let proxyUrl: URL;
@@ -30,8 +31,9 @@ export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Prom
     throw new ConfigError(`proxy "${redactProxyCredentials(proxy)}" from HTTPS_PROXY/HTTP_PROXY is not a URL`);
   }
   const target = new URL(targetUrl);
-  // Plain http goes only to loopback; a proxy elsewhere would see the token in clear text, so it is not used.
-  if (target.protocol === 'http:' && !isLoopbackHost(proxyUrl.hostname)) return undefined;
+  // Plain http goes only to loopback; a proxy elsewhere would see the token in clear text, so it is not used (a URL
+  // source's fetch carries no token: its plain http may go through any proxy, as with curl).
+  if (carriesToken && target.protocol === 'http:' && !isLoopbackHost(proxyUrl.hostname)) return undefined;
   const options = {
     keepAlive: true,
     keepAliveMsecs: 1000,
@@ -40,7 +42,7 @@ export async function proxyRouteFor(targetUrl: string, timeoutMs?: number): Prom
     proxy: proxyUrl,
     ...(timeoutMs ? { timeout: timeoutMs } : {}),
     // A plain-http target through a plain-http proxy: the proxy sees the token, so it must provably be this machine.
-    ...(target.protocol === 'http:' && proxyUrl.protocol === 'http:' ? { proxyRequestOptions: { lookup: loopbackOnlyLookup } as never } : {}),
+    ...(carriesToken && target.protocol === 'http:' && proxyUrl.protocol === 'http:' ? { proxyRequestOptions: { lookup: loopbackOnlyLookup } as never } : {}),
   };
   // hpagent loads only when a proxy applies: its HttpsProxyAgent extends https.Agent, so importing it loads TLS.
   const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');

@@ -253,3 +253,26 @@ export function refuseHtml(mimeType: string, contentType: string | undefined, he
     hint: 'a proxy or login page may stand between you and the media server; check the network, then retry',
   });
 }
+
+/** The longest part filename made from a server's name (WhatsApp shows it; file systems take 255 bytes). */
+const SERVER_FILENAME_MAX_LENGTH = 120;
+
+/**
+ * A file name a server suggested (a source's Content-Disposition, the last segment of a URL path) made safe to send
+ * and to show: only its last path segment (no `/`, `\`, `..`), no control or bidirectional characters, no leading
+ * dots or spaces, at most SERVER_FILENAME_MAX_LENGTH characters with its extension kept. Undefined when nothing is left.
+ */
+export function safeFilename(raw: string): string | undefined {
+  const last = raw.split(/[/\\]/).pop() ?? '';
+  const cleaned = last
+    .replace(/[\t\n\r]/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069"*:<>?|]/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/^[.\s]+/, '')
+    .trim();
+  if (cleaned === '') return undefined;
+  if (cleaned.length <= SERVER_FILENAME_MAX_LENGTH) return cleaned;
+  const dot = cleaned.lastIndexOf('.');
+  const ext = dot > 0 && cleaned.length - dot <= 8 ? cleaned.slice(dot) : '';
+  return `${cleaned.slice(0, SERVER_FILENAME_MAX_LENGTH - ext.length)}${ext}`;
+}

@@ -201,7 +201,7 @@ export const SETTINGS = [
     key: 'filename',
     flag: '--filename <name>',
     value: { type: 'string' },
-    doc: 'part filename for stdin uploads',
+    doc: 'part filename for stdin uploads and URL sources',
     commands: ['upload'],
     group: 'upload',
   },

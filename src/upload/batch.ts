@@ -23,9 +23,34 @@ export type FileOutcome =
       warnings: string[];
       reused?: boolean;
       attempts?: number;
+      source?: SourceInfo | undefined;
     }
-  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[] }
-  | { file: string; ok: false; error: WaUploadError; warnings: string[] };
+  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[]; source?: SourceInfo | undefined }
+  | { file: string; ok: false; error: WaUploadError; warnings: string[]; source?: SourceInfo | undefined };
+
+/** What the output says of a URL source: the URL redacted (no credentials, no query), and what its answer said. */
+export interface SourceInfo {
+  url: string;
+  /** The answer's Content-Type ('' when it gave none); absent when nothing was fetched (--dry-run). */
+  contentType?: string | undefined;
+  etag?: string | undefined;
+}
+
+/** A URL source of the batch (src/sources/): fetched inside the pool, just before its checks, once per run. */
+export interface BatchSource {
+  info: SourceInfo;
+  /** What a dry run says it would send, fetching nothing. */
+  planned: { filename: string; mimeType: string; category: string };
+  /** Fetches the source (once: a second call returns the same spool), or returns the media ID remembered for it unchanged (--reuse). */
+  fetch(): Promise<
+    | { path: string; filename: string; info: SourceInfo }
+    | { remembered: { id: string; sha256: string; filename: string; mimeType: string; category: string; bytes: number }; info: SourceInfo }
+  >;
+  /** The source went up (or was found by its content, --reuse) under this media ID. */
+  sent?(prepared: PreparedFile, id: string, sha256: string | undefined): void;
+  /** Removes the spool once the item has settled (it is removed at exit anyway). */
+  release(): Promise<void>;
+}
 
 /** A file to send: how the user named it, where its bytes are, and the part filename when the path says nothing (stdin). */
 export interface BatchItem {
@@ -34,6 +59,8 @@ export interface BatchItem {
   filename?: string | undefined;
   /** This item's own type (stdin's --type), over the batch's `prepare.typeOverride`. */
   typeOverride?: MediaType | undefined;
+  /** Set for a URL operand: its bytes are fetched into a spool first (`path` is unused until then). */
+  source?: BatchSource | undefined;
 }
 
 /** Hooks through which the batch reports; it never prints. */
@@ -148,6 +175,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
       outcome = await processOne(items[index]!, index, options, hooks);
     }
     freeSlot();
+    await items[index]!.source?.release();
     if (isShortageOutcome(outcome) && !outcome.ok) {
       const error = outcome.error;
       if (alone) starved = `the open-files limit leaves no room for one file (${/\bE[MN]FILE\b/.exec(error.message)![0]} with no other file in flight)`;
@@ -179,10 +207,16 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 
 async function processOne(item: BatchItem, index: number, options: BatchOptions, hooks: BatchHooks): Promise<FileOutcome> {
   let warnings: string[] = [];
+  let source = item.source?.info;
   try {
     if (options.signal?.aborted) throw new InterruptedError(signalName(options.signal));
+    // A URL source: a dry run fetches nothing; otherwise its bytes come to a spool here, inside the pool.
+    if (item.source && options.dryRun) return { file: item.file, ok: true, dryRun: true, ...item.source.planned, bytes: 0, warnings, source };
+    const fetched = item.source ? await item.source.fetch() : undefined;
+    source = fetched?.info ?? source;
+    if (fetched && 'remembered' in fetched) return { file: item.file, ok: true, ...fetched.remembered, warnings, reused: true, source };
     const prepare = item.typeOverride ? { ...options.prepare, typeOverride: item.typeOverride } : options.prepare;
-    const prepared = await prepareFile(item.file, item.path, prepare, item.filename);
+    const prepared = await prepareFile(item.file, fetched?.path ?? item.path, prepare, fetched?.filename ?? item.filename);
     warnings = prepared.warnings;
     if (warnings.length) hooks.onWarnings?.(index, warnings);
     hooks.onPrepared?.(index, prepared);
@@ -193,9 +227,11 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       category: prepared.category,
       bytes: prepared.size,
       warnings,
+      ...(source ? { source } : {}),
     };
     if (options.dryRun || !options.graph) return { ...described, ok: true, dryRun: true };
     const known = await hooks.reuse?.(prepared);
+    if (known?.remembered) item.source?.sent?.(prepared, known.remembered, known.sha256);
     if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
     const result = await (options.send ?? uploadFile)(
       // With --reuse the hash remembered is the one of the bytes sent, not the lookup's: the file may change meanwhile.
@@ -205,13 +241,14 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
     );
     const sha256 = result.sha256;
     if (sha256) hooks.remember?.(prepared, result.id, sha256);
+    item.source?.sent?.(prepared, result.id, sha256);
     return { ...described, ok: true, id: result.id, sha256, attempts: result.attempts };
   } catch (error) {
     if (error instanceof InputError && error.warnings.length) {
       warnings = error.warnings;
       hooks.onWarnings?.(index, warnings);
     }
-    return { file: item.file, ok: false, error: asWaUploadError(error), warnings };
+    return { file: item.file, ok: false, error: asWaUploadError(error), warnings, ...(source ? { source } : {}) };
   }
 }
 

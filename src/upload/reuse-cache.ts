@@ -27,7 +27,7 @@ interface CacheEntry {
 }
 
 /** The folder that holds the cache: $XDG_CACHE_HOME/wa-upload or ~/.cache/wa-upload. */
-function cacheHome(env: NodeJS.ProcessEnv): string {
+export function cacheHome(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
   return join(base, 'wa-upload');
 }
@@ -76,6 +76,8 @@ function isEntry(value: unknown): value is CacheEntry {
 export interface ReuseCache {
   /** Hashes the file and returns its remembered media ID, if a fresh one is known. */
   lookup(prepared: PreparedFile): Promise<{ sha256: string; remembered: string | undefined }>;
+  /** The remembered media ID of content known only by its hash and type (a URL source found unchanged), if a fresh one is known. */
+  lookupHash(sha256: string, mimeType: string): Promise<string | undefined>;
   /** Remembers an upload under the hash of the bytes actually sent; written with the others in one change set. */
   remember(prepared: PreparedFile, id: string, sha256: string): void;
   /** Forgets every entry holding this media ID (it was deleted). */
@@ -169,13 +171,17 @@ export function openReuseCache(
     writing ??= flush().finally(() => (writing = undefined));
   };
 
+  const lookupHash = async (sha256: string, mimeType: string): Promise<string | undefined> => {
+    const key = cacheKey(sha256, mimeType, config);
+    const entry = added.get(key) ?? (await shard(shardPath(folder, key))).get(key);
+    return entry && isFresh(entry, Date.now()) && !forgotten.has(entry.id) ? entry.id : undefined;
+  };
   return {
     lookup: async (prepared) => {
       const sha256 = await hashFile(prepared.path, prepared.size);
-      const key = cacheKey(sha256, prepared.mimeType, config);
-      const entry = added.get(key) ?? (await shard(shardPath(folder, key))).get(key);
-      return { sha256, remembered: entry && isFresh(entry, Date.now()) && !forgotten.has(entry.id) ? entry.id : undefined };
+      return { sha256, remembered: await lookupHash(sha256, prepared.mimeType) };
     },
+    lookupHash,
     remember: (prepared, id, sha256) => {
       if (!isMediaId(id)) return;
       const entry = { id, sha256, bytes: prepared.size, mimeType: prepared.mimeType, uploadedAt: new Date().toISOString() };

@@ -1,7 +1,7 @@
 // Table tests of which requests go through a proxy (building an agent connects nowhere).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { proxyAgentsFor } from '../../src/graph/proxy.js';
+import { proxyAgentsFor, proxyRouteFor } from '../../src/graph/proxy.js';
 
 describe('which requests go through a proxy', () => {
   afterEach(() => {
@@ -19,5 +19,19 @@ describe('which requests go through a proxy', () => {
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     const agents = await proxyAgentsFor(target);
     expect(agents ? Object.keys(agents) : undefined).toEqual(expected ? [expected] : undefined);
+  });
+});
+
+describe('a URL source\'s fetch carries no token', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  it('so a plain-http source goes through a proxy elsewhere (the API\'s plain http never would)', async () => {
+    for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'ALL_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'all_proxy']) vi.stubEnv(name, '');
+    vi.stubEnv('HTTP_PROXY', 'http://proxy.corp.example:3128');
+    const source = await proxyRouteFor('http://files.example.com/a.pdf', 1000, { carriesToken: false });
+    expect(source?.name).toBe('http://proxy.corp.example:3128');
+    expect(Object.keys(source!.agents)).toEqual(['http']);
+    expect(await proxyRouteFor('http://127.0.0.1:8089', 1000)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ExitCode } from '../../src/errors.js';
 import {
+  safeFilename,
   byteCountOf,
   checkMediaUrlTransport,
   deletedFrom,
@@ -222,4 +223,21 @@ describe('looksLikeHtml', () => {
     ['\xff\xd8\xff\xe0', false],
     ['<?xml version="1.0"?>', false],
   ])('%j → %s', (text, html) => expect(looksLikeHtml(Buffer.from(text, text.startsWith('\xff') ? 'latin1' : 'utf8'))).toBe(html));
+});
+
+describe('safeFilename', () => {
+  it.each([
+    ['report.pdf', 'report.pdf'],
+    ['../../etc/passwd', 'passwd'],
+    ['C:\\Users\\me\\photo.jpg', 'photo.jpg'],
+    ['..hidden.pdf', 'hidden.pdf'],
+    ['a\u202egnp.exe.pdf', 'agnp.exe.pdf'],
+    ['line\nbreak\t.pdf', 'line break .pdf'],
+    ['what?*<>|".pdf', 'what.pdf'],
+    ['   ', undefined],
+    ['..', undefined],
+    [`${'x'.repeat(300)}.pdf`, `${'x'.repeat(116)}.pdf`],
+  ])('%j → %j', (raw, expected) => {
+    expect(safeFilename(raw)).toBe(expected);
+  });
 });
