@@ -65,7 +65,8 @@ describe('the built code', () => {
     expect(at).toBeGreaterThan(-1);
     const before = text.slice(0, at).split('\n');
     const map = JSON.parse(await readFile(join(dist, `${file}.map`), 'utf8')) as { sources: string[]; sourcesContent: string[] };
-    const entry = new SourceMap(map).findEntry(before.length - 1, before.at(-1)!.length);
+    const entry = new SourceMap(map as unknown as ConstructorParameters<typeof SourceMap>[0]).findEntry(before.length - 1, before.at(-1)!.length) as { originalSource: string; originalLine: number };
+    expect(entry.originalSource).toBeTypeOf('string');
     expect(resolve(dist, entry.originalSource)).toBe(join(REPO_ROOT, source));
     const line = map.sourcesContent[map.sources.indexOf(entry.originalSource)]!.split('\n')[entry.originalLine]!;
     expect(line).toMatch(new RegExp(`function ${name}\\b`));
