@@ -1,14 +1,15 @@
 // The benchmark of start-up, throughput, memory and batches: wa-upload beside curl, JavaScript peers and floors (what Node, got + form-data or a
 // hand-written client cost by themselves), same files, same local servers; writes this Node's section of BENCHMARKS.md.
 // `npm run bench -- --node 24` runs every tool on another Node (installed by scripts/install-node.js);
-// `--before <git ref>` builds that commit too and runs it side by side as "wa-upload before".
+// `--before <git ref>` builds that commit too and runs it side by side as "wa-upload before"; `--before-build <folder>`
+// does the same with a checkout built already (npm ci and npm run build in it), e.g. a `git worktree add` of an old commit.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build as esbuild } from 'esbuild';
 import { startupShims } from '../scripts/startup-shims.js';
@@ -28,6 +29,8 @@ function option(name) {
 }
 const NODE_MAJOR = option('--node');
 const BEFORE_REF = option('--before');
+const BEFORE_BUILD = option('--before-build');
+if (BEFORE_REF !== undefined && BEFORE_BUILD !== undefined) throw new Error('give --before or --before-build, not both');
 const ONLY = option('--only');
 if (ONLY !== undefined && ONLY !== 'reuse' && ONLY !== 'url') throw new Error(`--only takes reuse or url, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
@@ -442,6 +445,15 @@ async function buildBefore(ref) {
   return { dir, cli: bin ?? join(dir, 'bin', 'wa-upload.cjs'), label: commit };
 }
 
+/** `--before-build <folder>`: a checkout of another commit, built already, run as it is. */
+function builtBefore(folder) {
+  const dir = resolve(folder);
+  const bin = ['wa-upload.cjs', 'wa-upload.js'].map((name) => join(dir, 'bin', name)).find((path) => existsSync(path));
+  if (!bin || !existsSync(join(dir, 'dist'))) throw new Error(`--before-build ${folder}: no bin/wa-upload.cjs and dist/ there (run npm ci and npm run build in it)`);
+  const commit = versionOf('git', ['-C', dir, 'rev-parse', '--short', 'HEAD']) ?? folder;
+  return { dir, cli: bin, label: commit };
+}
+
 let before;
 
 // ---------------------------------------------------------------- main
@@ -492,7 +504,7 @@ async function main() {
   const slow = await startSandbox('delay', [...storeArgs, '--delay', String(BATCH_DELAY_MS)]);
   const drain = await startSandbox('drain', [], join(root, 'bench', 'drain-server.cjs'));
   log(`bench: sandbox ${fast.url}, sandbox with ${BATCH_DELAY_MS} ms delay ${slow.url}${noStore ? ' (--no-store)' : ' (storing uploads: no --no-store flag)'}, drain-only ${drain.url}`);
-  before = BEFORE_REF ? await buildBefore(BEFORE_REF) : undefined;
+  before = BEFORE_BUILD ? builtBefore(BEFORE_BUILD) : BEFORE_REF ? await buildBefore(BEFORE_REF) : undefined;
 
   // Every wa-upload run keeps its code cache in the scratch folder: the warm-up round writes it, the measured rounds
   // use it (the steady state of anyone who ran wa-upload before); the "no code cache" tool shows what it buys.

@@ -9,6 +9,7 @@ import { build, transform } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chainSourceMaps, sourceMapOf } from './source-maps.js';
 import { startupShims } from './startup-shims.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,23 +60,30 @@ const cli = await build({
   chunkNames: 'chunk-[hash]',
   outExtension: { '.js': '.cjs' },
   write: false,
-  // Minified once, at the end (below), so that the source map shipped beside each file maps to the whole readable code.
+  // Minified once, at the end (below); each step keeps a source map, chained at the end into one from dist/ to src/.
   minify: false,
+  sourcemap: 'external',
 });
-// Each chunk as CommonJS code (not yet minified), by file name.
+// Each chunk as CommonJS code (not yet minified), by file name, and the maps from it back to src/: CommonJS to the
+// ES-module chunk, that chunk to the sources (the import() rewriting below keeps every line where it was).
 const chunkCode = new Map();
+const chunkMaps = new Map();
+const esmMaps = new Map(cli.outputFiles.filter((output) => output.path.endsWith('.map')).map((output) => [basename(output.path, '.map'), sourceMapOf(output.text)]));
 for (const output of cli.outputFiles) {
+  if (output.path.endsWith('.map')) continue;
   // A chunk's import() of another chunk becomes a require() (served by cli.cjs's chunk loader below); any other import()
   // (a user's JavaScript or TypeScript config file, cosmiconfig's import of typescript) becomes a call of the launcher's
   // bridge: code run from a vm.Script has no import() of its own, and the code must do the same with and without the cache.
   const code = withoutDynamicImports(output.text, basename(output.path));
-  const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' });
+  const converted = await transform(code, { format: 'cjs', loader: 'js', platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning', sourcemap: 'external', sourcefile: basename(output.path) });
   // A default import of a Node module became __toESM(require(...)), which copies every property of the module onto a new
   // object (process, zlib, fs: hundreds of getters, ~0.7 ms of each start-up): a view that reads through to the module
   // does the same job.
   const nodeModuleView = 'var __waNodeModule = (m) => Object.create(m, { default: { value: m, enumerable: true } });\n';
   const viewed = converted.code.replace(/__toESM\((require\("node:[\w/]+"\))(, 1)?\)/g, '__waNodeModule($1)');
   chunkCode.set(basename(output.path), viewed.includes('__waNodeModule(') ? nodeModuleView + viewed : viewed);
+  // (The view's line, when there is one, comes before the mapped code.)
+  chunkMaps.set(basename(output.path), { prefixLines: viewed.includes('__waNodeModule(') ? 1 : 0, maps: [sourceMapOf(converted.map), esmMaps.get(basename(output.path))] });
 }
 // The chunks go into three files, because npx pays for every file it unpacks (~2.5 ms each here) and V8 compiles only the
 // functions that run: cli.cjs holds the front (what --help needs) and the loader; main.cjs what an upload or any other
@@ -118,9 +126,33 @@ const packs = new Map([
   ...['main.cjs', 'extras.cjs'].map((pack) => [pack, `module.exports = {\n${chunksIn(pack).map(defineChunk).join(',\n')}\n};\n`]),
 ]);
 const packCode = new Map();
-// Each file's source map (dist/<file>.map, in the package): from the shipped minified code to the same code unminified,
-// with the names of its functions and classes, which the map holds, for reading a stack trace or a bug report.
+// Each file's source map (dist/<file>.map, in the package): from the shipped minified code to the lines of src/*.ts (and
+// of the bundled packages) it came from, with their text (the package ships no src/) and the names of its functions and
+// classes, so that a stack trace under --enable-source-maps or a bug report names src/ lines.
 const packMaps = new Map();
+const loaderLines = loader.split('\n');
+const chunksMarkerLine = loaderLines.findIndex((line) => line.includes('/* CHUNKS */ {}'));
+/** Which part of a code file's unminified text a line is in: a chunk's line and its maps, or a line of the loader. */
+const placesIn = (pack, text) => {
+  const starts = chunksIn(pack).map((name) => {
+    const header = `${JSON.stringify(name)}: function (exports, require, module, __filename, __dirname) {\n`;
+    const line = text.slice(0, text.indexOf(header)).split('\n').length;
+    return { name, line, end: line + chunkCode.get(name).split('\n').length };
+  });
+  const chunkLines = pack === 'cli.cjs' ? starts.at(-1).end + 1 - chunksMarkerLine : 0;
+  return (line) => {
+    const chunk = starts.find((c) => line >= c.line && line < c.end);
+    if (chunk) {
+      const { prefixLines, maps } = chunkMaps.get(chunk.name);
+      return line - chunk.line < prefixLines ? undefined : { line: line - chunk.line - prefixLines, maps };
+    }
+    if (pack !== 'cli.cjs') return undefined;
+    if (line < chunksMarkerLine) return { line, source: '../scripts/chunk-loader.cjs' };
+    if (line > chunksMarkerLine + chunkLines) return { line: line - chunkLines, source: '../scripts/chunk-loader.cjs' };
+    return undefined;
+  };
+};
+const readSourceOf = (name) => (name === '../scripts/chunk-loader.cjs' ? loader : undefined);
 for (const [pack, code] of packs) {
   const out = await transform(code, {
     loader: 'js',
@@ -131,11 +163,11 @@ for (const [pack, code] of packs) {
     legalComments: 'none',
     logLevel: 'warning',
     sourcemap: 'external',
-    sourcesContent: true,
-    sourcefile: `wa-upload/dist/${pack} (bundled, unminified)`,
+    sourcesContent: false,
+    sourcefile: pack,
   });
   packCode.set(pack, `${out.code}//# sourceMappingURL=${pack}.map\n`);
-  packMaps.set(pack, JSON.parse(out.map));
+  packMaps.set(pack, chainSourceMaps(JSON.parse(out.map), placesIn(pack, code), readSourceOf));
 }
 // Every bundled package's licence, as line comments at the end of dist/extras.cjs (where a bundler puts legal comments)
 // rather than a file of their own: npx pays ~2.5 ms for every file a package has.
@@ -212,7 +244,7 @@ if (process.env.WA_UPLOAD_BUILD_ANALYZE === '1') {
   }
 }
 
-const bytes = Object.values(cli.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+const bytes = Object.entries(cli.metafile.outputs).reduce((n, [path, o]) => (path.endsWith('.map') ? n : n + o.bytes), 0);
 console.log(`built dist/ (${(bytes / 1024).toFixed(0)} KiB, ${packages.size} bundled packages)`);
 
 /** Where `code` calls import(): the start of each `import` keyword of a dynamic import, found by TypeScript's parser (so

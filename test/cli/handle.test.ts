@@ -4,7 +4,8 @@ import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
-import { FIXTURES, TEST_TOKEN, leaksToken, runCli, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
+import { FIXTURES, TEST_TOKEN, leaksToken, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 import { startSandbox, type RecordedRequest, type SandboxFault } from '../../src/sandbox/server.js';
 import { DEFAULT_API_VERSION } from '../../src/settings/config.js';
 
@@ -195,7 +196,7 @@ describe('resumable for real', () => {
       const file = await bigPdf();
       const size = (await stat(file)).size;
       sandbox.injectFault({ dropAfterBytes: 1_000_003 });
-      const result = await runCli(['handle', '--retry-delay', '0', file], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(sandbox.url), ...handleEnv } });
+      const result = await runInProcess(['handle', '--retry-delay', '0', file], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, ...sandboxEnv(sandbox.url), ...handleEnv } });
       expect(result.code).toBe(0);
       expect(statusGets(sandbox.requests)[0]!.responseBody).toMatchObject({ file_offset: '1000003' });
       expect(bytePosts(sandbox.requests)[1]!.headers.file_offset).toBe('1000003');

@@ -8,7 +8,7 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { BIN, FIXTURES } from '../helpers/run-cli.js';
 
 // A little delay per answer, so that the reader is surely gone before the batch could end on its own.
-const cli = useCliSandbox({ delayMs: 20 });
+const cli = useCliSandbox({ delayMs: 20 }, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 
 /** Copies of the photo in the test's folder: a batch of `count` files. */

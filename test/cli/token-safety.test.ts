@@ -8,7 +8,7 @@ import { useCliSandbox } from '../helpers/cli-sandbox.js';
 import { startTestProxy } from '../helpers/test-proxy.js';
 import { BIN, FIXTURES, REPO_ROOT, TEST_TOKEN, leaksToken } from '../helpers/run-cli.js';
 
-const cli = useCliSandbox();
+const cli = useCliSandbox({}, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 /** Preload that answers FAKE_DNS_ANSWER for *.localhost and refuses any connection off loopback (see the file). */
 const FAKE_DNS = join(REPO_ROOT, 'test/helpers/fake-dns.mjs');

@@ -5,6 +5,7 @@ import { copyFile, mkdir, readFile, symlink, truncate, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
+import { runInProcess } from '../helpers/in-process.js';
 import { SANDBOX_DEFAULT_TOKEN, startSandbox } from '../../src/sandbox/server.js';
 import {
   FIXTURES,
@@ -167,11 +168,11 @@ describe('settings: flag > environment > config file > default, each seen by the
     await mkdir(join(cli.dirs.cwd, '.git'));
     await writeFile(join(cli.dirs.cwd, '.waupload.json'), JSON.stringify({ phoneNumberId: other }));
     const env = { HOME: cli.dirs.home, ...sandboxEnv(cli.sandbox.url), WA_PHONE_NUMBER_ID: undefined };
-    expect((await runCli([photo], { cwd: nested, env })).code).toBe(0);
+    expect((await runInProcess([photo], { cwd: nested, env })).code).toBe(0);
     await writeFile(join(nested, 'package.json'), JSON.stringify({ name: 'x', waupload: { phoneNumberId: third } }));
-    expect((await runCli([photo], { cwd: nested, env })).code).toBe(0);
+    expect((await runInProcess([photo], { cwd: nested, env })).code).toBe(0);
     await writeFile(join(cli.dirs.cwd, 'a', '.wauploadrc.yaml'), `phoneNumberId: "${TEST_PHONE_NUMBER_ID}"\n`);
-    expect((await runCli([photo], { cwd: join(cli.dirs.cwd, 'a'), env })).code).toBe(0);
+    expect((await runInProcess([photo], { cwd: join(cli.dirs.cwd, 'a'), env })).code).toBe(0);
     expect(cli.sandbox.requests.map((r) => r.path.split('/')[2])).toEqual([other, third, TEST_PHONE_NUMBER_ID]);
   });
 
@@ -425,7 +426,7 @@ describe('Graph errors map to exit codes with the server message and a hint', ()
 
 describe('the built-in sandbox', () => {
   it('--sandbox uploads with no token, phone number ID or account', async () => {
-    const result = await runCli(['--sandbox', join(FIXTURES, 'valid/photo.jpg')], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
+    const result = await runInProcess(['--sandbox', join(FIXTURES, 'valid/photo.jpg')], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\n$/);
     expect(result.stderr).toMatch(/sandbox: uploading to a local stand-in of the media API at http:\/\/127\.0\.0\.1:\d+/);
@@ -434,7 +435,7 @@ describe('the built-in sandbox', () => {
   it('--sandbox --dry-run starts nothing and keeps file names whole (no fixed token word to redact)', async () => {
     const path = join(cli.dirs.cwd, 'sandbox-token.jpg');
     await copyFile(join(FIXTURES, 'valid/photo.jpg'), path);
-    const result = await runCli(['--sandbox', '--dry-run', path], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
+    const result = await runInProcess(['--sandbox', '--dry-run', path], { cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home } });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(`would upload ${path} as image/jpeg (image, 11.5 KB, filename sandbox-token.jpg)\n`);
     expect(result.stdout).toBe('');
@@ -458,14 +459,14 @@ describe('the built-in sandbox', () => {
       },
     });
     const base = await url;
-    const upload = await runCli([join(FIXTURES, 'valid/document.pdf')], {
+    const upload = await runInProcess([join(FIXTURES, 'valid/document.pdf')], {
       cwd: cli.dirs.cwd,
       env: { HOME: cli.dirs.home, WA_BASE_URL: base, WA_TOKEN: 'sandbox', WA_PHONE_NUMBER_ID: '100000000000001' },
     });
     expect(upload.code).toBe(0);
     expect(upload.stdout).toMatch(/^\d+\n$/);
     // The README's sandbox flow with the token it printed: no "too short" warning on the way.
-    const printed = await runCli([join(FIXTURES, 'valid/photo.jpg')], {
+    const printed = await runInProcess([join(FIXTURES, 'valid/photo.jpg')], {
       cwd: cli.dirs.cwd,
       env: { HOME: cli.dirs.home, WA_BASE_URL: base, WA_TOKEN: SANDBOX_DEFAULT_TOKEN, WA_PHONE_NUMBER_ID: '100000000000001' },
     });

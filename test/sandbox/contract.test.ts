@@ -18,7 +18,7 @@ import {
 import type { RecordedRequest } from '../../src/sandbox/server.js';
 
 const APP_ID = '246813579024680';
-const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID], appIds: [APP_ID] });
+const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID], appIds: [APP_ID] }, { inProcess: true });
 const photo = join(FIXTURES, 'valid/photo.jpg');
 const pdf = join(FIXTURES, 'valid/document.pdf');
 const json = ['content', 'application/json', 'schema'];

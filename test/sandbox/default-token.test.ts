@@ -3,7 +3,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterSchema, problems, UPLOAD_PATH } from '../helpers/meta-openapi.js';
-import { FIXTURES, TEST_PHONE_NUMBER_ID, isolatedDirs, leaksToken, runCli, sandboxEnv } from '../helpers/run-cli.js';
+import { runInProcess } from '../helpers/in-process.js';
+import { FIXTURES, TEST_PHONE_NUMBER_ID, isolatedDirs, leaksToken, sandboxEnv } from '../helpers/run-cli.js';
 import { SANDBOX_DEFAULT_TOKEN, startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { DEFAULT_API_VERSION } from '../../src/settings/config.js';
 
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 const run = (token: string) =>
-  runCli([join(FIXTURES, 'valid/photo.jpg')], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url, { WA_TOKEN: token }) } });
+  runInProcess([join(FIXTURES, 'valid/photo.jpg')], { cwd: dirs.cwd, env: { HOME: dirs.home, ...sandboxEnv(sandbox.url, { WA_TOKEN: token }) } });
 
 describe("the sandbox's default token", () => {
   it('is 40 characters or more, looks like an access token and fits the Authorization header Meta describes', () => {
