@@ -13,6 +13,7 @@ import type { PrepareOptions } from '../media/inspect.js';
 import { openReuseCache } from '../upload/reuse-cache.js';
 import { spoolStdin } from '../upload/stdin.js';
 import type { Reporter } from '../output.js';
+import { fixHint } from '../fix/recipe.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -70,6 +71,13 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     const config = await loadSettings(flags, context, reporter, overrides, command.needs, controller.signal);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
+    // --fix (--voice implies it): ffmpeg found and checked before any file is read or sent (exit 3 otherwise).
+    const fixing = flags.fix === true || flags.voice === true;
+    const fix = fixing
+      ? await (await import('../fix/fix-session.js')).startFixStep({ ffmpegPath: config.ffmpegPath, ffmpegSource: config.sources.ffmpegPath, timeoutMs: config.fixTimeoutMs, voice: flags.voice === true, env: context.env, cwd: context.cwd, removeOnExit: context.removeOnExit, verbose: (line) => reporter.verbose(line) })
+      : undefined;
+    if (fix) cleanups.push(() => fix.close());
+
     const items = await batchItems(files, flags, context, cleanups, controller.signal);
 
     // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
@@ -98,6 +106,7 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
         // With stdin in the run, --type names stdin's type (it has no name to go by): the files keep their own.
         prepare: { typeOverride: files.includes('-') ? undefined : flags.type, strict: flags.strict, accepted: command.accepted },
         ...(command.send ? { send: command.send } : {}),
+        fix,
       },
       {
         onWarnings: (index, warnings) => {
@@ -106,7 +115,12 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
         onPrepared: (index, prepared) => {
           bytesTotal[index] = Math.max(bytesTotal[index]!, prepared.size);
           reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
+          const hint = fix ? undefined : fixHint(prepared.findings);
+          if (hint) reporter.info(`hint: ${items[index]!.file}: ${hint}`);
         },
+        onConverting: (index, fraction) =>
+          reporter.updateProgress({ waiting: fraction === undefined ? '' : `converting ${items[index]!.file} (${Math.floor(fraction * 100)} %)` }),
+        onFixed: (index, report) => reporter.fixed(items[index]!.file, report),
         onEvent: (index, event) => {
           const item = items[index]!;
           served(event);

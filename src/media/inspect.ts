@@ -12,7 +12,7 @@ import {
   type MediaCategory,
   type MediaType,
 } from './media-types.js';
-import { examineContent } from './preflight.js';
+import { examineContent, type ContentFinding, type ContentVerdict } from './preflight.js';
 
 /** A file that passed every check, with what will be sent. */
 export interface PreparedFile {
@@ -27,6 +27,8 @@ export interface PreparedFile {
   size: number;
   /** Content warnings ("<what> (<why>)"), already non-fatal. */
   warnings: string[];
+  /** The content checks' findings behind the warnings, each with its rule. */
+  findings: ContentFinding[];
 }
 
 /** How a file is to be judged. */
@@ -48,8 +50,19 @@ const ERRNO_MESSAGES: Record<string, string> = {
   ENAMETOOLONG: 'the path is too long',
 };
 
-/** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
-export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
+/** What the checks found in a file before judging it: its size, the type it is sent as, and the content verdict. */
+export interface InspectedFile {
+  size: number;
+  /** The type to send: --type's, else the content's when it is another accepted type, else the extension's. */
+  type: MediaType;
+  verdict: ContentVerdict;
+}
+
+/**
+ * The checks without the judgement (for --fix, which converts what prepareFile would warn about or refuse): throws
+ * InputError only for a file that cannot be read at all, is empty, or whose extension names no accepted type.
+ */
+export async function inspectFile(path: string, options: PrepareOptions, name: string): Promise<InspectedFile> {
   let size: number;
   try {
     const info = await statOf(path);
@@ -62,16 +75,21 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   if (size === 0) throw new InputError('is empty (0 bytes)', 'WhatsApp refuses empty files');
 
   let type = options.typeOverride ?? (await detectMediaType(name));
-
   // stat succeeds on files we may not read: the content check opens the file, which proves it before anything is sent.
   const verdict = await examineContent(path, size, type, { typeForced: options.typeOverride !== undefined }).catch(
     (error: unknown) => {
       throw inputErrorFor(error);
     },
   );
+  if (verdict.detected && !options.typeOverride) type = verdict.detected;
+  return { size, type, verdict };
+}
+
+/** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
+export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
+  const { size, type, verdict } = await inspectFile(path, options, name);
   const warnings = [...verdict.warnings];
   if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
-  if (verdict.detected && !options.typeOverride) type = verdict.detected;
   if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
     throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
   }
@@ -100,6 +118,7 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
     category: type.category,
     size,
     warnings,
+    findings: verdict.findings,
   };
 }
 

@@ -7,6 +7,7 @@ import { uploadFile, type GraphEvent, type GraphSettings } from '../graph/graph-
 import { prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import type { MediaType } from '../media/media-types.js';
 import { collectShortLivedGarbage } from './memory.js';
+import type { ConvertedFile, FixPlan, FixReport, FixStep } from '../fix/fix-session.js';
 
 /** One file's outcome: a media ID, what a dry run would send, or the error that stopped it. */
 export type FileOutcome =
@@ -23,8 +24,10 @@ export type FileOutcome =
       warnings: string[];
       reused?: boolean;
       attempts?: number;
+      /** --fix: what the file was converted from, to, and why. */
+      fixed?: FixReport;
     }
-  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[] }
+  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[]; fixed?: FixReport }
   | { file: string; ok: false; error: WaUploadError; warnings: string[] };
 
 /** A file to send: how the user named it, where its bytes are, and the part filename when the path says nothing (stdin). */
@@ -48,10 +51,23 @@ export interface BatchHooks {
   onOutcome?: (index: number, outcome: FileOutcome) => void;
   /** A file settled (in any order). */
   onSettled?: (index: number, outcome: FileOutcome) => void;
-  /** Hashes a prepared file and looks up a remembered media ID for it (--reuse). */
-  reuse?: (prepared: PreparedFile) => Promise<{ sha256: string; remembered: string | undefined }>;
-  /** Remembers an upload (--reuse) under the hash of the bytes sent; never fails the file. */
-  remember?: (prepared: PreparedFile, id: string, sha256: string) => void;
+  /**
+   * Hashes a prepared file and looks up a remembered media ID for it (--reuse); a file --fix converts is looked up by
+   * its original's hash and the recipe, before it is converted (`sent`: what was sent for it then).
+   */
+  reuse?: (prepared: PreparedFile, fix?: ReuseFixKey) => Promise<{ sha256: string; remembered: string | undefined; sent?: { bytes: number; sha256: string; mimeType: string } }>;
+  /** Remembers an upload (--reuse) under the hash of the bytes sent (of the original and the recipe, for --fix); never fails the file. */
+  remember?: (prepared: PreparedFile, id: string, sha256: string, fix?: ReuseFixKey) => void;
+  /** --fix: a conversion's progress, 0 to 1; undefined once it is over. */
+  onConverting?: (index: number, fraction: number | undefined) => void;
+  /** --fix: a file was converted (before it is sent). */
+  onFixed?: (index: number, report: FixReport) => void;
+}
+
+/** What keys a converted file in the --reuse cache: the original's content and the recipe. */
+export interface ReuseFixKey {
+  recipe: string;
+  sourceSha256: string;
 }
 
 /** Options of one batch run. */
@@ -66,6 +82,8 @@ export interface BatchOptions {
   signal?: AbortSignal | undefined;
   /** Sends one checked file and returns what identifies it (default: the media upload, whose result is a media ID). */
   send?: SendFile;
+  /** --fix: plans and makes each file's conversion with ffmpeg. */
+  fix?: FixStep | undefined;
 }
 
 /** Sends one checked file: a media upload, or a Resumable Upload for a handle; `id` is what the output prints. */
@@ -179,10 +197,14 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 
 async function processOne(item: BatchItem, index: number, options: BatchOptions, hooks: BatchHooks): Promise<FileOutcome> {
   let warnings: string[] = [];
+  let converted: ConvertedFile | undefined;
+  let plan: FixPlan | undefined;
   try {
     if (options.signal?.aborted) throw new InterruptedError(signalName(options.signal));
     const prepare = item.typeOverride ? { ...options.prepare, typeOverride: item.typeOverride } : options.prepare;
-    const prepared = await prepareFile(item.file, item.path, prepare, item.filename);
+    plan = options.fix ? await options.fix.plan(item.file, item.path, prepare, item.filename) : undefined;
+    let prepared = plan?.prepared ?? (await prepareFile(item.file, item.path, prepare, item.filename));
+    const fixKey = plan?.fix ? { recipe: plan.fix.recipe.id, sourceSha256: plan.fix.from.sha256 } : undefined;
     warnings = prepared.warnings;
     if (warnings.length) hooks.onWarnings?.(index, warnings);
     hooks.onPrepared?.(index, prepared);
@@ -194,9 +216,22 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       bytes: prepared.size,
       warnings,
     };
-    if (options.dryRun || !options.graph) return { ...described, ok: true, dryRun: true };
-    const known = await hooks.reuse?.(prepared);
-    if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
+    if (options.dryRun || !options.graph) {
+      const fixed = plan?.fix ? { fixed: await options.fix!.describe(plan.fix, options.signal) } : {};
+      return { ...described, ok: true, dryRun: true, ...fixed };
+    }
+    const known = await hooks.reuse?.(prepared, fixKey);
+    if (known?.remembered) {
+      const fixed = plan?.fix ? { fixed: { from: plan.fix.from, ...(known.sent ? { to: known.sent } : {}), reasons: plan.fix.recipe.reasons, result: plan.fix.recipe.result } } : {};
+      const sent = known.sent ? { bytes: known.sent.bytes } : {};
+      return { ...described, ...sent, ok: true, id: known.remembered, sha256: known.sent?.sha256 ?? known.sha256, reused: true, ...fixed };
+    }
+    if (plan?.fix) {
+      converted = await options.fix!.convert(item.file, plan.fix, prepare, options.signal, (fraction) => hooks.onConverting?.(index, fraction));
+      hooks.onConverting?.(index, undefined);
+      hooks.onFixed?.(index, converted.report);
+      prepared = converted.prepared;
+    }
     const result = await (options.send ?? uploadFile)(
       // With --reuse the hash remembered is the one of the bytes sent, not the lookup's: the file may change meanwhile.
       { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash || Boolean(hooks.remember) },
@@ -204,14 +239,18 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       (event) => hooks.onEvent?.(index, event),
     );
     const sha256 = result.sha256;
-    if (sha256) hooks.remember?.(prepared, result.id, sha256);
-    return { ...described, ok: true, id: result.id, sha256, attempts: result.attempts };
+    if (sha256) hooks.remember?.(prepared, result.id, sha256, fixKey);
+    const fixed = converted ? { bytes: prepared.size, fixed: converted.report } : {};
+    return { ...described, ...fixed, ok: true, id: result.id, sha256, attempts: result.attempts };
   } catch (error) {
+    if (plan?.fix) hooks.onConverting?.(index, undefined);
     if (error instanceof InputError && error.warnings.length) {
       warnings = error.warnings;
       hooks.onWarnings?.(index, warnings);
     }
     return { file: item.file, ok: false, error: asWaUploadError(error), warnings };
+  } finally {
+    if (converted) await options.fix!.discard(converted);
   }
 }
 
