@@ -9,6 +9,7 @@ import { isMediaId } from './graph/media-id.js';
 import { prepareFile } from './media/inspect.js';
 import { HANDLE_TYPES, uploadForHandle } from './graph/resumable-upload.js';
 import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory, type MediaType } from './media/media-types.js';
+import type { FixReport, FixStep } from './fix/fix-session.js';
 
 export { VERSION } from './version.js';
 export {
@@ -27,6 +28,7 @@ export {
 } from './errors.js';
 export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media/media-types.js';
 export type { GraphEvent, MediaInfo } from './graph/graph-client.js';
+export type { FixedBytes, FixReport } from './fix/fix-session.js';
 
 /**
  * What `signal` takes: an AbortSignal, Node's or the DOM's. Described by the members used, so that the types need
@@ -89,6 +91,19 @@ export interface UploadOptions extends ClientOptions {
   type?: string;
   /** Refuse the file when a content check warns, except advice (a type corrected within its kind, sticker size). */
   strict?: boolean;
+  /**
+   * Convert with ffmpeg what WhatsApp would not deliver (Vorbis or stereo Opus, HEVC, High with B-frames, the index
+   * last, 16-bit PNG, a sticker not 512x512, over the size limit...) before sending; a file that needs nothing is sent
+   * untouched. The result's `fixed` says what was done. Needs ffmpeg: the ffmpegPath option, FFMPEG_PATH, "ffmpegPath"
+   * in the config file, or ffmpeg on PATH (a ConfigError otherwise, before anything is sent).
+   */
+  fix?: boolean;
+  /** Send audio (MP3, M4A, WAV, FLAC, AMR, Ogg) as a voice note: mono Opus in Ogg, named .ogg. Implies `fix`. */
+  voice?: boolean;
+  /** The ffmpeg `fix` runs (default: FFMPEG_PATH, "ffmpegPath" in the config file, then ffmpeg on PATH). */
+  ffmpegPath?: string;
+  /** Seconds one ffmpeg conversion may run before it is stopped (default 300). */
+  fixTimeout?: number;
 }
 
 /** What an upload returns. */
@@ -103,6 +118,8 @@ export interface UploadedMedia {
   /** Content warnings (the file was sent anyway unless `strict`). */
   warnings: string[];
   attempts: number;
+  /** With `fix`, when the file was converted: what it was, what was sent, and why. */
+  fixed?: FixReport;
 }
 
 /** Options of createHandle: no phone number ID, an app ID instead. */
@@ -111,6 +128,12 @@ export interface HandleOptions extends ClientOptions {
   appId?: string;
   /** Refuse the file when any content check warns. */
   strict?: boolean;
+  /** Convert what a handle's API would not take or WhatsApp would not deliver into PDF, JPEG, PNG or MP4 with ffmpeg first (see UploadOptions.fix). */
+  fix?: boolean;
+  /** The ffmpeg `fix` runs (default: FFMPEG_PATH, "ffmpegPath" in the config file, then ffmpeg on PATH). */
+  ffmpegPath?: string;
+  /** Seconds one ffmpeg conversion may run before it is stopped (default 300). */
+  fixTimeout?: number;
 }
 
 /** What createHandle returns. */
@@ -128,6 +151,8 @@ export interface CreatedHandle {
   warnings: string[];
   /** Tries of the byte transfer; more than 1 when a cut or a timeout was resumed. */
   attempts: number;
+  /** With `fix`, when the file was converted: what it was, what was sent, and why. */
+  fixed?: FixReport;
 }
 
 /** Options of downloadMedia. */
@@ -147,7 +172,7 @@ export interface DownloadedMedia {
 }
 
 /** The settings an option may carry, as the settings code names them. */
-type OptionSettings = ClientOptions & { ttlMinutes?: number; appId?: string };
+type OptionSettings = ClientOptions & { ttlMinutes?: number; appId?: string; ffmpegPath?: string; fixTimeout?: number };
 
 /**
  * Runs an exported function with the caller's signal linked to one of our own (the code below always gets a real
@@ -199,6 +224,10 @@ const OPTION_FOR_FLAG: Record<string, string> = {
   strict: 'strict',
   type: 'type',
   force: 'overwrite',
+  fix: 'fix',
+  voice: 'voice',
+  ffmpeg: 'ffmpegPath',
+  'fix-timeout': 'fixTimeout',
 };
 
 /** Whole hints of shared code that speak of what only the CLI has (a pipe, -o, "the command"), in the API's words. */
@@ -248,6 +277,8 @@ async function resolveSettingsUnguarded(options: OptionSettings, needs: Settings
     retryDelay: options.retryDelay,
     maxRetryWait: options.maxRetryWait,
     ttlMinutes: options.ttlMinutes,
+    ffmpegPath: options.ffmpegPath,
+    fixTimeout: options.fixTimeout,
   };
   const fileSettings = file?.settings ?? {};
   refuseMissing(needs, [flags, fromEnv.settings, fileSettings], options.configFile !== false);
@@ -290,6 +321,30 @@ async function graphSettings(options: OptionSettings, signal: AbortSignal, needs
   return graph.graphSettingsFor(await resolveSettingsUnguarded(options, needs), signal);
 }
 
+/**
+ * Runs `use` with the --fix step when `fix` or `voice` asks for it (ffmpeg found and checked first: a ConfigError
+ * before anything is sent), and removes its private folder afterwards, whatever happens.
+ */
+async function withFix<T>(options: OptionSettings & { fix?: boolean; voice?: boolean }, needs: SettingsNeed, use: (step: FixStep | undefined) => Promise<T>): Promise<T> {
+  if (options.fix !== true && options.voice !== true) return use(undefined);
+  const config = await resolveSettingsUnguarded(options, needs);
+  const { startFixStep } = await import('./fix/fix-session.js');
+  const env = (options.env ?? process.env) as NodeJS.ProcessEnv;
+  const step = await startFixStep({ ffmpegPath: config.ffmpegPath, ffmpegSource: config.sources.ffmpegPath, timeoutMs: config.fixTimeoutMs, voice: options.voice === true, env, cwd: options.cwd ?? process.cwd() });
+  try {
+    return await use(step);
+  } finally {
+    await step.close();
+  }
+}
+
+/** prepareFile, or with the --fix step: checked, converted when the file needs it, and checked again. */
+async function preparedFor(step: FixStep | undefined, path: string, prepare: Parameters<typeof prepareFile>[2], signal: AbortSignal): Promise<{ prepared: Awaited<ReturnType<typeof prepareFile>>; fixed?: FixReport }> {
+  if (!step) return { prepared: await prepareFile(path, path, prepare) };
+  const { prepareWithFix } = await import('./fix/fix-session.js');
+  return prepareWithFix(step, path, prepare ?? {}, signal);
+}
+
 /** Runs a step on a file; an InputError it throws names the file (`photo.jpg is empty`, `error.file`). */
 async function aboutFile<T>(path: string, step: () => Promise<T>): Promise<T> {
   try {
@@ -328,20 +383,23 @@ async function uploadMediaUnguarded(path: string, options: UploadOptions, signal
     if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type} (the type option)`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options, signal, 'phoneNumberId');
-  const prepared = await aboutFile(path, () => prepareFile(path, path, { typeOverride, strict: options.strict }));
-  const result = await aboutFile(path, () =>
-    graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-  );
-  return {
-    id: result.id,
-    filename: prepared.filename,
-    mimeType: prepared.mimeType,
-    category: prepared.category,
-    bytes: prepared.size,
-    sha256: result.sha256 ?? '',
-    warnings: prepared.warnings,
-    attempts: result.attempts,
-  };
+  return withFix(options, 'phoneNumberId', async (step) => {
+    const { prepared, fixed } = await aboutFile(path, () => preparedFor(step, path, { typeOverride, strict: options.strict }, signal));
+    const result = await aboutFile(path, () =>
+      graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+    );
+    return {
+      id: result.id,
+      filename: prepared.filename,
+      mimeType: prepared.mimeType,
+      category: prepared.category,
+      bytes: prepared.size,
+      sha256: result.sha256 ?? '',
+      warnings: prepared.warnings,
+      attempts: result.attempts,
+      ...(fixed ? { fixed } : {}),
+    };
+  });
 }
 
 /**
@@ -355,19 +413,22 @@ export async function createHandle(path: string, options: HandleOptions = {}): P
 async function createHandleUnguarded(path: string, options: HandleOptions, signal: AbortSignal): Promise<CreatedHandle> {
   checkedPath(path, 'path');
   const settings = await graphSettings(options, signal, 'appId');
-  const prepared = await aboutFile(path, () => prepareFile(path, path, { strict: options.strict, accepted: HANDLE_TYPES }));
-  const result = await aboutFile(path, () =>
-    uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-  );
-  return {
-    handle: result.handle,
-    filename: prepared.filename,
-    mimeType: prepared.mimeType,
-    bytes: prepared.size,
-    sha256: result.sha256 ?? '',
-    warnings: prepared.warnings,
-    attempts: result.attempts,
-  };
+  return withFix(options, 'appId', async (step) => {
+    const { prepared, fixed } = await aboutFile(path, () => preparedFor(step, path, { strict: options.strict, accepted: HANDLE_TYPES }, signal));
+    const result = await aboutFile(path, () =>
+      uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+    );
+    return {
+      handle: result.handle,
+      filename: prepared.filename,
+      mimeType: prepared.mimeType,
+      bytes: prepared.size,
+      sha256: result.sha256 ?? '',
+      warnings: prepared.warnings,
+      attempts: result.attempts,
+      ...(fixed ? { fixed } : {}),
+    };
+  });
 }
 
 /** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */

@@ -246,3 +246,16 @@ export async function startFixStep(start: FixStart): Promise<FixStep> {
   start.verbose?.(`ffmpeg: ${ffmpeg.path} (version ${ffmpeg.version}, from ${ffmpeg.source})`);
   return openFixStep({ ffmpeg, timeoutMs: start.timeoutMs, voice: start.voice, env: start.env, removeOnExit: start.removeOnExit, verbose: start.verbose });
 }
+
+/** One file through --fix for the programmatic API: checked, converted when it needs it, checked again; `fixed` says what was done. */
+export async function prepareWithFix(
+  step: FixStep,
+  path: string,
+  prepare: PrepareOptions,
+  signal?: AbortSignal,
+): Promise<{ prepared: PreparedFile; fixed?: FixReport }> {
+  const plan = await step.plan(path, path, prepare);
+  if (!plan.fix) return { prepared: plan.prepared };
+  const converted = await step.convert(path, plan.fix, prepare, signal);
+  return { prepared: converted.prepared, fixed: converted.report };
+}

@@ -35,7 +35,7 @@ const STDERR_LINES_KEPT = 12;
  * A path as ffmpeg reads it: `file:` and an absolute path, so that a name starting with `-` is not an option and a
  * name holding `:` is not a protocol.
  */
-export function asFileUrl(absolutePath: string): string {
+function asFileUrl(absolutePath: string): string {
   return `file:${absolutePath}`;
 }
 
@@ -196,11 +196,8 @@ export function probeDuration(ffmpeg: string, input: string, env: NodeJS.Process
       signal?.removeEventListener('abort', onAbort);
       running.delete(child);
       if (running.size === 0) process.removeListener('exit', killRunning);
-      for (const line of text.split('\n')) {
-        const seconds = durationOf(line);
-        if (seconds !== undefined) return resolve(seconds);
-      }
-      resolve(undefined);
+      const seconds = text.split('\n').map(durationOf).find((value) => value !== undefined);
+      resolve(seconds);
     };
     child.on('error', done);
     child.on('close', done);

@@ -65,7 +65,7 @@ export interface BatchHooks {
 }
 
 /** What keys a converted file in the --reuse cache: the original's content and the recipe. */
-export interface ReuseFixKey {
+interface ReuseFixKey {
   recipe: string;
   sourceSha256: string;
 }
