@@ -13,6 +13,7 @@ import {
   type MediaType,
 } from './media-types.js';
 import { examineContent, type ContentFinding, type ContentVerdict } from './preflight.js';
+import { fixOf } from './content-rules.js';
 
 /** A file that passed every check, with what will be sent. */
 export interface PreparedFile {
@@ -89,7 +90,12 @@ export async function inspectFile(path: string, options: PrepareOptions, name: s
 export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
   const { size, type, verdict } = await inspectFile(path, options, name);
   const warnings = [...verdict.warnings];
-  if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
+  const mendable = (text: string | undefined): string | undefined => {
+    const rule = verdict.findings.find((finding) => finding.text === text)?.rule;
+    const fix = rule === undefined ? undefined : fixOf(rule);
+    return fix === undefined ? undefined : `pass --fix and wa-upload ${fix}`;
+  };
+  if (verdict.refusal) throw new InputError(verdict.refusal, mendable(verdict.refusal), warnings);
   if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
     throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
   }
@@ -97,9 +103,10 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   // corrected by sending the true type).
   const refusing = warnings.find((warning) => !verdict.advisories?.includes(warning));
   if (options.strict && refusing !== undefined) {
+    const fix = mendable(refusing);
     throw new InputError(
       `refused under --strict: ${refusing}`,
-      warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway',
+      `${warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway'}${fix ? `, or ${fix}` : ''}`,
       warnings,
     );
   }
@@ -152,13 +159,13 @@ async function detectMediaType(filename: string): Promise<MediaType> {
 function limitHint(type: MediaType): string {
   switch (type.category) {
     case 'image':
-      return 'resize or recompress it, or send it as a document (PDF)';
+      return 'pass --fix to recompress or scale it to fit, or send it as a document (PDF)';
     case 'video':
-      return 'recompress it (H.264 + AAC), e.g. ffmpeg -crf 28, or shorten it';
+      return 'pass --fix to re-encode it at a bitrate that fits, or shorten it';
     case 'audio':
-      return 'recompress it, e.g. Opus at 32 kb/s';
+      return 'recompress it, e.g. Opus at 32 kb/s (--voice sends it as a mono Opus voice note)';
     case 'sticker':
-      return 'reduce its colours or frames';
+      return 'pass --fix to re-encode it smaller, or reduce its colours or frames';
     default:
       return 'split or compress it';
   }
