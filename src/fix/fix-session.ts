@@ -2,7 +2,8 @@
 
 import { createReadStream } from 'node:fs';
 import { stat, rm } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { inspectFile, prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import { formatBytes, partFilename } from '../media/media-types.js';
@@ -83,7 +84,7 @@ export interface FixSettings {
 
 /** The --fix step for one run. */
 export function openFixStep(settings: FixSettings): FixStep {
-  const folder = tempFolder(settings.removeOnExit);
+  const folder = tempFolder(settings.removeOnExit, settings.env.TMPDIR || undefined);
   const env = withoutSecrets(settings.env);
   const verbose = settings.verbose ?? (() => {});
 
@@ -137,7 +138,7 @@ export function openFixStep(settings: FixSettings): FixStep {
 
     async describe(plan, signal) {
       const { tries } = await firstTryArguments(plan, signal);
-      const output = `${folder.path ?? '$TMPDIR/wa-upload-fix-XXXXXX'}/1-${plan.filename}`;
+      const output = `${folder.path ?? join(settings.env.TMPDIR || tmpdir(), 'wa-upload-fix-XXXXXX')}/1-${plan.filename}`;
       return { from: plan.from, reasons: plan.recipe.reasons, result: plan.recipe.result, command: [settings.ffmpeg.path, ...ffmpegArguments(plan.input, tries[0]!, output)] };
     },
 

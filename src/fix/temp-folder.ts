@@ -15,10 +15,10 @@ export interface TempFolder {
 }
 
 /**
- * A folder under the system's temp folder, readable by this user only. `removeOnExit` (the process's registry of temp
- * paths) removes it even when the process exits at once, as on a second Ctrl-C.
+ * A folder under `base` (the run's TMPDIR, else the system's temp folder), readable by this user only. `removeOnExit`
+ * (the process's registry of temp paths) removes it even when the process exits at once, as on a second Ctrl-C.
  */
-export function tempFolder(removeOnExit?: (path: string) => () => void): TempFolder {
+export function tempFolder(removeOnExit?: (path: string) => () => void, base: string = tmpdir()): TempFolder {
   let made: Promise<string> | undefined;
   let path: string | undefined;
   let unregister: (() => void) | undefined;
@@ -28,7 +28,7 @@ export function tempFolder(removeOnExit?: (path: string) => () => void): TempFol
       return path;
     },
     async pathFor(name: string) {
-      made ??= mkdtemp(join(tmpdir(), 'wa-upload-fix-')).then(async (folder) => {
+      made ??= mkdtemp(join(base, 'wa-upload-fix-')).then(async (folder) => {
         // mkdtemp makes it 0700 already; said again so that no umask or platform can loosen it.
         await chmod(folder, 0o700);
         path = folder;
