@@ -1,4 +1,5 @@
-// Ctrl-C and SIGTERM during a --fix conversion, as only a real process shows them: ffmpeg stopped (no orphan), the private folder gone.
+// Ctrl-C and SIGTERM during a --fix conversion, as only a real process shows them: ffmpeg stopped (no orphan), the
+// private folder gone; and the spinner's conversion progress on a terminal.
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCliSandbox } from '../helpers/cli-sandbox.js';
-import { TEST_PHONE_NUMBER_ID } from '../helpers/run-cli.js';
+import { TEST_PHONE_NUMBER_ID, runOnTerminal, sandboxEnv } from '../helpers/run-cli.js';
 
 const cli = useCliSandbox({ phoneNumberIds: [TEST_PHONE_NUMBER_ID] });
 const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -71,6 +72,23 @@ describe('a signal during a conversion', () => {
       expect(await readdir(tmp)).toEqual([]);
       expect(cli.sandbox.requests).toHaveLength(0);
       if (signals.length === 1) expect(result.stderr).toContain(`interrupted by ${signals[0]}`);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('on a terminal', () => {
+  it('the spinner shows the conversion\'s progress (from ffmpeg\'s -progress), then the ID', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'wa-fix-tty-'));
+    try {
+      const result = await runOnTerminal(['--fix', input], { columns: 120, cwd: cli.dirs.cwd, env: { HOME: cli.dirs.home, TMPDIR: tmp, ...sandboxEnv(cli.sandbox.url) } });
+      expect(result.code).toBe(0);
+      const percents = [...result.stdout.matchAll(/converting \S+long\.mov \((\d+) %\)/g)].map((m) => Number(m[1]));
+      expect(percents.length).toBeGreaterThan(0);
+      expect(Math.max(...percents)).toBeGreaterThan(0);
+      expect(result.stdout).toContain((cli.sandbox.requests[0]!.responseBody as { id: string }).id);
+      expect(await readdir(tmp)).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
