@@ -29,7 +29,7 @@ function option(name) {
 const NODE_MAJOR = option('--node');
 const BEFORE_REF = option('--before');
 const ONLY = option('--only');
-if (ONLY !== undefined && ONLY !== 'reuse') throw new Error(`--only takes reuse, not ${ONLY}`);
+if (ONLY !== undefined && ONLY !== 'reuse' && ONLY !== 'fix') throw new Error(`--only takes reuse or fix, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
 // The Node every measured tool runs on; the bench itself and its servers run on the Node that started it.
 const node = NODE_MAJOR && NODE_MAJOR !== process.versions.node.split('.')[0] ? installedNode(NODE_MAJOR) : process.execPath;
@@ -853,12 +853,24 @@ async function reusePart() {
   process.stdout.write(`\n--reuse cache (each run a fresh process), written to BENCHMARKS.md:\n${table}\n`);
 }
 
+/** The --fix part (bench/fix.js): wa-upload --fix beside ffmpeg alone on inputs made at bench time; written to BENCHMARKS.md. */
+async function fixPart() {
+  const { fixBench, fixTable, withFixSection } = await import('./fix.js');
+  const rows = await fixBench(log);
+  const file = join(root, 'BENCHMARKS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, withFixSection(previous, rows, process.version, new Date().toISOString().slice(0, 10)));
+  process.stdout.write(`\n--fix beside ffmpeg alone, written to BENCHMARKS.md:\n${fixTable(rows)}\n`);
+}
+
 try {
-  // `--only reuse`: the reuse-cache part alone (no servers, no other tool).
+  // `--only reuse` / `--only fix`: that part alone (no servers, no other tool).
   if (ONLY === 'reuse') await reusePart();
+  else if (ONLY === 'fix') await fixPart();
   else {
     await main();
     await reusePart();
+    await fixPart();
   }
 } catch (error) {
   log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);

@@ -1,8 +1,10 @@
 // Finds the ffmpeg --fix runs (--ffmpeg, FFMPEG_PATH, config ffmpegPath, then PATH) and checks its version and encoders.
 
 import { execFile } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 
 /** The ffmpeg a run converts with. */
@@ -47,11 +49,10 @@ export async function findFfmpeg(configured: { path: string; source: string } | 
     path = found;
     source = 'PATH';
   }
-  const versionText = await query(path, ['-hide_banner', '-version'], source);
-  const version = /^ffmpeg version (\S+)/m.exec(versionText)?.[1];
-  if (version === undefined) throw new ConfigError(`${path} from ${source} does not answer -version as ffmpeg does`, HOW_TO_GET);
+  // One run answers both: the banner on stderr names the version, stdout lists the encoders. Its answer is kept for
+  // this very binary (path, size, times), so later runs start no process before the conversion.
+  const { version, encoders } = (await rememberedCheck(path, env)) ?? (await checkBinary(path, source, env));
   if (isTooOld(version)) throw new ConfigError(`ffmpeg ${version} (${path}) is too old for --fix: it needs ${OLDEST_MAJOR}.${OLDEST_MINOR} or later`, HOW_TO_GET);
-  const encoders = encoderNames(await query(path, ['-hide_banner', '-encoders'], source));
   const missing = NEEDED_ENCODERS.filter((name) => !encoders.has(name));
   if (missing.length > 0) {
     throw new ConfigError(`ffmpeg ${version} (${path}) has no ${missing.join(', ')} encoder${missing.length > 1 ? 's' : ''}, which --fix needs`, HOW_TO_GET);
@@ -81,18 +82,72 @@ function onPath(name: string, pathVariable: string, cwd: string): string | undef
   return undefined;
 }
 
-/** Runs a short query of the binary (no shell, no stdin) and returns its stdout; a binary that fails is a ConfigError. */
-function query(path: string, args: string[], source: string): Promise<string> {
+/** Runs `ffmpeg -encoders` (no shell, no stdin): the version from its banner, the encoder names from its list. */
+function checkBinary(path: string, source: string, env: NodeJS.ProcessEnv): Promise<{ version: string; encoders: Set<string> }> {
   return new Promise((resolvePromise, reject) => {
-    execFile(path, args, { timeout: QUERY_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (error, stdout) => {
+    execFile(path, ['-nostdin', '-encoders'], { timeout: QUERY_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
       if (error) {
-        const why = (error as NodeJS.ErrnoException & { killed?: boolean }).killed ? `did not answer ${args.at(-1)} within ${QUERY_TIMEOUT_MS / 1000} s` : `failed to run ${args.at(-1)} (${(error as NodeJS.ErrnoException).code ?? error.message.split('\n')[0]})`;
+        const why = (error as NodeJS.ErrnoException & { killed?: boolean }).killed
+          ? `did not answer -encoders within ${QUERY_TIMEOUT_MS / 1000} s`
+          : `failed to run -encoders (${(error as NodeJS.ErrnoException).code ?? error.message.split('\n')[0]})`;
         reject(new ConfigError(`ffmpeg ${path} from ${source} ${why}`, HOW_TO_GET));
         return;
       }
-      resolvePromise(stdout);
+      const version = /^ffmpeg version (\S+)/m.exec(`${stderr}\n${stdout}`)?.[1];
+      if (version === undefined) {
+        reject(new ConfigError(`${path} from ${source} does not answer as ffmpeg does (no "ffmpeg version" in its banner)`, HOW_TO_GET));
+        return;
+      }
+      const checked = { version, encoders: encoderNames(stdout) };
+      remember(path, env, checked);
+      resolvePromise(checked);
     });
   });
+}
+
+/** Where checks of ffmpeg binaries are kept: $XDG_CACHE_HOME/wa-upload/ffmpeg or ~/.cache/wa-upload/ffmpeg. */
+function checksFolder(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  return join(base, 'wa-upload', 'ffmpeg');
+}
+
+/** The file a binary's check is kept in: named by its path, size, inode and times, so a replaced binary is checked anew. */
+function checkFile(path: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (env.WA_UPLOAD_NO_CACHE) return undefined;
+  try {
+    const info = statSync(path);
+    const key = `${path}\0${info.size}\0${info.ino}\0${info.mtimeMs}\0${info.ctimeMs}`;
+    return join(checksFolder(env), `${process.getBuiltinModule('node:crypto').createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kept check of this binary, if any (anything unreadable or odd is no check: the binary is asked again). */
+async function rememberedCheck(path: string, env: NodeJS.ProcessEnv): Promise<{ version: string; encoders: Set<string> } | undefined> {
+  const file = checkFile(path, env);
+  if (!file) return undefined;
+  try {
+    const kept = JSON.parse(await readFile(file, 'utf8')) as { version?: unknown; encoders?: unknown };
+    if (typeof kept.version !== 'string' || !Array.isArray(kept.encoders) || !kept.encoders.every((e) => typeof e === 'string')) return undefined;
+    return { version: kept.version, encoders: new Set(kept.encoders as string[]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a check (a private temp file renamed into place); never fails the run. */
+function remember(path: string, env: NodeJS.ProcessEnv, checked: { version: string; encoders: Set<string> }): void {
+  const file = checkFile(path, env);
+  if (!file) return;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ version: checked.version, encoders: [...checked.encoders] }), { mode: 0o600 });
+    renameSync(temp, file);
+  } catch {
+    // Not kept: the next run asks the binary again.
+  }
 }
 
 /** True for a release older than 4.4; builds from git (`N-…`, `git-…`) and unknown spellings are taken as new enough. */

@@ -144,7 +144,7 @@ export function openFixStep(settings: FixSettings): FixStep {
 
     async convert(file, plan, prepare, signal, onProgress) {
       const { recipe } = plan;
-      const { duration, tries } = await firstTryArguments(plan, signal);
+      let { duration, tries } = await firstTryArguments(plan, signal);
       let output: string | undefined;
       let size = 0;
       for (let index = 0; index < tries.length; index++) {
@@ -153,7 +153,7 @@ export function openFixStep(settings: FixSettings): FixStep {
         const outputOptions = tries[index]!;
         verbose(`ffmpeg: ${shellWords([settings.ffmpeg.path, ...ffmpegArguments(plan.input, outputOptions, output)])}`);
         try {
-          await runFfmpeg({
+          const ran = await runFfmpeg({
             ffmpeg: settings.ffmpeg.path,
             input: plan.input,
             outputOptions,
@@ -164,6 +164,11 @@ export function openFixStep(settings: FixSettings): FixStep {
             env,
             onProgress: onProgress && ((fraction) => onProgress((index + fraction) / tries.length)),
           });
+          // The duration ffmpeg printed: the tries after this one may aim at a bitrate that fits it.
+          if (duration === undefined && ran.durationSeconds !== undefined) {
+            duration = ran.durationSeconds;
+            tries = recipe.tries(duration);
+          }
         } catch (error) {
           const tail = (error as { stderrTail?: string[] }).stderrTail ?? [];
           for (const line of tail) verbose(`ffmpeg: ${line}`);

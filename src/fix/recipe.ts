@@ -48,9 +48,9 @@ export interface Recipe {
   reasons: string[];
   /** The converted file's size limit: a try whose output is larger is followed by the next. */
   limit: number;
-  /** Whether the tries need the input's duration (a bitrate that fits). */
+  /** Whether the first try needs the input's duration (a bitrate that fits), found before converting. */
   needsDuration: boolean;
-  /** ffmpeg's output options per try, given the input's duration in seconds (when known). */
+  /** ffmpeg's output options per try, given the input's duration in seconds (when known: asked again once a run said it). */
   tries(durationSeconds: number | undefined): string[][];
 }
 
@@ -230,7 +230,8 @@ function h264(source: 'video' | 'gif', reasons: string[], over: boolean): Recipe
     result: source === 'gif' ? 'H.264 MP4 video without audio' : 'H.264 Main (no B-frames) and AAC in MP4, index first',
     reasons,
     limit: target.maxBytes,
-    needsDuration: true,
+    // Over the limit, the first try's bitrate comes from the duration; else ffmpeg's own run says it, for any later try.
+    needsDuration: over,
     tries: (duration) => {
       const fitting = duration && duration > 0 ? [1, 0.7].map((share) => options({ kbps: fitKbps(target.maxBytes, duration, audio, share) })) : [];
       return over && fitting.length > 0 ? fitting : [options({ crf: 23 }), ...fitting];
