@@ -139,7 +139,7 @@ export function withFixSection(previous, rows, nodeVersion, date) {
     '`wa-upload --quiet --fix` (or `--voice`) to a local `wa-upload sandbox --no-store`: start-up, the content checks, the',
     'conversion, hashing both files, the check of the result and the upload. "ffmpeg alone" runs the same ffmpeg command (taken',
     "from `--dry-run --json`) by itself. Peak RSS is wa-upload's own process (ffmpeg's memory is ffmpeg's), from",
-    '`process.resourceUsage()` at exit. Medians of ' + `${rows[0]?.runs ?? RUNS} runs (BENCH_FIX_RUNS), the order alternating.`,
+    `\`process.resourceUsage()\` at exit. Medians of ${rows[0]?.runs ?? RUNS} runs (BENCH_FIX_RUNS), the order alternating.`,
     `Target: overhead within 10 % of ffmpeg's own time, memory flat. Worst overhead this run: ${(worst * 100).toFixed(1)} % (${worst <= TARGET_OVERHEAD ? 'met' : 'missed'}).`,
     '',
     fixTable(rows),
