@@ -4,7 +4,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,7 @@ export async function fixBench(log = (line) => process.stderr.write(`${line}\n`)
   const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).stdout.trim();
   if (!ffmpeg) throw new Error('bench fix: no ffmpeg on PATH');
   const dir = await mkdtemp(join(tmpdir(), 'wa-bench-fix-'));
+  const loadAtStart = loadavg()[0];
   const env = { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', TMPDIR: dir, WA_UPLOAD_NO_CONFIG: '1' };
   const sandbox = await startSandbox(env);
   try {
@@ -110,6 +111,7 @@ export async function fixBench(log = (line) => process.stderr.write(`${line}\n`)
       }
       rows.push({ label: item.label, waMs: median(wa), aloneMs: command ? median(alone) : undefined, rssMb: median(rss), runs: RUNS });
     }
+    rows.load = [loadAtStart, loadavg()[0]];
     return rows;
   } finally {
     sandbox.stop();
@@ -141,6 +143,7 @@ export function withFixSection(previous, rows, nodeVersion, date) {
     "from `--dry-run --json`) by itself. Peak RSS is wa-upload's own process (ffmpeg's memory is ffmpeg's), from",
     `\`process.resourceUsage()\` at exit. Medians of ${rows[0]?.runs ?? RUNS} runs (BENCH_FIX_RUNS), the order alternating.`,
     `Target: overhead within 10 % of ffmpeg's own time, memory flat. Worst overhead this run: ${(worst * 100).toFixed(1)} % (${worst <= TARGET_OVERHEAD ? 'met' : 'missed'}).`,
+    ...(rows.load ? [`Load average (1 min) at start and end: ${rows.load.map((l) => l.toFixed(2)).join(' and ')} on ${availableParallelism()} cores (other work on the machine moves the figures).`] : []),
     '',
     fixTable(rows),
     '<!-- bench: end fix -->',
