@@ -388,6 +388,25 @@ describe('ffmpeg is found, not bundled: missing, too old or without an encoder i
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 
+  it('the check is kept per binary: a second run asks it nothing before converting; a changed binary is asked again', async () => {
+    const calls = join(cli.dirs.cwd, 'calls.txt');
+    const counting = join(cli.dirs.cwd, 'counting-ffmpeg');
+    const write = (extra: string) => writeFile(counting, `#!/bin/sh\n# ${extra}\ncase "$*" in *-encoders*) echo encoders >> "${calls}";; esac\nexec "${ffmpegOnPath}" "$@"\n`, { mode: 0o755 });
+    await write('first');
+    const photo = fixture('valid/photo.jpg');
+    const count = async () => (await readFile(calls, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    expect((await run(['--fix', '--ffmpeg', counting, photo])).code).toBe(0);
+    expect(await count()).toBe(1);
+    expect((await run(['--fix', '--ffmpeg', counting, photo])).code).toBe(0);
+    expect(await count()).toBe(1);
+    await write('replaced by a longer one');
+    expect((await run(['--fix', '--ffmpeg', counting, photo])).code).toBe(0);
+    expect(await count()).toBe(2);
+    // WA_UPLOAD_NO_CACHE: asked every time.
+    expect((await run(['--fix', '--ffmpeg', counting, photo], { WA_UPLOAD_NO_CACHE: '1' })).code).toBe(0);
+    expect(await count()).toBe(3);
+  });
+
   it('FFMPEG_PATH and config ffmpegPath name it too (the flag beats both); --verbose names the one used and its version', async () => {
     const fromEnv = await run(['--fix', '--verbose', fixture('valid/photo.jpg')], { FFMPEG_PATH: ffmpegOnPath, PATH: join(cli.dirs.cwd, 'empty') });
     expect(fromEnv.code).toBe(0);
