@@ -152,6 +152,12 @@ export function markdownDocument(previous, section, nodeMajor) {
     md.push(reuse[0]);
     md.push('');
   }
+  // The --fix part (bench/fix.js) keeps its own block too.
+  const fix = /<!-- bench: fix -->[\s\S]*?<!-- bench: end fix -->/.exec(previous ?? '');
+  if (fix) {
+    md.push(fix[0]);
+    md.push('');
+  }
   // The performance history is written by hand and kept as it is.
   const history = /<!-- bench: history -->[\s\S]*?<!-- bench: end history -->/.exec(previous ?? '');
   if (history) {
@@ -166,6 +172,7 @@ export function markdownDocument(previous, section, nodeMajor) {
   md.push('npm run bench -- --node 24               # the same on Node 24 (scripts/install-node.js installs it once)');
   md.push('npm run bench -- --before 263474c        # also builds that commit and runs it side by side ("before")');
   md.push('BENCH_RUNS=21 npm run bench              # more runs per tool (default 15)');
+  md.push('node bench/run.js --only fix             # --fix beside ffmpeg alone (BENCH_FIX_RUNS, default 5); needs ffmpeg');
   md.push('```');
   md.push('');
   md.push(

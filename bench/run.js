@@ -32,7 +32,7 @@ const BEFORE_REF = option('--before');
 const BEFORE_BUILD = option('--before-build');
 if (BEFORE_REF !== undefined && BEFORE_BUILD !== undefined) throw new Error('give --before or --before-build, not both');
 const ONLY = option('--only');
-if (ONLY !== undefined && ONLY !== 'reuse' && ONLY !== 'url') throw new Error(`--only takes reuse or url, not ${ONLY}`);
+if (ONLY !== undefined && !['reuse', 'url', 'fix'].includes(ONLY)) throw new Error(`--only takes reuse, url or fix, not ${ONLY}`);
 if (NODE_MAJOR !== undefined && !/^\d{2}$/.test(NODE_MAJOR)) throw new Error(`--node takes a major version such as 24, not ${NODE_MAJOR}`);
 // The Node every measured tool runs on; the bench itself and its servers run on the Node that started it.
 const node = NODE_MAJOR && NODE_MAJOR !== process.versions.node.split('.')[0] ? installedNode(NODE_MAJOR) : process.execPath;
@@ -875,14 +875,26 @@ async function urlPart() {
   process.stdout.write(`\nURL sources, written to BENCHMARKS.md:\n${table}\n`);
 }
 
+/** The --fix part (bench/fix.js): wa-upload --fix beside ffmpeg alone on inputs made at bench time; written to BENCHMARKS.md. */
+async function fixPart() {
+  const { fixBench, fixTable, withFixSection } = await import('./fix.js');
+  const rows = await fixBench(log);
+  const file = join(root, 'BENCHMARKS.md');
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  await writeFile(file, withFixSection(previous, rows, process.version, new Date().toISOString().slice(0, 10)));
+  process.stdout.write(`\n--fix beside ffmpeg alone, written to BENCHMARKS.md:\n${fixTable(rows)}\n`);
+}
+
 try {
-  // `--only reuse` / `--only url`: that part alone.
+  // `--only reuse` / `--only url` / `--only fix`: that part alone.
   if (ONLY === 'reuse') await reusePart();
   else if (ONLY === 'url') await urlPart();
+  else if (ONLY === 'fix') await fixPart();
   else {
     await main();
     await reusePart();
     await urlPart();
+    await fixPart();
   }
 } catch (error) {
   log(`bench: failed: ${error instanceof Error ? error.stack : String(error)}`);

@@ -9,7 +9,7 @@
 #     python3-openpyxl gcc libopencore-amrnb-dev
 # Encoder output varies a little between versions; the checks only look at headers, so any version does.
 #
-# Usage: scripts/make-fixtures.sh [section...]   (sections: images stickers audio amr video documents; default all)
+# Usage: scripts/make-fixtures.sh [section...]   (sections: images stickers audio amr video documents fix; default all)
 # A section rewrites only its own files, so one can be remade with only its tools installed, e.g. `audio video`
 # needs nothing but ffmpeg.
 set -euo pipefail
@@ -17,9 +17,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 valid="$root/fixtures/valid"
 problem="$root/fixtures/problem"
+fixin="$root/fixtures/fix"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$valid" "$problem"
+mkdir -p "$valid" "$problem" "$fixin"
 
 # Quiet ffmpeg, and no metadata or creation dates in what it writes.
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
@@ -195,14 +196,41 @@ PY
 printf 'This is plain text, not a PDF.\n' > "$problem/text-named.pdf"
 }
 
+fix() {
+# Inputs of --fix that fixtures/problem does not hold: formats WhatsApp does not take, and shapes the conversions must
+# handle (odd dimensions, more than two channels, transparency). Needs only ffmpeg (libx264, libx265, libvpx, libaom,
+# libopus, libvorbis, flac).
+clip_in=(-f lavfi -i "testsrc=size=160x120:rate=10:duration=1" -f lavfi -i "$(tone 1)")
+# A phone's MOV: H.264 High with B-frames and AAC in a QuickTime container.
+ff "${clip_in[@]}" -c:v libx264 -preset veryfast -crf 35 -pix_fmt yuv420p -profile:v high -bf 3 -c:a aac -b:a 32k \
+  -f mov "${bitexact[@]}" "$fixin/clip.mov"
+# A browser's WebM: VP9 and Opus.
+ff "${clip_in[@]}" -c:v libvpx-vp9 -b:v 0 -crf 50 -deadline realtime -cpu-used 8 -c:a libopus -b:a 24k \
+  "${bitexact[@]}" "$fixin/clip.webm"
+# AV1 in MP4, and HEVC in MP4 at odd dimensions (H.264 in 4:2:0 needs even ones).
+ff -f lavfi -i "testsrc=size=160x120:rate=10:duration=1" -c:v libaom-av1 -cpu-used 8 -crf 60 -pix_fmt yuv420p \
+  -movflags +faststart "${bitexact[@]}" "$fixin/video-av1.mp4"
+ff -f lavfi -i "testsrc=size=161x121:rate=10:duration=1" -f lavfi -i "$(tone 1)" -c:v libx265 -preset ultrafast -crf 40 \
+  -pix_fmt yuv444p -tag:v hvc1 -x265-params log-level=none -c:a aac -b:a 32k -movflags +faststart "${bitexact[@]}" \
+  "$fixin/video-hevc-odd-size.mp4"
+# An animated GIF (a few frames) and a PNG with transparency that is not sticker-sized (300x200).
+ff -f lavfi -i "testsrc=size=120x90:rate=5:duration=1" "${bitexact[@]}" "$fixin/animation.gif"
+ff -f lavfi -i "color=c=red@0.6:size=300x200,format=rgba" -frames:v 1 "${bitexact[@]}" "$fixin/sticker.png"
+# Recordings people send as voice notes: WAV and FLAC (stereo), and 5.1 Opus (more than two channels).
+ff -f lavfi -i "$(tone 1 440 16000)" -ac 2 -c:a pcm_s16le "${bitexact[@]}" "$fixin/voice.wav"
+ff -f lavfi -i "$(tone 1 440 16000)" -ac 2 -c:a flac "${bitexact[@]}" "$fixin/voice.flac"
+ff -f lavfi -i "$(tone 1)" -af "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0" -c:a libopus -mapping_family 1 -b:a 64k \
+  "${bitexact[@]}" "$fixin/surround.ogg"
+}
+
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(images stickers audio amr video documents)
+[ ${#sections[@]} -gt 0 ] || sections=(images stickers audio amr video documents fix)
 for section in "${sections[@]}"; do
   case "$section" in
-    images | stickers | audio | amr | video | documents) echo "$section"; "$section" ;;
-    *) echo "unknown section: $section (images stickers audio amr video documents)" >&2; exit 2 ;;
+    images | stickers | audio | amr | video | documents | fix) echo "$section"; "$section" ;;
+    *) echo "unknown section: $section (images stickers audio amr video documents fix)" >&2; exit 2 ;;
   esac
 done
 
 echo "sizes"
-( cd "$root/fixtures" && find valid problem -type f -printf '%8s  %p\n' | sort -k2 && du -sh . )
+( cd "$root/fixtures" && find valid problem fix -type f -printf '%8s  %p\n' | sort -k2 && du -sh . )

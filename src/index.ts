@@ -11,6 +11,7 @@ import { HANDLE_TYPES, uploadForHandle } from './graph/resumable-upload.js';
 import { MEDIA_TYPES, mediaTypeForMime, type MediaCategory, type MediaType } from './media/media-types.js';
 import { isUrlArgument, withUrlSource, type ApiSourceInfo, type UrlLike } from './sources/api-source.js';
 import type { SourceSettings } from './sources/fetch-source.js';
+import type { FixReport, FixStep } from './fix/fix-session.js';
 
 export { VERSION } from './version.js';
 export {
@@ -30,6 +31,7 @@ export {
 export { MEDIA_TYPES, type MediaCategory, type MediaType } from './media/media-types.js';
 export type { GraphEvent, MediaInfo } from './graph/graph-client.js';
 export type { ApiSourceInfo, UrlLike } from './sources/api-source.js';
+export type { FixedBytes, FixReport } from './fix/fix-session.js';
 
 /**
  * What `signal` takes: an AbortSignal, Node's or the DOM's. Described by the members used, so that the types need
@@ -92,6 +94,19 @@ export interface UploadOptions extends ClientOptions {
   type?: string;
   /** Refuse the file when a content check warns, except advice (a type corrected within its kind, sticker size). */
   strict?: boolean;
+  /**
+   * Convert with ffmpeg what WhatsApp would not deliver (Vorbis or stereo Opus, HEVC, High with B-frames, the index
+   * last, 16-bit PNG, a sticker not 512x512, over the size limit...) before sending; a file that needs nothing is sent
+   * untouched. The result's `fixed` says what was done. Needs ffmpeg: the ffmpegPath option, FFMPEG_PATH, "ffmpegPath"
+   * in the config file, or ffmpeg on PATH (a ConfigError otherwise, before anything is sent).
+   */
+  fix?: boolean;
+  /** Send audio (MP3, M4A, WAV, FLAC, AMR, Ogg) as a voice note: mono Opus in Ogg, named .ogg. Implies `fix`. */
+  voice?: boolean;
+  /** The ffmpeg `fix` runs (default: FFMPEG_PATH, "ffmpegPath" in the config file, then ffmpeg on PATH). */
+  ffmpegPath?: string;
+  /** Seconds one ffmpeg conversion may run before it is stopped (default 300). */
+  fixTimeout?: number;
 }
 
 /** What an upload returns. */
@@ -108,6 +123,8 @@ export interface UploadedMedia {
   attempts: number;
   /** For a URL source: the URL as messages show it (no credentials, no query), the answer's Content-Type and ETag. */
   source?: ApiSourceInfo;
+  /** With `fix`, when the file was converted: what it was, what was sent, and why. */
+  fixed?: FixReport;
 }
 
 /** Options of createHandle: no phone number ID, an app ID instead. */
@@ -116,6 +133,12 @@ export interface HandleOptions extends ClientOptions {
   appId?: string;
   /** Refuse the file when any content check warns. */
   strict?: boolean;
+  /** Convert what a handle's API would not take or WhatsApp would not deliver into PDF, JPEG, PNG or MP4 with ffmpeg first (see UploadOptions.fix). */
+  fix?: boolean;
+  /** The ffmpeg `fix` runs (default: FFMPEG_PATH, "ffmpegPath" in the config file, then ffmpeg on PATH). */
+  ffmpegPath?: string;
+  /** Seconds one ffmpeg conversion may run before it is stopped (default 300). */
+  fixTimeout?: number;
 }
 
 /** What createHandle returns. */
@@ -135,6 +158,8 @@ export interface CreatedHandle {
   attempts: number;
   /** For a URL source: the URL as messages show it (no credentials, no query), the answer's Content-Type and ETag. */
   source?: ApiSourceInfo;
+  /** With `fix`, when the file was converted: what it was, what was sent, and why. */
+  fixed?: FixReport;
 }
 
 /** Options of downloadMedia. */
@@ -154,7 +179,7 @@ export interface DownloadedMedia {
 }
 
 /** The settings an option may carry, as the settings code names them. */
-type OptionSettings = ClientOptions & { ttlMinutes?: number; appId?: string };
+type OptionSettings = ClientOptions & { ttlMinutes?: number; appId?: string; ffmpegPath?: string; fixTimeout?: number };
 
 /**
  * Runs an exported function with the caller's signal linked to one of our own (the code below always gets a real
@@ -206,6 +231,10 @@ const OPTION_FOR_FLAG: Record<string, string> = {
   strict: 'strict',
   type: 'type',
   force: 'overwrite',
+  fix: 'fix',
+  voice: 'voice',
+  ffmpeg: 'ffmpegPath',
+  'fix-timeout': 'fixTimeout',
 };
 
 /** Whole hints of shared code that speak of what only the CLI has (a pipe, -o, "the command"), in the API's words. */
@@ -255,6 +284,8 @@ async function resolveSettingsUnguarded(options: OptionSettings, needs: Settings
     retryDelay: options.retryDelay,
     maxRetryWait: options.maxRetryWait,
     ttlMinutes: options.ttlMinutes,
+    ffmpegPath: options.ffmpegPath,
+    fixTimeout: options.fixTimeout,
   };
   const fileSettings = file?.settings ?? {};
   refuseMissing(needs, [flags, fromEnv.settings, fileSettings], options.configFile !== false);
@@ -295,6 +326,35 @@ function refuseMissing(needs: SettingsNeed, sources: PartialSettings[], readsCon
 
 async function graphSettings(options: OptionSettings, signal: AbortSignal, needs: SettingsNeed): Promise<graph.GraphSettings> {
   return graph.graphSettingsFor(await resolveSettingsUnguarded(options, needs), signal);
+}
+
+/**
+ * Runs `use` with the --fix step when `fix` or `voice` asks for it (ffmpeg found and checked first: a ConfigError
+ * before anything is sent), and removes its private folder afterwards, whatever happens.
+ */
+async function withFix<T>(options: OptionSettings & { fix?: boolean; voice?: boolean }, needs: SettingsNeed, use: (step: FixStep | undefined) => Promise<T>): Promise<T> {
+  if (options.fix !== true && options.voice !== true) return use(undefined);
+  const config = await resolveSettingsUnguarded(options, needs);
+  const { startFixStep } = await import('./fix/fix-session.js');
+  const env = (options.env ?? process.env) as NodeJS.ProcessEnv;
+  const step = await startFixStep({ ffmpegPath: config.ffmpegPath, ffmpegSource: config.sources.ffmpegPath, timeoutMs: config.fixTimeoutMs, voice: options.voice === true, env, cwd: options.cwd ?? process.cwd() });
+  try {
+    return await use(step);
+  } finally {
+    await step.close();
+  }
+}
+
+/** prepareFile, or with the --fix step: checked, converted when the file needs it, and checked again. */
+async function preparedFor(
+  step: FixStep | undefined,
+  file: { shown: string; path: string; name?: string | undefined },
+  prepare: Parameters<typeof prepareFile>[2],
+  signal: AbortSignal,
+): Promise<{ prepared: Awaited<ReturnType<typeof prepareFile>>; fixed?: FixReport }> {
+  if (!step) return { prepared: await prepareFile(file.shown, file.path, prepare, file.name) };
+  const { prepareWithFix } = await import('./fix/fix-session.js');
+  return prepareWithFix(step, file, prepare ?? {}, signal);
 }
 
 /** Runs a step on a file; an InputError it throws names the file (`photo.jpg is empty`, `error.file`). */
@@ -345,23 +405,25 @@ async function uploadMediaUnguarded(path: string | UrlLike, options: UploadOptio
     if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type} (the type option)`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options, signal, 'phoneNumberId');
-  const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<UploadedMedia> => {
-    const prepared = await aboutFile(file, () => prepareFile(file, bytesAt, { typeOverride, strict: options.strict }, name));
-    const result = await aboutFile(file, () =>
-      graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-    );
-    return {
-      id: result.id,
-      filename: prepared.filename,
-      mimeType: prepared.mimeType,
-      category: prepared.category,
-      bytes: prepared.size,
-      sha256: result.sha256 ?? '',
-      warnings: prepared.warnings,
-      attempts: result.attempts,
-      ...(source ? { source } : {}),
-    };
-  };
+  const send = (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<UploadedMedia> =>
+    withFix(options, 'phoneNumberId', async (step) => {
+      const { prepared, fixed } = await aboutFile(file, () => preparedFor(step, { shown: file, path: bytesAt, name }, { typeOverride, strict: options.strict }, signal));
+      const result = await aboutFile(file, () =>
+        graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+      );
+      return {
+        id: result.id,
+        filename: prepared.filename,
+        mimeType: prepared.mimeType,
+        category: prepared.category,
+        bytes: prepared.size,
+        sha256: result.sha256 ?? '',
+        warnings: prepared.warnings,
+        attempts: result.attempts,
+        ...(source ? { source } : {}),
+        ...(fixed ? { fixed } : {}),
+      };
+    });
   if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
   return send(path, path, undefined);
 }
@@ -377,22 +439,24 @@ export async function createHandle(path: string | UrlLike, options: HandleOption
 async function createHandleUnguarded(path: string | UrlLike, options: HandleOptions, signal: AbortSignal): Promise<CreatedHandle> {
   if (!isUrlArgument(path)) checkedPath(path, 'path');
   const settings = await graphSettings(options, signal, 'appId');
-  const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<CreatedHandle> => {
-    const prepared = await aboutFile(file, () => prepareFile(file, bytesAt, { strict: options.strict, accepted: HANDLE_TYPES }, name));
-    const result = await aboutFile(file, () =>
-      uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
-    );
-    return {
-      handle: result.handle,
-      filename: prepared.filename,
-      mimeType: prepared.mimeType,
-      bytes: prepared.size,
-      sha256: result.sha256 ?? '',
-      warnings: prepared.warnings,
-      attempts: result.attempts,
-      ...(source ? { source } : {}),
-    };
-  };
+  const send = (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<CreatedHandle> =>
+    withFix(options, 'appId', async (step) => {
+      const { prepared, fixed } = await aboutFile(file, () => preparedFor(step, { shown: file, path: bytesAt, name }, { strict: options.strict, accepted: HANDLE_TYPES }, signal));
+      const result = await aboutFile(file, () =>
+        uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
+      );
+      return {
+        handle: result.handle,
+        filename: prepared.filename,
+        mimeType: prepared.mimeType,
+        bytes: prepared.size,
+        sha256: result.sha256 ?? '',
+        warnings: prepared.warnings,
+        attempts: result.attempts,
+        ...(source ? { source } : {}),
+        ...(fixed ? { fixed } : {}),
+      };
+    });
   if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), {}, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
   return send(path, path, undefined);
 }

@@ -4,6 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import type { FileOutcome } from './upload/batch.js';
 import { redactSecrets, rememberSecret, withSubject, type WaUploadError } from './errors.js';
 import { formatBytes } from './media/media-types.js';
+import type { FixReport } from './fix/fix-session.js';
 
 /** How output looks, decided once from flags, environment and the terminal. */
 export interface OutputOptions {
@@ -111,6 +112,7 @@ export class Reporter {
     }
     if ('dryRun' in outcome) {
       // Not data: a dry run uploads nothing, so stdout stays empty for scripts (--json gets the object above).
+      if (outcome.fixed) this.info(`would convert ${outcome.file} (${outcome.fixed.reasons.join('; ')}) to ${outcome.fixed.result}: ${shellWords(outcome.fixed.command ?? [])}`);
       this.info(`would upload ${outcome.file} as ${outcome.mimeType} (${outcome.category}, ${formatBytes(outcome.bytes)}, filename ${outcome.filename})`);
       return;
     }
@@ -127,6 +129,12 @@ export class Reporter {
   /** A line of data on stdout (text mode) or one JSON object (--json), written as is: callers redact server-supplied text. */
   data(text: string, json: Record<string, unknown>): void {
     this.writeOut(this.options.json ? JSON.stringify(json) : text.split('\n').map(printable).join('\n'));
+  }
+
+  /** --fix converted a file (before sending it): what it was, why, what it became. */
+  fixed(file: string, report: FixReport): void {
+    const sizes = report.to ? ` (${formatBytes(report.from.bytes)} → ${formatBytes(report.to.bytes)})` : '';
+    this.info(`converted ${file} (${report.reasons.join('; ')}) to ${report.result}${sizes}`);
   }
 
   /** A failure: about a subject (a media ID, a file) when given, else about nothing in particular (configuration, usage, a crash). */
@@ -286,6 +294,11 @@ export function progressLine(s: ProgressState, now: number): string {
   return `uploading ${files}${formatBytes(s.bytesSent)} of ${formatBytes(s.bytesTotal)}${percent}${detail}`;
 }
 
+/** A command as a POSIX shell reads it (--dry-run --fix prints ffmpeg's): words quoted only when they need it. */
+function shellWords(words: readonly string[]): string {
+  return words.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
 /**
  * A text safe to show on a terminal: control characters (newline, tab, escape, C1) and bidirectional overrides from
  * file names or servers are written as escapes (`\n`, `\x1b`, `\u202e`), so no name can move the cursor, recolour
@@ -322,7 +335,11 @@ function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): 
     category: outcome.category,
     bytes: outcome.bytes,
   };
-  if ('dryRun' in outcome) return { ...base, warnings: outcome.warnings, ...source };
+  // --fix: `fixed: {from, to, reasons}` (a dry run: the command instead of `to`); see docs/fix.md.
+  const fixed = outcome.fixed
+    ? { fixed: { from: outcome.fixed.from, ...(outcome.fixed.to ? { to: outcome.fixed.to } : {}), reasons: outcome.fixed.reasons, ...(outcome.fixed.command ? { command: outcome.fixed.command } : {}) } }
+    : {};
+  if ('dryRun' in outcome) return { ...base, warnings: outcome.warnings, ...source, ...fixed };
   return {
     ...base,
     sha256: outcome.sha256,
@@ -330,6 +347,7 @@ function jsonOutcome(outcome: FileOutcome, resultName: 'id' | 'handle' = 'id'): 
     ...(outcome.attempts && outcome.attempts > 1 ? { attempts: outcome.attempts } : {}),
     warnings: outcome.warnings,
     ...source,
+    ...fixed,
   };
 }
 

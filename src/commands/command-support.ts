@@ -172,6 +172,9 @@ function settingsLine(config: Config, needs: SettingsNeed, filePath: string | un
     retryDelay: `${config.retryDelayMs / 1000} s`,
     maxRetryWait: `${config.maxRetryWaitMs / 1000} s`,
     ttlMinutes: config.ttlMinutes,
+    // --fix's settings only when a source set them: most runs convert nothing.
+    ffmpegPath: config.ffmpegPath,
+    fixTimeout: config.sources.fixTimeout ? `${config.fixTimeoutMs / 1000} s` : undefined,
   };
   const set: string[] = [];
   const defaults: string[] = [];

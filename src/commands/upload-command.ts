@@ -16,6 +16,7 @@ import type { Reporter } from '../output.js';
 import { urlBatchItem, type UrlItemOptions } from '../sources/batch-source.js';
 import { openSourceMemory } from '../sources/source-memory.js';
 import { isUrlOperand, parseSourceUrl } from '../sources/source-url.js';
+import { fixHint } from '../fix/recipe.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -73,6 +74,13 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     const config = await loadSettings(flags, context, reporter, overrides, command.needs, controller.signal);
     const graph: GraphSettings | undefined = flags.dryRun ? undefined : await graphSettingsFor(config, controller.signal);
 
+    // --fix (--voice implies it): ffmpeg found and checked before any file is read or sent (exit 3 otherwise).
+    const fixing = flags.fix === true || flags.voice === true;
+    const fix = fixing
+      ? await (await import('../fix/fix-session.js')).startFixStep({ ffmpegPath: config.ffmpegPath, ffmpegSource: config.sources.ffmpegPath, timeoutMs: config.fixTimeoutMs, voice: flags.voice === true, env: context.env, cwd: context.cwd, removeOnExit: context.removeOnExit, verbose: (line) => reporter.verbose(line) })
+      : undefined;
+    if (fix) cleanups.push(() => fix.close());
+
     // Media with a No-Storage TTL is gone after it: a remembered ID could be dead, and a TTL upload must not be remembered for 29 days.
     const ttlStopsReuse = flags.reuse === true && config.ttlMinutes !== undefined;
     if (ttlStopsReuse) reporter.warning(`--reuse is ignored with a TTL (ttlMinutes ${config.ttlMinutes} from ${config.sources.ttlMinutes ?? 'command line'}): such media is kept only that long`);
@@ -104,6 +112,7 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
         // With stdin in the run, --type names stdin's type (it has no name to go by): the files keep their own.
         prepare: { typeOverride: files.includes('-') ? undefined : flags.type, strict: flags.strict, accepted: command.accepted },
         ...(command.send ? { send: command.send } : {}),
+        fix,
       },
       {
         onWarnings: (index, warnings) => {
@@ -112,7 +121,12 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
         onPrepared: (index, prepared) => {
           bytesTotal[index] = Math.max(bytesTotal[index]!, prepared.size);
           reporter.updateProgress({ bytesTotal: sum(bytesTotal) });
+          const hint = fix ? undefined : fixHint(prepared.findings);
+          if (hint) reporter.info(`hint: ${items[index]!.file}: ${hint}`);
         },
+        onConverting: (index, fraction) =>
+          reporter.updateProgress({ waiting: fraction === undefined ? '' : `converting ${items[index]!.file} (${Math.floor(fraction * 100)} %)` }),
+        onFixed: (index, report) => reporter.fixed(items[index]!.file, report),
         onEvent: (index, event) => {
           const item = items[index]!;
           served(event);

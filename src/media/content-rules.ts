@@ -27,6 +27,8 @@ export interface ContentRule {
   readonly strength: RuleStrength;
   /** At least one public source. */
   readonly sources: readonly [RuleSource, ...RuleSource[]];
+  /** What `--fix` does about a finding of this rule (src/fix/recipe.ts), when it mends it: said in the hint without --fix. */
+  readonly fix?: string;
 }
 
 const EVERY_KIND: readonly MediaCategory[] = ['image', 'sticker', 'audio', 'video', 'document'];
@@ -80,24 +82,28 @@ export const CONTENT_RULES = {
     checks: 'PNG and JPEG images are 8-bit (PNG IHDR bit depth, JPEG frame precision)',
     kinds: ['image'],
     strength: 'warning',
+    fix: 'converts it to an 8-bit image',
     sources: [{ url: META_MEDIA_TYPES, says: 'images must be 8-bit, RGB or RGBA' }],
   },
   'sticker-bytes': {
     checks: 'a static sticker is at most 100,000 bytes, an animated one at most 500,000 (the VP8X animation flag tells them apart)',
     kinds: ['sticker'],
     strength: 'refusal',
+    fix: 're-encodes it, lowering the quality step by step until it fits',
     sources: [{ url: META_STICKER_MESSAGES, says: 'static stickers up to 100 KB, animated stickers up to 500 KB' }],
   },
   'sticker-512': {
     checks: 'a sticker is 512x512 pixels',
     kinds: ['sticker'],
     strength: 'advice',
+    fix: 'scales it to fit 512x512 and pads it with transparency',
     sources: [{ url: SDK_STICKER_MESSAGES, says: "Meta's (archived) Node.js SDK docs: a sticker needs to be 512x512 pixels; the Cloud API reference does not say so" }],
   },
   'ogg-opus': {
     checks: 'an Ogg file holds one stream, and it is Opus (OpusHead), not Vorbis, Speex, FLAC or video',
     kinds: ['audio'],
     strength: 'warning',
+    fix: 'converts it to mono Opus in Ogg',
     sources: [
       { url: META_MEDIA_TYPES, says: 'audio/ogg: Opus codecs only; base audio/ogg is not supported' },
       { url: META_AUDIO_MESSAGES, says: 'voice messages require .ogg files encoded with Opus' },
@@ -107,36 +113,42 @@ export const CONTENT_RULES = {
     checks: 'Ogg Opus is mono (the OpusHead channel count is 1)',
     kinds: ['audio'],
     strength: 'warning',
+    fix: 'mixes it down to mono Opus',
     sources: [{ url: META_MEDIA_TYPES, says: 'audio/ogg: mono input only' }],
   },
   'h264-video': {
     checks: "an MP4 or 3GP video's video track is H.264 (avc1/avc3), not HEVC, AV1, VP9…",
     kinds: ['video'],
     strength: 'warning',
+    fix: 're-encodes it as H.264 Main without B-frames, with AAC audio',
     sources: [{ url: META_VIDEO_MESSAGES, says: 'only the H.264 video codec and the AAC audio codec are supported' }],
   },
   'aac-audio-in-video': {
     checks: "an MP4 or 3GP video's audio track is AAC (mp4a with an AAC object type), not MP3, AC-3, Opus…",
     kinds: ['video'],
     strength: 'warning',
+    fix: 're-encodes its audio as AAC',
     sources: [{ url: META_VIDEO_MESSAGES, says: 'only the H.264 video codec and the AAC audio codec are supported' }],
   },
   'one-audio-stream': {
     checks: 'an MP4 or 3GP video has at most one audio track',
     kinds: ['video'],
     strength: 'warning',
+    fix: 'keeps its first audio track, as AAC',
     sources: [{ url: META_VIDEO_MESSAGES, says: 'single audio stream or no audio stream only' }],
   },
   'high-b-frames': {
     checks: 'H.264 video is not High profile (or High 10, 4:2:2, 4:4:4) with B-frames (the avcC profile; composition offsets in the first 2 KB of ctts, or in the first fragment\'s trun)',
     kinds: ['video'],
     strength: 'warning',
+    fix: 're-encodes it as H.264 Main without B-frames',
     sources: [{ url: META_VIDEO_MESSAGES, says: 'H.264 High profile with B-frames is not supported by Android WhatsApp; use Main without B-frames, or Baseline' }],
   },
   'index-first': {
     checks: 'an MP4 or 3GP video has its index first (moov before mdat)',
     kinds: ['video'],
     strength: 'warning',
+    fix: 'moves the index to the front (no re-encode)',
     sources: [{ url: META_VIDEO_MESSAGES, says: 'place moov boxes before mdat boxes (ffmpeg -movflags faststart)' }],
   },
 } as const satisfies Record<string, ContentRule>;
@@ -157,4 +169,9 @@ export function ruleApplies(id: RuleId, category: MediaCategory): boolean {
 export function strictAllows(id: RuleId): boolean {
   const strength: RuleStrength = CONTENT_RULES[id].strength;
   return strength === 'advice' || strength === 'correction';
+}
+
+/** What --fix does about a finding of this rule, or undefined when it does not mend it. */
+export function fixOf(id: RuleId): string | undefined {
+  return (CONTENT_RULES[id] as ContentRule).fix;
 }

@@ -12,7 +12,8 @@ import {
   type MediaCategory,
   type MediaType,
 } from './media-types.js';
-import { examineContent } from './preflight.js';
+import { examineContent, type ContentFinding, type ContentVerdict } from './preflight.js';
+import { fixOf } from './content-rules.js';
 
 /** A file that passed every check, with what will be sent. */
 export interface PreparedFile {
@@ -27,6 +28,8 @@ export interface PreparedFile {
   size: number;
   /** Content warnings ("<what> (<why>)"), already non-fatal. */
   warnings: string[];
+  /** The content checks' findings behind the warnings, each with its rule. */
+  findings: ContentFinding[];
 }
 
 /** How a file is to be judged. */
@@ -48,8 +51,19 @@ const ERRNO_MESSAGES: Record<string, string> = {
   ENAMETOOLONG: 'the path is too long',
 };
 
-/** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
-export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
+/** What the checks found in a file before judging it: its size, the type it is sent as, and the content verdict. */
+export interface InspectedFile {
+  size: number;
+  /** The type to send: --type's, else the content's when it is another accepted type, else the extension's. */
+  type: MediaType;
+  verdict: ContentVerdict;
+}
+
+/**
+ * The checks without the judgement (for --fix, which converts what prepareFile would warn about or refuse): throws
+ * InputError only for a file that cannot be read at all, is empty, or whose extension names no accepted type.
+ */
+export async function inspectFile(path: string, options: PrepareOptions, name: string): Promise<InspectedFile> {
   let size: number;
   try {
     const info = await statOf(path);
@@ -62,16 +76,26 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   if (size === 0) throw new InputError('is empty (0 bytes)', 'WhatsApp refuses empty files');
 
   let type = options.typeOverride ?? (await detectMediaType(name));
-
   // stat succeeds on files we may not read: the content check opens the file, which proves it before anything is sent.
   const verdict = await examineContent(path, size, type, { typeForced: options.typeOverride !== undefined }).catch(
     (error: unknown) => {
       throw inputErrorFor(error);
     },
   );
-  const warnings = [...verdict.warnings];
-  if (verdict.refusal) throw new InputError(verdict.refusal, undefined, warnings);
   if (verdict.detected && !options.typeOverride) type = verdict.detected;
+  return { size, type, verdict };
+}
+
+/** Runs every local check on one file; throws InputError (exit 4) naming what is wrong and what to do. */
+export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
+  const { size, type, verdict } = await inspectFile(path, options, name);
+  const warnings = [...verdict.warnings];
+  const mendable = (text: string | undefined): string | undefined => {
+    const rule = verdict.findings.find((finding) => finding.text === text)?.rule;
+    const fix = rule === undefined ? undefined : fixOf(rule);
+    return fix === undefined ? undefined : `pass --fix and wa-upload ${fix}`;
+  };
+  if (verdict.refusal) throw new InputError(verdict.refusal, mendable(verdict.refusal), warnings);
   if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
     throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
   }
@@ -79,9 +103,10 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
   // corrected by sending the true type).
   const refusing = warnings.find((warning) => !verdict.advisories?.includes(warning));
   if (options.strict && refusing !== undefined) {
+    const fix = mendable(refusing);
     throw new InputError(
       `refused under --strict: ${refusing}`,
-      warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway',
+      `${warnings.length > 1 ? `${warnings.length - 1} more warning(s); drop --strict to send anyway` : 'drop --strict to send anyway'}${fix ? `, or ${fix}` : ''}`,
       warnings,
     );
   }
@@ -100,6 +125,7 @@ export async function prepareFile(file: string, path: string, options: PrepareOp
     category: type.category,
     size,
     warnings,
+    findings: verdict.findings,
   };
 }
 
@@ -133,13 +159,13 @@ async function detectMediaType(filename: string): Promise<MediaType> {
 function limitHint(type: MediaType): string {
   switch (type.category) {
     case 'image':
-      return 'resize or recompress it, or send it as a document (PDF)';
+      return 'pass --fix to recompress or scale it to fit, or send it as a document (PDF)';
     case 'video':
-      return 'recompress it (H.264 + AAC), e.g. ffmpeg -crf 28, or shorten it';
+      return 'pass --fix to re-encode it at a bitrate that fits, or shorten it';
     case 'audio':
-      return 'recompress it, e.g. Opus at 32 kb/s';
+      return 'recompress it, e.g. Opus at 32 kb/s (--voice sends it as a mono Opus voice note)';
     case 'sticker':
-      return 'reduce its colours or frames';
+      return 'pass --fix to re-encode it smaller, or reduce its colours or frames';
     default:
       return 'split or compress it';
   }

@@ -62,6 +62,16 @@ export interface ContentVerdict {
    * static stickers". Only rules of strength refusal (the sticker sizes) refuse; the rest warn.
    */
   refusal?: string;
+  /** Every finding reported above (warnings and the refusal), with the rule that made it, for code that acts on them (--fix). */
+  findings: ContentFinding[];
+  /** For content of a type WhatsApp does not take: file-type's name for it (`gif`), for code that can convert it. */
+  otherFormat?: string;
+}
+
+/** One reported finding: the rule, and the text shown for it (the warning's or the refusal's). */
+export interface ContentFinding {
+  rule: RuleId;
+  text: string;
 }
 
 const UNDELIVERABLE = 'WhatsApp accepts the upload but fails to deliver it: error 131053';
@@ -91,7 +101,7 @@ const FRAME_SYNC_EXTENSIONS = new Set(['mp1', 'mp2', 'mp3', 'aac']);
 type Content =
   | { kind: 'supported'; type: MediaType; iso?: IsoInfo }
   | { kind: 'ole2' }
-  | { kind: 'other'; label: string }
+  | { kind: 'other'; label: string; format: string }
   | { kind: 'unknown' }
   | { kind: 'empty' };
 
@@ -126,7 +136,7 @@ export async function examineContent(
       if (reader.ioError !== undefined && error === reader.ioError) throw error;
       // A bug or a file shape no check foresaw: say so rather than stop the upload for it (rule well-formed, every type).
       const message = error instanceof Error ? error.message : String(error);
-      return { warnings: [`content could not be examined: ${message} (its problems, if any, go unchecked)`] };
+      return { warnings: [`content could not be examined: ${message} (its problems, if any, go unchecked)`], findings: [] };
     }
   } finally {
     await handle.close();
@@ -151,15 +161,17 @@ function report(findings: Findings, rule: RuleId, what: string, why?: string): v
   const strength = CONTENT_RULES[rule].strength;
   if (strength === 'refusal') {
     verdict.refusal = what;
+    verdict.findings.push({ rule, text: what });
     return;
   }
   const text = why === undefined ? what : `${what} (${strength === 'advice' ? `advice: ${why}` : why})`;
   verdict.warnings.push(text);
+  verdict.findings.push({ rule, text });
   if (strictAllows(rule)) (verdict.advisories ??= []).push(text);
 }
 
 async function judge(reader: BoundedReader, declared: MediaType, options: ExamineOptions): Promise<ContentVerdict> {
-  const verdict: ContentVerdict = { warnings: [] };
+  const verdict: ContentVerdict = { warnings: [], findings: [] };
   const head = await reader.loadHead();
   const content = await classify(reader, head);
   const findings: Findings = { verdict, type: declared };
@@ -196,6 +208,7 @@ async function judge(reader: BoundedReader, declared: MediaType, options: Examin
       }
       return verdict;
     case 'other':
+      verdict.otherFormat = content.format;
       report(findings, 'declared-type', `content is ${content.label}, not ${declared.label}`, UNSUPPORTED);
       return verdict;
     case 'unknown':
@@ -255,7 +268,7 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
   if (ext === 'zip' || (fileType === undefined && ascii(head, 0, 4) === 'PK\x03\x04')) {
     const ooxml = await ooxmlTypeFromCentralDirectory(reader);
     if (ooxml !== undefined) return { kind: 'supported', type: ooxml };
-    return fileType ? { kind: 'other', label: describeFileType(fileType) } : { kind: 'unknown' };
+    return fileType ? { kind: 'other', label: describeFileType(fileType), format: fileType.ext } : { kind: 'unknown' };
   }
   if (fileType) {
     const type = supportedFileType(fileType);
@@ -265,7 +278,7 @@ async function classify(reader: BoundedReader, head: Buffer): Promise<Content> {
     return supported('audio/mpeg');
   }
   if (isPlainText(head, head.length === reader.size)) return supported('text/plain');
-  if (fileType) return { kind: 'other', label: describeFileType(fileType) };
+  if (fileType) return { kind: 'other', label: describeFileType(fileType), format: fileType.ext };
   return { kind: 'unknown' };
 }
 

@@ -29,6 +29,7 @@ export const ENV_NAMES = {
   apiVersion: envOf('apiVersion'),
   baseUrl: envOf('baseUrl'),
   appId: envOf('appId'),
+  ffmpegPath: envOf('ffmpegPath'),
 } as const;
 
 function envOf(key: SettingKey): readonly string[] {
@@ -56,6 +57,10 @@ export interface PartialSettings {
   appId?: string | undefined;
   /** No-Storage numbers: how long the uploaded media is kept, in minutes (sent as `ttl_minutes`). */
   ttlMinutes?: number | undefined;
+  /** --fix: the ffmpeg to run (default: ffmpeg on PATH). */
+  ffmpegPath?: string | undefined;
+  /** --fix: seconds one conversion may take. */
+  fixTimeout?: number | undefined;
 }
 
 /** The validated settings an upload runs with. */
@@ -78,6 +83,10 @@ export interface Config {
   maxRetryWaitMs: number;
   /** No-Storage TTL in minutes sent with each upload as `ttl_minutes`; undefined: no field (the number's default, 1 hour). */
   ttlMinutes: number | undefined;
+  /** --fix: the ffmpeg named by a flag, the environment or the config file; undefined: ffmpeg on PATH. */
+  ffmpegPath: string | undefined;
+  /** --fix: how long one conversion may take, in milliseconds. */
+  fixTimeoutMs: number;
   /** Where each setting came from, for --verbose: e.g. { token: 'env WA_TOKEN' }. */
   sources: Record<string, string>;
 }
@@ -204,6 +213,7 @@ export function mergeSettings(sources: {
   const retryDelay = inRange('retryDelay', merged.retryDelay ?? DEFAULTS.retryDelay, where);
   const maxRetryWait = inRange('maxRetryWait', merged.maxRetryWait ?? DEFAULTS.maxRetryWait, where);
   const ttlMinutes = merged.ttlMinutes === undefined ? undefined : inRange('ttlMinutes', merged.ttlMinutes, where);
+  const fixTimeout = inRange('fixTimeout', merged.fixTimeout ?? DEFAULTS.fixTimeout, where);
   return {
     token,
     phoneNumberId,
@@ -216,6 +226,8 @@ export function mergeSettings(sources: {
     retryDelayMs: Math.round(retryDelay * 1000),
     maxRetryWaitMs: Math.round(maxRetryWait * 1000),
     ttlMinutes,
+    ffmpegPath: merged.ffmpegPath || undefined,
+    fixTimeoutMs: Math.round(fixTimeout * 1000),
     sources: origin,
   };
 }

@@ -230,6 +230,42 @@ export const SETTINGS = [
     group: 'upload',
   },
   {
+    key: 'fix',
+    flag: '--fix',
+    value: { type: 'boolean' },
+    doc: 'convert with ffmpeg what WhatsApp would not deliver (codec, channels, index, size, depth, sticker size) before sending; the rest untouched',
+    commands: FILE_COMMANDS,
+    group: 'upload',
+  },
+  {
+    key: 'voice',
+    flag: '--voice',
+    value: { type: 'boolean' },
+    doc: 'with --fix (implied): send audio files as voice notes, converted to mono Opus in Ogg',
+    commands: ['upload'],
+    group: 'upload',
+  },
+  {
+    key: 'ffmpegPath',
+    flag: '--ffmpeg <path>',
+    env: ['FFMPEG_PATH'],
+    config: true,
+    value: { type: 'string' },
+    doc: 'the ffmpeg --fix runs (default: ffmpeg on PATH)',
+    commands: FILE_COMMANDS,
+    group: 'upload',
+  },
+  {
+    key: 'fixTimeout',
+    flag: '--fix-timeout <seconds>',
+    config: true,
+    value: { type: 'seconds', allowZero: false },
+    default: 300,
+    doc: 'longest one ffmpeg conversion may run before it is stopped (default 300)',
+    commands: FILE_COMMANDS,
+    group: 'upload',
+  },
+  {
     key: 'sandbox',
     flag: '--sandbox',
     value: { type: 'boolean' },
@@ -368,7 +404,7 @@ export function environmentOf(): { names: readonly string[]; record: SettingReco
 /** The defaults of the settings that have one. */
 export const DEFAULTS = Object.fromEntries(
   (SETTINGS as readonly SettingRecord[]).filter((s) => s.default !== undefined && s.config).map((s) => [s.key, s.default]),
-) as { apiVersion: string; baseUrl: string; concurrency: number; retries: number; timeout: number; retryDelay: number; maxRetryWait: number };
+) as { apiVersion: string; baseUrl: string; concurrency: number; retries: number; timeout: number; retryDelay: number; maxRetryWait: number; fixTimeout: number };
 
 /** The No-Storage TTL Meta accepts: 1 hour to 30 days, in minutes (the ttlMinutes record's range). */
 export const TTL_MINUTES = (() => {

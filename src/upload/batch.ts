@@ -7,6 +7,7 @@ import { uploadFile, type GraphEvent, type GraphSettings } from '../graph/graph-
 import { prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import type { MediaType } from '../media/media-types.js';
 import { collectShortLivedGarbage } from './memory.js';
+import type { ConvertedFile, FixPlan, FixReport, FixStep } from '../fix/fix-session.js';
 
 /** One file's outcome: a media ID, what a dry run would send, or the error that stopped it. */
 export type FileOutcome =
@@ -24,8 +25,10 @@ export type FileOutcome =
       reused?: boolean;
       attempts?: number;
       source?: SourceInfo | undefined;
+      /** --fix: what the file was converted from, to, and why. */
+      fixed?: FixReport;
     }
-  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[]; source?: SourceInfo | undefined }
+  | { file: string; ok: true; dryRun: true; filename: string; mimeType: string; category: string; bytes: number; warnings: string[]; fixed?: FixReport; source?: SourceInfo | undefined }
   | { file: string; ok: false; error: WaUploadError; warnings: string[]; source?: SourceInfo | undefined };
 
 /** What the output says of a URL source: the URL redacted (no credentials, no query), and what its answer said. */
@@ -75,10 +78,23 @@ export interface BatchHooks {
   onOutcome?: (index: number, outcome: FileOutcome) => void;
   /** A file settled (in any order). */
   onSettled?: (index: number, outcome: FileOutcome) => void;
-  /** Hashes a prepared file and looks up a remembered media ID for it (--reuse). */
-  reuse?: (prepared: PreparedFile) => Promise<{ sha256: string; remembered: string | undefined }>;
-  /** Remembers an upload (--reuse) under the hash of the bytes sent; never fails the file. */
-  remember?: (prepared: PreparedFile, id: string, sha256: string) => void;
+  /**
+   * Hashes a prepared file and looks up a remembered media ID for it (--reuse); a file --fix converts is looked up by
+   * its original's hash and the recipe, before it is converted (`sent`: what was sent for it then).
+   */
+  reuse?: (prepared: PreparedFile, fix?: ReuseFixKey) => Promise<{ sha256: string; remembered: string | undefined; sent?: { bytes: number; sha256: string; mimeType: string } }>;
+  /** Remembers an upload (--reuse) under the hash of the bytes sent (of the original and the recipe, for --fix); never fails the file. */
+  remember?: (prepared: PreparedFile, id: string, sha256: string, fix?: ReuseFixKey) => void;
+  /** --fix: a conversion's progress, 0 to 1; undefined once it is over. */
+  onConverting?: (index: number, fraction: number | undefined) => void;
+  /** --fix: a file was converted (before it is sent). */
+  onFixed?: (index: number, report: FixReport) => void;
+}
+
+/** What keys a converted file in the --reuse cache: the original's content and the recipe. */
+interface ReuseFixKey {
+  recipe: string;
+  sourceSha256: string;
 }
 
 /** Options of one batch run. */
@@ -93,6 +109,8 @@ export interface BatchOptions {
   signal?: AbortSignal | undefined;
   /** Sends one checked file and returns what identifies it (default: the media upload, whose result is a media ID). */
   send?: SendFile;
+  /** --fix: plans and makes each file's conversion with ffmpeg. */
+  fix?: FixStep | undefined;
 }
 
 /** Sends one checked file: a media upload, or a Resumable Upload for a handle; `id` is what the output prints. */
@@ -208,6 +226,8 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
 async function processOne(item: BatchItem, index: number, options: BatchOptions, hooks: BatchHooks): Promise<FileOutcome> {
   let warnings: string[] = [];
   let source = item.source?.info;
+  let converted: ConvertedFile | undefined;
+  let plan: FixPlan | undefined;
   try {
     if (options.signal?.aborted) throw new InterruptedError(signalName(options.signal));
     // A URL source: a dry run fetches nothing; otherwise its bytes come to a spool here, inside the pool.
@@ -216,7 +236,11 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
     source = fetched?.info ?? source;
     if (fetched && 'remembered' in fetched) return { file: item.file, ok: true, ...fetched.remembered, warnings, reused: true, source };
     const prepare = item.typeOverride ? { ...options.prepare, typeOverride: item.typeOverride } : options.prepare;
-    const prepared = await prepareFile(item.file, fetched?.path ?? item.path, prepare, fetched?.filename ?? item.filename);
+    const path = fetched?.path ?? item.path;
+    const filename = fetched?.filename ?? item.filename;
+    plan = options.fix ? await options.fix.plan(item.file, path, prepare, filename) : undefined;
+    let prepared = plan?.prepared ?? (await prepareFile(item.file, path, prepare, filename));
+    const fixKey = plan?.fix ? { recipe: plan.fix.recipe.id, sourceSha256: plan.fix.from.sha256 } : undefined;
     warnings = prepared.warnings;
     if (warnings.length) hooks.onWarnings?.(index, warnings);
     hooks.onPrepared?.(index, prepared);
@@ -229,10 +253,23 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       warnings,
       ...(source ? { source } : {}),
     };
-    if (options.dryRun || !options.graph) return { ...described, ok: true, dryRun: true };
-    const known = await hooks.reuse?.(prepared);
-    if (known?.remembered) item.source?.sent?.(prepared, known.remembered, known.sha256);
-    if (known?.remembered) return { ...described, ok: true, id: known.remembered, sha256: known.sha256, reused: true };
+    if (options.dryRun || !options.graph) {
+      const fixed = plan?.fix ? { fixed: await options.fix!.describe(plan.fix, options.signal) } : {};
+      return { ...described, ok: true, dryRun: true, ...fixed };
+    }
+    const known = await hooks.reuse?.(prepared, fixKey);
+    if (known?.remembered) {
+      item.source?.sent?.(prepared, known.remembered, known.sha256);
+      const fixed = plan?.fix ? { fixed: { from: plan.fix.from, ...(known.sent ? { to: known.sent } : {}), reasons: plan.fix.recipe.reasons, result: plan.fix.recipe.result } } : {};
+      const sent = known.sent ? { bytes: known.sent.bytes } : {};
+      return { ...described, ...sent, ok: true, id: known.remembered, sha256: known.sent?.sha256 ?? known.sha256, reused: true, ...fixed };
+    }
+    if (plan?.fix) {
+      converted = await options.fix!.convert(item.file, plan.fix, prepare, options.signal, (fraction) => hooks.onConverting?.(index, fraction));
+      hooks.onConverting?.(index, undefined);
+      hooks.onFixed?.(index, converted.report);
+      prepared = converted.prepared;
+    }
     const result = await (options.send ?? uploadFile)(
       // With --reuse the hash remembered is the one of the bytes sent, not the lookup's: the file may change meanwhile.
       { path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType, hash: options.hash || Boolean(hooks.remember) },
@@ -240,15 +277,19 @@ async function processOne(item: BatchItem, index: number, options: BatchOptions,
       (event) => hooks.onEvent?.(index, event),
     );
     const sha256 = result.sha256;
-    if (sha256) hooks.remember?.(prepared, result.id, sha256);
+    if (sha256) hooks.remember?.(prepared, result.id, sha256, fixKey);
     item.source?.sent?.(prepared, result.id, sha256);
-    return { ...described, ok: true, id: result.id, sha256, attempts: result.attempts };
+    const fixed = converted ? { bytes: prepared.size, fixed: converted.report } : {};
+    return { ...described, ...fixed, ok: true, id: result.id, sha256, attempts: result.attempts };
   } catch (error) {
+    if (plan?.fix) hooks.onConverting?.(index, undefined);
     if (error instanceof InputError && error.warnings.length) {
       warnings = error.warnings;
       hooks.onWarnings?.(index, warnings);
     }
     return { file: item.file, ok: false, error: asWaUploadError(error), warnings, ...(source ? { source } : {}) };
+  } finally {
+    if (converted) await options.fix!.discard(converted);
   }
 }
 

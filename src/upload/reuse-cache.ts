@@ -48,9 +48,12 @@ function shardPath(folder: string, sha256: string): string {
   return join(folder, `${prefix}.json`);
 }
 
-/** The key of an upload: content + type + where it went (phone number ID and base URL). */
-function cacheKey(sha256: string, mimeType: string, config: Pick<Config, 'phoneNumberId' | 'baseUrl'>): string {
-  return `${sha256}|${mimeType}|${config.phoneNumberId}|${config.baseUrl}`;
+/**
+ * The key of an upload: content + type + where it went (phone number ID and base URL). A file --fix converted is keyed
+ * by its original's content and the recipe (`<type>+fix:<recipe>`), so that a second run neither converts nor uploads.
+ */
+function cacheKey(sha256: string, mimeType: string, config: Pick<Config, 'phoneNumberId' | 'baseUrl'>, fix?: { recipe: string }): string {
+  return `${sha256}|${fix ? `${mimeType}+fix:${fix.recipe}` : mimeType}|${config.phoneNumberId}|${config.baseUrl}`;
 }
 
 /** A fresh entry still worth reusing at `now`. */
@@ -74,12 +77,15 @@ function isEntry(value: unknown): value is CacheEntry {
 
 /** The reuse cache of one run. Nothing it does fails the run: every problem is one warning, and the IDs still print. */
 export interface ReuseCache {
-  /** Hashes the file and returns its remembered media ID, if a fresh one is known. */
-  lookup(prepared: PreparedFile): Promise<{ sha256: string; remembered: string | undefined }>;
+  /**
+   * Hashes the file and returns its remembered media ID, if a fresh one is known; with `fix` (a file --fix converts),
+   * looks up the original's hash and the recipe instead, and says what was sent for it (`sent`).
+   */
+  lookup(prepared: PreparedFile, fix?: FixKey): Promise<{ sha256: string; remembered: string | undefined; sent?: { bytes: number; sha256: string; mimeType: string } }>;
   /** The remembered media ID of content known only by its hash and type (a URL source found unchanged), if a fresh one is known. */
   lookupHash(sha256: string, mimeType: string): Promise<string | undefined>;
-  /** Remembers an upload under the hash of the bytes actually sent; written with the others in one change set. */
-  remember(prepared: PreparedFile, id: string, sha256: string): void;
+  /** Remembers an upload under the hash of the bytes actually sent (with `fix`, of the original and the recipe); written with the others in one change set. */
+  remember(prepared: PreparedFile, id: string, sha256: string, fix?: FixKey): void;
   /** Forgets every entry holding this media ID (it was deleted). */
   forget(id: string): void;
   /** Waits until every change is written (or given up with a warning). */
@@ -87,6 +93,12 @@ export interface ReuseCache {
 }
 
 type WarnOnce = (topic: string, text: string) => void;
+
+/** The --reuse key of a converted file: the original's hash and the recipe. */
+interface FixKey {
+  recipe: string;
+  sourceSha256: string;
+}
 
 /**
  * Opens the cache for a run. The cache is a folder of 256 shard files keyed by the first two hex digits of the content
@@ -177,15 +189,19 @@ export function openReuseCache(
     return entry && isFresh(entry, Date.now()) && !forgotten.has(entry.id) ? entry.id : undefined;
   };
   return {
-    lookup: async (prepared) => {
-      const sha256 = await hashFile(prepared.path, prepared.size);
-      return { sha256, remembered: await lookupHash(sha256, prepared.mimeType) };
+    lookup: async (prepared, fix) => {
+      const sha256 = fix ? fix.sourceSha256 : await hashFile(prepared.path, prepared.size);
+      const key = cacheKey(sha256, prepared.mimeType, config, fix);
+      const entry = added.get(key) ?? (await shard(shardPath(folder, key))).get(key);
+      const remembered = entry && isFresh(entry, Date.now()) && !forgotten.has(entry.id) ? entry.id : undefined;
+      const sent = remembered && fix ? { sent: { bytes: entry!.bytes, sha256: entry!.sha256, mimeType: entry!.mimeType } } : {};
+      return { sha256, remembered, ...sent };
     },
     lookupHash,
-    remember: (prepared, id, sha256) => {
+    remember: (prepared, id, sha256, fix) => {
       if (!isMediaId(id)) return;
       const entry = { id, sha256, bytes: prepared.size, mimeType: prepared.mimeType, uploadedAt: new Date().toISOString() };
-      const key = cacheKey(sha256, prepared.mimeType, config);
+      const key = cacheKey(fix ? fix.sourceSha256 : sha256, prepared.mimeType, config, fix);
       added.set(key, entry);
       void shards.get(shardPath(folder, key))?.then((entries) => entries.set(key, entry));
       schedule();

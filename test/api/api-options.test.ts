@@ -10,7 +10,7 @@ type SchemaValue<K extends SettingKey> = NonNullable<FlagsOf<string>[K]>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type AllOptions = ClientOptions & UploadOptions & HandleOptions;
 /** Every config-file setting of the schema is an API option of the same type (the token too). */
-type Checked = { [K in 'token' | 'phoneNumberId' | 'appId' | 'apiVersion' | 'baseUrl' | 'retries' | 'timeout' | 'retryDelay' | 'maxRetryWait' | 'ttlMinutes']: Same<NonNullable<AllOptions[K]>, SchemaValue<K>> };
+type Checked = { [K in 'token' | 'phoneNumberId' | 'appId' | 'apiVersion' | 'baseUrl' | 'retries' | 'timeout' | 'retryDelay' | 'maxRetryWait' | 'ttlMinutes' | 'ffmpegPath' | 'fixTimeout']: Same<NonNullable<AllOptions[K]>, SchemaValue<K>> };
 const checked: Checked = {
   token: true,
   phoneNumberId: true,
@@ -22,6 +22,8 @@ const checked: Checked = {
   retryDelay: true,
   maxRetryWait: true,
   ttlMinutes: true,
+  ffmpegPath: true,
+  fixTimeout: true,
 };
 
 describe('the API options and the schema', () => {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useCliSandbox } from '../helpers/cli-sandbox.js';
+import { sha256Of, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { FIXTURES, TEST_PHONE_NUMBER_ID, TEST_TOKEN, runCli, type CliRun } from '../helpers/run-cli.js';
 import type { RecordedRequest } from '../../src/sandbox/server.js';
 import { SETTINGS, longFlagOf, optionsOf, shortFlagOf, type SettingRecord } from '../../src/settings/schema.js';
@@ -19,6 +19,8 @@ const ALL_COMMANDS: CommandName[] = ['upload', ...API_COMMANDS];
 /** The options every command shares (the connection and output options, help and version): `handle` too. */
 const SHARED: CommandName[] = [...ALL_COMMANDS, 'handle'];
 const headerPng = join(FIXTURES, 'valid/image.png');
+/** The ffmpeg on PATH, named by its absolute path for --ffmpeg. */
+const FFMPEG = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).stdout.trim();
 
 /** Puts a media ID into the sandbox the way an upload would, without spawning the CLI. */
 async function seedMedia(): Promise<string> {
@@ -284,6 +286,47 @@ const PROBES: Probe[] = [
       expect(requests).toHaveLength(0);
       expect(run.stdout).toBe('');
       expect(run.stderr).toContain(command === 'delete' ? `would delete ${id}` : `would upload ${command === 'handle' ? headerPng : photo}`);
+    },
+  },
+  {
+    option: '--fix',
+    args: ['--fix', '--verbose'],
+    commands: ['upload', 'handle'],
+    // A file that needs nothing: ffmpeg is found and named, and the file goes up byte for byte.
+    check: async (run, requests, { command }) => {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^verbose: ffmpeg: \/\S+ \(version \S+, from PATH\)$/m);
+      if (command === 'upload') expect(requests[0]!.file?.sha256).toBe(sha256Of(await readFile(photo)));
+    },
+  },
+  {
+    option: '--voice',
+    args: ['--voice', '--verbose'],
+    commands: ['upload'],
+    // --voice implies --fix; a photo is no audio, so it goes up untouched.
+    check: async (run, requests) => {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^verbose: ffmpeg: \/\S+ \(version /m);
+      expect(requests[0]!.file?.sha256).toBe(sha256Of(await readFile(photo)));
+    },
+  },
+  {
+    option: '--ffmpeg',
+    args: ['--ffmpeg', FFMPEG, '--fix', '--verbose'],
+    commands: ['upload', 'handle'],
+    check: (run) => {
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(`verbose: ffmpeg: ${FFMPEG} (version `);
+      expect(run.stderr).toContain('from --ffmpeg)');
+    },
+  },
+  {
+    option: '--fix-timeout',
+    args: ['--fix-timeout', '7', '--fix', '--verbose'],
+    commands: ['upload', 'handle'],
+    check: (run) => {
+      expect(run.code).toBe(0);
+      expect(settingsLine(run)).toContain('fixTimeout 7 s from --fix-timeout');
     },
   },
   ...(['-o', '--output'] as const).map(

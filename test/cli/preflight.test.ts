@@ -2,7 +2,7 @@
 // src/media/preflight.ts is pinned through what the CLI prints, its exit code, and what the server received (or not).
 
 import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256OfFile, useCliSandbox } from '../helpers/cli-sandbox.js';
 import { readFixture, withEmptySampleDescription, withoutTracks } from '../helpers/iso-boxes.js';
@@ -39,6 +39,25 @@ const FASTSTART = '(WhatsApp wants the index first: move the index to the front 
 const STICKER_RULE = "(advice: the size Meta's WhatsApp SDK docs ask for; the Cloud API reference does not state it, but sending may fail)";
 const UNCONFIRMED = ': its content could not be confirmed (WhatsApp may fail to deliver it)';
 const CORRECTED = (mimeType: string) => `(sent as ${mimeType}, the type its content has)`;
+
+/** The hint line a warning that --fix mends brings (in text mode, not under --quiet), by problem fixture. */
+const FIX_HINTS: Record<string, string> = {
+  'sticker-600x600.webp': 'pass --fix and wa-upload scales it to fit 512x512 and pads it with transparency',
+  'vorbis.ogg': 'pass --fix and wa-upload converts it to mono Opus in Ogg',
+  'opus-with-video.ogg': 'pass --fix and wa-upload converts it to mono Opus in Ogg',
+  'voice-stereo.ogg': 'pass --fix and wa-upload mixes it down to mono Opus',
+  'image-16bit.png': 'pass --fix and wa-upload converts it to an 8-bit image',
+  'video-hevc.mp4': 'pass --fix and wa-upload re-encodes it as H.264 Main without B-frames, with AAC audio',
+  'video-high-bframes.mp4': 'pass --fix and wa-upload re-encodes it as H.264 Main without B-frames',
+  'video-fragmented-high-bframes.mp4': 'pass --fix and wa-upload re-encodes it as H.264 Main without B-frames',
+  'video-moov-at-end.mp4': 'pass --fix and wa-upload moves the index to the front (no re-encode)',
+  'video-moov-at-end.3gp': 'pass --fix and wa-upload moves the index to the front (no re-encode)',
+  'video-two-audio.mp4': 'pass --fix and wa-upload keeps its first audio track, as AAC',
+  'video-mp3-audio.mp4': 'pass --fix and wa-upload re-encodes its audio as AAC',
+};
+/** stderr of a file that warns once: the warning, then the --fix hint when --fix mends it. */
+const warnedOnce = (path: string, file: string, warning: string): string =>
+  `warning: ${path}: ${warning}\n${FIX_HINTS[file] ? `hint: ${path}: ${FIX_HINTS[file]}\n` : ''}`;
 
 describe('well-formed files: no warning, even under --strict', () => {
   const table: [file: string, mimeType: string, filename: string][] = [
@@ -115,7 +134,7 @@ describe('advice: a warning that --strict lets through (a mismatch corrected in 
     for (const args of [[path], ['--strict', path]]) {
       const result = await run(args);
       expect(result.code).toBe(0);
-      expect(result.stderr).toBe(`warning: ${path}: ${warning}\n`);
+      expect(result.stderr).toBe(warnedOnce(path, file, warning));
       expect(result.stdout).toBe(`${(cli.sandbox.requests.at(-1)!.responseBody as { id: string }).id}\n`);
     }
     expect(cli.sandbox.requests).toHaveLength(2);
@@ -169,8 +188,8 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     const path = join(FIXTURES, 'problem', file);
     const result = await run([path]);
     expect(result.code).toBe(0);
-    // One line, "warning: <file>: <what> (<why it matters>)", and nothing else on stderr.
-    expect(result.stderr).toBe(`warning: ${path}: ${warning}\n`);
+    // One line, "warning: <file>: <what> (<why it matters>)", and nothing else on stderr but the --fix hint, if --fix mends it.
+    expect(result.stderr).toBe(warnedOnce(path, file, warning));
     expect(warningLines(result.stderr)[0]).toMatch(new RegExp(`^warning: ${escapeRegExp(path)}: [^\\n]+ \\([^\\n]+\\)$`));
     expect(cli.sandbox.requests).toHaveLength(1);
     const request = cli.sandbox.requests[0]!;
@@ -187,7 +206,7 @@ describe('problem fixtures: a warning by default, a refusal under --strict', () 
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`error: refused under --strict: ${warning} (${path})`);
-    expect(result.stderr).toContain('hint: drop --strict to send anyway');
+    expect(result.stderr).toContain(`hint: drop --strict to send anyway${FIX_HINTS[file] ? `, or ${FIX_HINTS[file]}` : ''}\n`);
     expect(cli.sandbox.requests).toHaveLength(0);
   });
 
@@ -264,7 +283,7 @@ describe('the index-first rule is Meta\'s for video: M4A audio with its index at
     const video = join(FIXTURES, 'problem/video-moov-at-end.mp4');
     const result = await run([video]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe(`warning: ${video}: MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}\n`);
+    expect(result.stderr).toBe(warnedOnce(video, 'video-moov-at-end.mp4', `MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`));
     expect(cli.sandbox.requests).toHaveLength(1);
     expect(cli.sandbox.requests[0]?.file?.contentType).toBe('video/mp4');
   });
@@ -408,11 +427,12 @@ describe('.opus goes up as audio/ogg named .ogg, never audio/opus', () => {
     ['Vorbis named .opus (warns, still audio/ogg)', async () => copyAs('problem/vorbis.ogg', 'old.opus'), [], 'old.ogg', `Ogg audio is Vorbis, not Opus ${UNDELIVERABLE}`],
     ['stereo Opus named .opus (warns, still audio/ogg)', async () => copyAs('problem/voice-stereo.ogg', 'duet.opus'), [], 'duet.ogg', `Opus audio has 2 channels, not 1 ${MONO_OPUS}`],
   ];
+  const sameProblem: Record<string, string> = { 'old.opus': 'vorbis.ogg', 'duet.opus': 'voice-stereo.ogg' };
   it.each(table)('%s', async (_name, make, extraArgs, filename, warning) => {
     const path = await make();
     const result = await run([...extraArgs, path]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe(warning === undefined ? '' : `warning: ${path}: ${warning}\n`);
+    expect(result.stderr).toBe(warning === undefined ? '' : warnedOnce(path, sameProblem[basename(path)]!, warning));
     expect(cli.sandbox.requests).toHaveLength(1);
     const request = cli.sandbox.requests[0]!;
     expect(request.fields.type).toBe('audio/ogg');

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mediaTypeForExtension, mediaTypeForMime, type MediaType } from '../../src/media/media-types.js';
+import { CONTENT_RULES } from '../../src/media/content-rules.js';
 import { examineContent, HEAD_BYTES, READ_BUDGET_BYTES, type ContentVerdict } from '../../src/media/preflight.js';
 import { paddedWebp } from '../helpers/padded-webp.js';
 import {
@@ -34,9 +35,13 @@ function mimeType(mime: string): MediaType {
   return type;
 }
 
-async function examine(path: string, declared: MediaType = typeOf(path)): Promise<ContentVerdict> {
+async function examine(path: string, declared: MediaType = typeOf(path)): Promise<Omit<ContentVerdict, 'findings'>> {
   const { size } = await stat(path);
-  return examineContent(path, size, declared);
+  const { findings, ...verdict } = await examineContent(path, size, declared);
+  // The structured findings (what --fix acts on) are the warnings and the refusal, each with its rule.
+  expect(findings.map((finding) => finding.text).sort()).toEqual([...verdict.warnings, ...(verdict.refusal ? [verdict.refusal] : [])].sort());
+  for (const finding of findings) expect(Object.keys(CONTENT_RULES)).toContain(finding.rule);
+  return verdict;
 }
 
 /** Sums the bytes every FileHandle.read() returns while `run` runs. */
@@ -168,7 +173,7 @@ const PROBLEM: Expected[] = [
   { file: 'gif-named.jpg', warnings: ['content is GIF (image/gif), not JPEG ('] },
 ];
 
-function expectVerdict(verdict: ContentVerdict, expected: Expected): void {
+function expectVerdict(verdict: Omit<ContentVerdict, 'findings'>, expected: Expected): void {
   expect(verdict.detected?.mimeType).toBe(expected.detected);
   expect(verdict.animated).toBe(expected.animated);
   if (expected.refusal) expect(verdict.refusal).toMatch(expected.refusal);
@@ -272,7 +277,8 @@ describe('examineContent on files built on the fly', () => {
       verdict = await examineContent(path, size, typeOf(path));
     });
     // Found beyond the 4.5 GB: moov comes after mdat.
-    expect(verdict).toEqual({ warnings: [`MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`] });
+    const text = `MP4 video has its index (moov) after the media data (mdat) ${FASTSTART}`;
+    expect(verdict).toEqual({ warnings: [text], findings: [{ rule: 'index-first', text }] });
     // The 64 KB head (ftyp and zeros here), then 16-byte box headers and the few small boxes inside moov.
     expect(bytes).toBeLessThan(HEAD_BYTES + 4096);
   });
@@ -363,7 +369,7 @@ describe('examineContent on files built on the fly', () => {
     ] as const)('%s', async (_name, fixture, offsetOf, warns) => {
       const path = join(dir, 'ctts.mp4');
       await writeFile(path, withCompositionOffsets(await readFixture(fixture), runs, offsetOf));
-      let verdict: ContentVerdict | undefined;
+      let verdict: Omit<ContentVerdict, 'findings'> | undefined;
       const bytes = await countBytesRead(async () => {
         verdict = await examine(path);
       });
