@@ -1,5 +1,6 @@
 // The V8 code cache of the bundled CLI, through the CLI: where it is kept, when it is written, and that nothing wrong with it is ever an error.
 
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -128,6 +129,16 @@ describe('code cache', () => {
     await uploadsCleanly();
     expect((await stat(path)).isDirectory()).toBe(true);
     expect((await everything()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a named pipe where the cache file should be does not hold the run up (opened to read, it waits for a writer), and a cache file replaces it', async () => {
+    const { path } = await writtenCache();
+    await rm(path);
+    execFileSync('mkfifo', ['-m', '600', path]);
+    const result = await cli.run([photo], { env: { XDG_CACHE_HOME: xdg() }, timeoutMs: 10_000 });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^\d{10,}\n$/);
+    expect((await stat(path)).isFile()).toBe(true);
   });
 
   it.each([
