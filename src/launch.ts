@@ -186,7 +186,7 @@ function readCacheFile(file: string, zlib: typeof Zlib): Map<string, CachedCode>
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     // Checked on the open file, so that what is checked is what is read.
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile() || !isPrivate(stats) || stats.size <= 8) return undefined;
+    if (!isPrivate(stats) || stats.size <= 8) return undefined;
     const bytes = Buffer.allocUnsafe(stats.size);
     if (fs.readSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return undefined;
     const indexEnd = 8 + bytes.readUInt32LE(4);
