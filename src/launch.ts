@@ -182,10 +182,11 @@ function commandKind(argv: string[]): string {
 function readCacheFile(file: string, zlib: typeof Zlib): Map<string, CachedCode> | undefined {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    // Without blocking: a named pipe opened to read would wait for a writer (its fstat then shows no bytes).
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     // Checked on the open file, so that what is checked is what is read.
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile() || !isPrivate(stats) || stats.size <= 8) return undefined;
+    if (!isPrivate(stats) || stats.size <= 8) return undefined;
     const bytes = Buffer.allocUnsafe(stats.size);
     if (fs.readSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return undefined;
     const indexEnd = 8 + bytes.readUInt32LE(4);

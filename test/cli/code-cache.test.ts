@@ -1,5 +1,6 @@
 // The V8 code cache of the bundled CLI, through the CLI: where it is kept, when it is written, and that nothing wrong with it is ever an error.
 
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -107,12 +108,37 @@ describe('code cache', () => {
     expectSameBytes(await readFile(path), replaced);
   });
 
-  it('a folder where the cache file should be is ignored, and left alone', async () => {
+  it('a cache file whose only damage is its CRC-32 (everything V8 reads is intact) is not used, and replaced by a good one', async () => {
+    const { path, bytes: good } = await writtenCache();
+    const damaged = Buffer.from(good);
+    damaged[0] = damaged[0]! ^ 1;
+    await writeFile(path, damaged);
+    await uploadsCleanly();
+    // Used, V8 would have accepted the data and the run would have left the file as it was.
+    const replaced = await readFile(path);
+    expect(replaced.equals(damaged)).toBe(false);
+    expectSameBytes(withCrc(replaced), replaced);
+  });
+
+  it('a folder where the cache file should be is ignored, and left alone; the failed write leaves no temp file', async () => {
     const { path } = await writtenCache();
     await rm(path);
     await mkdir(path);
+    // Each run finds no usable cache and writes one: the temp file is made, and renaming it over the folder fails.
+    await uploadsCleanly();
     await uploadsCleanly();
     expect((await stat(path)).isDirectory()).toBe(true);
+    expect((await everything()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a named pipe where the cache file should be does not hold the run up (opened to read, it waits for a writer), and a cache file replaces it', async () => {
+    const { path } = await writtenCache();
+    await rm(path);
+    execFileSync('mkfifo', ['-m', '600', path]);
+    const result = await cli.run([photo], { env: { XDG_CACHE_HOME: xdg() }, timeoutMs: 10_000 });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^\d{10,}\n$/);
+    expect((await stat(path)).isFile()).toBe(true);
   });
 
   it.each([
@@ -160,6 +186,27 @@ describe('code cache', () => {
       await uploadsCleanly();
     }
     expectSameBytes(await readFile(path), merged);
+  });
+
+  it('a run that compiles afresh and writes the cache keeps the data of the code files it did not load', async () => {
+    const config = join(cli.dirs.cwd, '.wauploadrc.yaml');
+    await writeFile(config, 'retries: 2\n');
+    const { path, bytes } = await writtenCache();
+    expect(filesIn(bytes)).toEqual(['cli.cjs', 'main.cjs', 'extras.cjs']);
+    const extras = entryBytes(bytes, 'extras.cjs');
+    // cli.cjs's data rejected by V8: a run without the config file compiles it afresh and writes the cache, having
+    // loaded cli.cjs and main.cjs only.
+    await writeFile(path, rejectedByV8(bytes, 'cli.cjs'));
+    await rm(config);
+    await uploadsCleanly();
+    const rewritten = await readFile(path);
+    expect(rewritten.equals(rejectedByV8(bytes, 'cli.cjs'))).toBe(false);
+    expect(filesIn(rewritten)).toEqual(['cli.cjs', 'main.cjs', 'extras.cjs']);
+    expectSameBytes(entryBytes(rewritten, 'extras.cjs'), extras);
+    // The next run with the config file finds all it loads in the cache, and leaves it alone.
+    await writeFile(config, 'retries: 2\n');
+    await uploadsCleanly();
+    expectSameBytes(await readFile(path), rewritten);
   });
 
   it('builds in use side by side (a global install, an npx of another version) keep their own files; only the two newest other builds stay', async () => {
@@ -241,14 +288,11 @@ describe('code cache', () => {
 
   it('cached data V8 rejects (made by another V8) means compiling afresh: a normal run, and a good cache written', async () => {
     const { path, bytes } = await writtenCache();
-    // The V8 version hash, 4 bytes into the first file's data, now names another V8; the CRC-32 is made to match.
-    const dataStart = 8 + bytes.readUInt32LE(4) + (cacheIndex(bytes)[0]![1] as number);
-    const rejected = Buffer.from(bytes);
-    for (let i = dataStart + 4; i < dataStart + 8; i++) rejected[i] = rejected[i]! ^ 0x5a;
-    await writeFile(path, withCrc(rejected));
+    const rejected = rejectedByV8(bytes, 'cli.cjs');
+    await writeFile(path, rejected);
     await uploadsCleanly();
     const replaced = await readFile(path);
-    expect(replaced.equals(withCrc(rejected))).toBe(false);
+    expect(replaced.equals(rejected)).toBe(false);
     await uploadsCleanly();
     expect((await readFile(path)).equals(replaced)).toBe(true);
   });
@@ -281,6 +325,32 @@ function cacheIndex(bytes: Buffer): [string, number, number][] {
 /** The code files a cache file holds cached data for. */
 function filesIn(bytes: Buffer): string[] {
   return cacheIndex(bytes).map(([name]) => name);
+}
+
+/** Where each code file's source and data lie in a cache file. */
+function entriesOf(bytes: Buffer): Map<string, { source: number; data: number; end: number }> {
+  const entries = new Map<string, { source: number; data: number; end: number }>();
+  let at = 8 + bytes.readUInt32LE(4);
+  for (const [name, sourceBytes, dataBytes] of cacheIndex(bytes)) {
+    entries.set(name, { source: at, data: at + sourceBytes, end: at + sourceBytes + dataBytes });
+    at += sourceBytes + dataBytes;
+  }
+  return entries;
+}
+
+/** One code file's source and data as a cache file holds them. */
+function entryBytes(bytes: Buffer, name: string): Buffer {
+  const entry = entriesOf(bytes).get(name)!;
+  return bytes.subarray(entry.source, entry.end);
+}
+
+/** A whole cache file (its CRC-32 made to match) in which V8 rejects this code file's data: the V8 version hash, 4 bytes
+ * into the data, names another V8. */
+function rejectedByV8(bytes: Buffer, name: string): Buffer {
+  const copy = Buffer.from(bytes);
+  const { data } = entriesOf(copy).get(name)!;
+  for (let i = data + 4; i < data + 8; i++) copy[i] = copy[i]! ^ 0x5a;
+  return withCrc(copy);
 }
 
 /** The bytes with their first four set to the CRC-32 a valid cache file has: of the index length, the index and each data. */
