@@ -424,7 +424,7 @@ async function uploadMediaUnguarded(path: string | UrlLike, options: UploadOptio
         ...(fixed ? { fixed } : {}),
       };
     });
-  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride, fix: options.fix === true || options.voice === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
   return send(path, path, undefined);
 }
 
@@ -457,7 +457,7 @@ async function createHandleUnguarded(path: string | UrlLike, options: HandleOpti
         ...(fixed ? { fixed } : {}),
       };
     });
-  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), {}, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { fix: options.fix === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
   return send(path, path, undefined);
 }
 

@@ -62,7 +62,7 @@ const ALLOWED: Record<string, string[]> = {
   'node-floor': [],
   index: ['upload', 'settings', 'media', 'graph', 'sources', 'fix', 'errors', 'version'],
   commands: ['upload', 'settings', 'media', 'graph', 'fix', 'output', 'sandbox', 'sources', 'errors', 'version', 'files'],
-  sources: ['upload', 'graph', 'media', 'settings', 'errors', 'version', 'files'],
+  sources: ['upload', 'graph', 'media', 'fix', 'settings', 'errors', 'version', 'files'],
   upload: ['graph', 'media', 'fix', 'settings', 'errors', 'files'],
   output: ['upload', 'media', 'fix', 'errors'],
   fix: ['media', 'settings', 'errors', 'files'],

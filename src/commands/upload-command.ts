@@ -200,7 +200,7 @@ async function batchItems(
     if (isUrlOperand(file)) {
       const typeOverride = files.includes('-') ? undefined : flags.type;
       const onSpool = (cleanup: () => Promise<void>): void => void cleanups.push(cleanup);
-      items.push(urlBatchItem(file, { ...sources, verbose: Boolean(flags.verbose), typeOverride, filename: flags.filename, signal, removeOnExit: context.removeOnExit, onSpool }));
+      items.push(urlBatchItem(file, { ...sources, verbose: Boolean(flags.verbose), fix: flags.fix === true || flags.voice === true, typeOverride, filename: flags.filename, signal, removeOnExit: context.removeOnExit, onSpool }));
       continue;
     }
     if (file !== '-') {

@@ -86,6 +86,14 @@ export function foreignByExtension(name: string): ForeignFormat | undefined {
   return FOREIGN_EXTENSIONS[extname(name).toLowerCase()];
 }
 
+/** The extension of the foreign format a Content-Type names (`audio/wav` → `.wav`), when --fix converts it. */
+export function foreignExtensionForMime(contentType: string): string | undefined {
+  const mimeType = contentType.split(';')[0]!.trim().toLowerCase();
+  const aliases: Record<string, string> = { 'audio/x-wav': 'audio/wav', 'audio/wave': 'audio/wav', 'audio/x-flac': 'audio/flac', 'audio/x-aiff': 'audio/aiff' };
+  const wanted = aliases[mimeType] ?? mimeType;
+  return Object.entries(FOREIGN_EXTENSIONS).find(([, format]) => format.mimeType === wanted)?.[0];
+}
+
 /** The foreign format content in an accepted-looking file is (file-type's name), when --fix converts it. */
 export function foreignByContent(format: string | undefined): ForeignFormat | undefined {
   return format === undefined ? undefined : FOREIGN_CONTENT[format];

@@ -1,7 +1,7 @@
 // The programmatic API's URL sources: uploadMedia(new URL(…)) and createHandle(new URL(…)) fetch into a spool, send it, and remove it.
 
 import { fetchSource, type FetchedSource, type SourceSettings } from './fetch-source.js';
-import { unknownTypeError } from './batch-source.js';
+import { convertibleFilename, unknownTypeError } from './batch-source.js';
 import { parseSourceUrl, redactedUrl } from './source-url.js';
 import type { MediaType } from '../media/media-types.js';
 import { InputError } from '../errors.js';
@@ -30,7 +30,7 @@ export interface ApiSourceInfo {
 export async function withUrlSource<T>(
   argument: UrlLike,
   settings: SourceSettings,
-  request: { typeOverride?: MediaType | undefined },
+  request: { typeOverride?: MediaType | undefined; fix?: boolean | undefined },
   send: (spool: { path: string; filename: string; shown: string; source: ApiSourceInfo }) => Promise<T>,
 ): Promise<T> {
   const url = parseSourceUrl(argument.href);
@@ -38,9 +38,10 @@ export async function withUrlSource<T>(
   let fetched: FetchedSource | undefined;
   try {
     fetched = (await fetchSource({ url, typeOverride: request.typeOverride }, settings)) as FetchedSource;
-    if (!fetched.type && !request.typeOverride) throw unknownTypeError(fetched.contentType);
+    const filename = fetched.type || request.typeOverride ? fetched.filename : convertibleFilename(fetched.filename, fetched.contentType, request.fix === true);
+    if (filename === undefined) throw unknownTypeError(fetched.contentType, fetched.filename);
     const source = { url: shown, contentType: fetched.contentType, ...(fetched.etag !== undefined ? { etag: fetched.etag } : {}) };
-    return await send({ path: fetched.path, filename: fetched.filename, shown, source });
+    return await send({ path: fetched.path, filename, shown, source });
   } catch (error) {
     // Named as a file's error is: `error.file` is the URL as messages show it.
     throw error instanceof InputError ? error.about(shown) : error;

@@ -1,6 +1,7 @@
 // A URL operand as a batch item: fetched once inside the pool (or found unchanged with --reuse), its spool removed once it settles.
 
 import { InputError } from '../errors.js';
+import { foreignByExtension, foreignExtensionForMime } from '../fix/recipe.js';
 import { acceptedMimeTypes, formatBytes, type MediaType } from '../media/media-types.js';
 import type { BatchItem, BatchSource, SourceInfo } from '../upload/batch.js';
 import { USER_AGENT } from '../version.js';
@@ -17,6 +18,8 @@ interface BatchSourceOptions {
   /** Called with each spool's cleanup, so that the command removes what is left when it ends. */
   onSpool?: (cleanup: () => Promise<void>) => void;
   report: SourceReporter;
+  /** --fix or --voice: a source in a format WhatsApp does not take but --fix converts (WAV, MOV, GIF…) is kept for it. */
+  fix?: boolean | undefined;
   /** --reuse: the media IDs by content, and what each URL's answer was last time. */
   reuse?: { lookupHash(sha256: string, mimeType: string): Promise<string | undefined>; memory: SourceMemory } | undefined;
 }
@@ -40,6 +43,7 @@ export interface UrlItemOptions {
   removeOnExit: ((path: string) => () => void) | undefined;
   onSpool: (cleanup: () => Promise<void>) => void;
   reuse: BatchSourceOptions['reuse'];
+  fix: boolean;
 }
 
 /** A URL operand (already checked by the command's usage check) as a batch item named by its redacted URL. */
@@ -47,7 +51,7 @@ export function urlBatchItem(operand: string, options: UrlItemOptions): BatchIte
   const { config, reporter } = options;
   const settings = { timeoutMs: config.timeoutMs, retries: config.retries, retryDelayMs: config.retryDelayMs, maxRetryWaitMs: config.maxRetryWaitMs, userAgent: USER_AGENT, signal: options.signal, removeOnExit: options.removeOnExit };
   const report = { verbose: (t: string) => reporter.verbose(t), info: (t: string) => reporter.info(t), updateProgress: (u: { waiting?: string }) => reporter.updateProgress(u), verboseOn: options.verbose };
-  const source = batchSource(parseSourceUrl(operand), { settings, typeOverride: options.typeOverride, filename: options.filename, onSpool: options.onSpool, report, reuse: options.reuse });
+  const source = batchSource(parseSourceUrl(operand), { settings, typeOverride: options.typeOverride, filename: options.filename, onSpool: options.onSpool, report, reuse: options.reuse, fix: options.fix });
   return { file: source.info.url, path: '', source };
 }
 
@@ -63,11 +67,12 @@ function batchSource(url: URL, options: BatchSourceOptions): BatchSource {
   const fetched = async (answer: FetchedSource): Promise<{ path: string; filename: string; info: SourceInfo }> => {
     spool = answer;
     options.onSpool?.(answer.cleanup);
-    if (!answer.type && !options.typeOverride) {
+    const filename = answer.type || options.typeOverride ? answer.filename : convertibleFilename(answer.filename, answer.contentType, options.fix === true);
+    if (filename === undefined) {
       await answer.cleanup();
-      throw unknownTypeError(answer.contentType);
+      throw unknownTypeError(answer.contentType, answer.filename);
     }
-    return { path: answer.path, filename: answer.filename, info: { url: shown, contentType: answer.contentType, etag: answer.etag } };
+    return { path: answer.path, filename, info: { url: shown, contentType: answer.contentType, etag: answer.etag } };
   };
 
   return {
@@ -116,11 +121,23 @@ function batchSource(url: URL, options: BatchSourceOptions): BatchSource {
   };
 }
 
-/** A source whose answer names no type WhatsApp takes, by header, URL or signature (exit 4): `--type` decides then. */
-export function unknownTypeError(contentType: string): InputError {
+/**
+ * The part filename of a source whose type WhatsApp does not take, when --fix converts its format (named by the
+ * filename's extension or by the Content-Type, whose extension is then added); undefined otherwise.
+ */
+export function convertibleFilename(filename: string, contentType: string, fix: boolean): string | undefined {
+  if (!fix) return undefined;
+  if (foreignByExtension(filename)) return filename;
+  const extension = foreignExtensionForMime(contentType);
+  return extension ? `${filename}${extension}` : undefined;
+}
+
+/** A source whose answer names no type WhatsApp takes, by header, URL or signature (exit 4): `--type` decides then, or --fix converts it. */
+export function unknownTypeError(contentType: string, filename: string): InputError {
+  const convertible = convertibleFilename(filename, contentType, true) !== undefined;
   return new InputError(
     `the source's type is unknown: its content-type is ${contentType ? contentType.split(';')[0]!.trim() : 'missing'}, and neither its URL nor its first bytes name a type WhatsApp takes`,
-    `pass --type (one of ${acceptedMimeTypes().join(', ')})`,
+    convertible ? '--fix converts it to one WhatsApp takes (--voice for a voice note)' : `pass --type (one of ${acceptedMimeTypes().join(', ')})`,
   );
 }
 
