@@ -8,6 +8,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { withMarkedBlock } from './report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'wa-upload.cjs');
@@ -148,10 +149,7 @@ export function withFixSection(previous, rows, nodeVersion, date) {
     fixTable(rows),
     '<!-- bench: end fix -->',
   ].join('\n');
-  const text = previous ?? '';
-  if (/<!-- bench: fix -->[\s\S]*?<!-- bench: end fix -->/.test(text)) return text.replace(/<!-- bench: fix -->[\s\S]*?<!-- bench: end fix -->/, () => block);
-  const at = text.indexOf('<!-- bench: history -->');
-  return at === -1 ? `${text}\n${block}\n` : `${text.slice(0, at)}${block}\n\n${text.slice(at)}`;
+  return withMarkedBlock(previous, 'fix', block);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -199,8 +199,18 @@ export function withReuseSection(previous, table, nodeVersion, date) {
     table,
     '<!-- bench: end reuse -->',
   ].join('\n');
+  return withMarkedBlock(previous, 'reuse', block);
+}
+
+/**
+ * BENCHMARKS.md with the block between `<!-- bench: NAME -->` and `<!-- bench: end NAME -->` replaced by `block`, or,
+ * when there is none, the block inserted before the history (else before "## Reproduce", else at the end).
+ */
+export function withMarkedBlock(previous, name, block) {
   const text = previous ?? '';
-  if (/<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/.test(text)) return text.replace(/<!-- bench: reuse -->[\s\S]*?<!-- bench: end reuse -->/, () => block);
-  const at = text.indexOf('## Reproduce');
+  const marked = new RegExp(`<!-- bench: ${name} -->[\\s\\S]*?<!-- bench: end ${name} -->`);
+  if (marked.test(text)) return text.replace(marked, () => block);
+  const history = text.indexOf('<!-- bench: history -->');
+  const at = history !== -1 ? history : text.indexOf('## Reproduce');
   return at === -1 ? `${text}\n${block}\n` : `${text.slice(0, at)}${block}\n\n${text.slice(at)}`;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import { findGnuTime, killGroup, liveChildren, measure, median } from './measure.js';
+import { withMarkedBlock } from './report.js';
 
 const BIG_BYTES = 95_000_000;
 const SMALL_BYTES = 20_000;
@@ -150,8 +151,5 @@ export function withUrlSourceSection(previous, table, nodeVersion, date) {
     table,
     '<!-- bench: end url -->',
   ].join('\n');
-  const text = previous ?? '';
-  if (/<!-- bench: url -->[\s\S]*?<!-- bench: end url -->/.test(text)) return text.replace(/<!-- bench: url -->[\s\S]*?<!-- bench: end url -->/, () => block);
-  const at = text.indexOf('<!-- bench: history -->') !== -1 ? text.indexOf('<!-- bench: history -->') : text.indexOf('## Reproduce');
-  return at === -1 ? `${text}\n${block}\n` : `${text.slice(0, at)}${block}\n\n${text.slice(at)}`;
+  return withMarkedBlock(previous, 'url', block);
 }
