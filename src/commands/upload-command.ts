@@ -88,8 +88,10 @@ async function sendFiles(files: string[], flags: UploadFlags, context: ProcessCo
     const reuse =
       flags.reuse && !flags.dryRun && !ttlStopsReuse ? openReuseCache(context.env, config, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
     if (reuse) cleanups.unshift(() => reuse.close());
-    // URL sources remember their answer's ETag / Last-Modified beside the IDs (src/sources/source-memory.ts).
-    const sourceMemory = reuse && files.some(isUrlOperand) ? openSourceMemory(context.env, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
+    // URL sources remember their answer's ETag / Last-Modified beside the IDs (src/sources/source-memory.ts). Not with
+    // --fix: what it remembers is the ID of the bytes as sent, which a conversion changes; a fixed source is fetched
+    // and found by its content and recipe instead.
+    const sourceMemory = reuse && !fixing && files.some(isUrlOperand) ? openSourceMemory(context.env, (w) => reporter.warning(w), { persist: !flags.sandbox }) : undefined;
     if (sourceMemory) cleanups.unshift(() => sourceMemory.close());
 
     const items = await batchItems(files, flags, context, cleanups, controller.signal, { config, reporter, reuse: reuse && sourceMemory ? { lookupHash: reuse.lookupHash, memory: sourceMemory } : undefined });

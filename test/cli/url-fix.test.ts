@@ -78,6 +78,39 @@ describe('a URL source with --fix', () => {
   });
 });
 
+describe('a URL source with --fix and --reuse', () => {
+  it('an unchanged source (304) uploaded before without --voice is converted with --voice, never answered with the plain upload\'s ID; the voice note is then reused', async () => {
+    const mp3 = await readFile(join(FIXTURES, 'valid/audio.mp3'));
+    const etag = '"mp3-1"';
+    source.serve('/song.mp3', (req, res) => {
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { etag });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': mp3.length, etag });
+      res.end(mp3);
+    });
+    const url = `${source.url}/song.mp3`;
+    const plain = await cli.run(['--reuse', '--json', url], { env: { TMPDIR: tmp } });
+    expect(plain.code).toBe(0);
+    const plainLine = JSON.parse(plain.stdout) as { id: string; mimeType: string };
+    expect(plainLine.mimeType).toBe('audio/mpeg');
+    const voiced = await cli.run(['--reuse', '--voice', '--json', url], { env: { TMPDIR: tmp } });
+    expect(voiced.code).toBe(0);
+    const voicedLine = JSON.parse(voiced.stdout) as { id: string; mimeType: string; reused?: boolean; fixed?: unknown };
+    expect(voicedLine).toMatchObject({ mimeType: 'audio/ogg' });
+    expect(voicedLine.id).not.toBe(plainLine.id);
+    expect(voicedLine.reused).toBeUndefined();
+    expect(uploads().map((u) => u.file!.contentType)).toEqual(['audio/mpeg', 'audio/ogg']);
+    const again = await cli.run(['--reuse', '--voice', '--json', url], { env: { TMPDIR: tmp } });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id: voicedLine.id, reused: true, mimeType: 'audio/ogg' });
+    expect(uploads()).toHaveLength(2);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+});
+
 describe('the API with a URL and fix', () => {
   it('uploadMedia(new URL(…), { voice: true }) sends the WAV as a mono Opus voice note and says so in `fixed` and `source`', async () => {
     const wav = await readFile(join(FIXTURES, 'fix/voice.wav'));
