@@ -38,19 +38,20 @@ export interface FailureVerdict {
   kind: 'config' | 'api' | 'auth' | 'temporary';
 }
 
-/** TLS errors that say the server's certificate is not trusted: a setup problem a retry cannot fix. */
-const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+/** TLS errors that say a server's certificate is not trusted, and what each means: a setup problem a retry cannot fix. */
+export const TLS_TRUST_PROBLEMS: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate chain holds a self-signed certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate cannot be verified',
+  UNABLE_TO_GET_ISSUER_CERT: 'its certificate issuer is unknown',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate issuer is unknown',
+  CERT_HAS_EXPIRED: 'its certificate has expired',
+  CERT_NOT_YET_VALID: 'its certificate is not valid yet',
+  CERT_UNTRUSTED: 'its certificate is not trusted',
+  CERT_REVOKED: 'its certificate was revoked',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate is for another host name',
+};
+const TLS_TRUST_CODES: ReadonlySet<string> = new Set(Object.keys(TLS_TRUST_PROBLEMS));
 
 /** Decides by Graph code first, HTTP status second (code 3 arrives as HTTP 500, throttling as HTTP 400). */
 export function classifyFailure(failure: TryFailure): FailureVerdict {

@@ -11,8 +11,8 @@ import { ConfigError, InputError, InterruptedError, signalName, TemporaryError, 
 import { fsPromises } from '../files.js';
 import { describeRequestError } from '../graph/graph-errors.js';
 import { proxyRouteFor, type ProxyRoute } from '../graph/proxy.js';
-import { classifyFailure, nextWaitMs, parseRetryAfterMs, type TryFailure } from '../graph/retry-policy.js';
-import { looksLikeHtml } from '../graph/server-values.js';
+import { classifyFailure, nextWaitMs, parseRetryAfterMs, TLS_TRUST_PROBLEMS, type TryFailure } from '../graph/retry-policy.js';
+import { HTML_SNIFF_BYTES, looksLikeHtml } from '../graph/server-values.js';
 import { formatBytes, mediaTypeForMime, type MediaType } from '../media/media-types.js';
 import { collectShortLivedGarbage } from '../upload/memory.js';
 import { LARGEST_LIMIT, sourceFilename, sourceTypeFor } from './source-name.js';
@@ -87,22 +87,7 @@ const SIGNATURE_BYTES = 4100;
  */
 const COLLECT_EVERY_BYTES = 1024 * 1024;
 
-/** How many leading bytes must arrive before anything is written: enough to tell an HTML page from media. */
-const HTML_SNIFF_BYTES = 64;
 
-/** TLS error codes and what they mean for the source, named in the message (never retried: a retry cannot fix them). */
-const TLS_CODES: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its certificate is self-signed',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its certificate chain holds a self-signed certificate',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its certificate cannot be verified',
-  UNABLE_TO_GET_ISSUER_CERT: 'its certificate issuer is unknown',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'its certificate issuer is unknown',
-  CERT_HAS_EXPIRED: 'its certificate has expired',
-  CERT_NOT_YET_VALID: 'its certificate is not valid yet',
-  CERT_UNTRUSTED: 'its certificate is not trusted',
-  CERT_REVOKED: 'its certificate was revoked',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its certificate is for another host name',
-};
 
 /** One try's failure: the HTTP layer's account (judged by the API's retry policy) and the Retry-After it asked for. */
 interface FailedTry {
@@ -179,7 +164,7 @@ function permanentError(failure: TryFailure, description: string): WaUploadError
   if (failure.kind === 'network' && failure.code === 'EPROXYAUTH') {
     return new ConfigError(description, 'put the credentials in the proxy URL (HTTPS_PROXY=http://user:password@host:port), or list the host in NO_PROXY');
   }
-  if (failure.kind === 'network' && TLS_CODES[failure.code]) {
+  if (failure.kind === 'network' && TLS_TRUST_PROBLEMS[failure.code]) {
     return new InputError(description, 'fix the source\'s certificate; if a proxy or firewall inspects TLS, point NODE_EXTRA_CA_CERTS at its CA certificate');
   }
   return new InputError(description);
@@ -298,7 +283,7 @@ async function refusalOf(response: Response): Promise<FailedTry> {
 function failureOf(error: unknown, settings: SourceSettings, proxy: ProxyRoute | undefined, url: URL): TryFailure {
   const failure = describeRequestError(error, settings.timeoutMs, proxy?.name);
   if (failure.kind !== 'network') return failure;
-  const tls = TLS_CODES[failure.code];
+  const tls = TLS_TRUST_PROBLEMS[failure.code];
   if (tls) return { ...failure, message: `the TLS certificate of ${url.host} is not trusted: ${tls} (${failure.code})` };
   if (/^ERR_SSL_|^EPROTO$/.test(failure.code)) return { ...failure, code: 'CERT_UNTRUSTED', message: `the TLS handshake with ${url.host} failed (${failure.code})` };
   if (failure.code.startsWith('HPE_')) {
@@ -375,12 +360,12 @@ async function spool(
       refuseHtmlBytes(head);
       await write(head);
     }
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    // A write that fails at the end (the disk full) is the spool's failure, never taken for the network's.
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(spoolError(error)) : resolve())));
     if (writeError) throw spoolError(writeError);
   } catch (error) {
     out.destroy();
     await closed;
-    if (error instanceof WaUploadError) throw error;
     throw error;
   }
   if (declared !== undefined && bytes < declared) {

@@ -2,6 +2,7 @@
 
 import { join } from 'node:path';
 import { fsPromises } from '../files.js';
+import { safeFilename } from '../graph/server-values.js';
 import { cacheHome } from '../upload/reuse-cache.js';
 
 /** What is remembered of a source that went up: its validators and what its bytes were. No part of the URL is kept. */
@@ -87,8 +88,17 @@ function entryOf(raw: unknown): RememberedSource | undefined {
   if (!e || typeof e !== 'object' || e.version !== 1) return undefined;
   if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(e.sha256) || typeof e.mimeType !== 'string' || typeof e.filename !== 'string') return undefined;
   if (typeof e.bytes !== 'number' || typeof e.category !== 'string' || typeof e.contentType !== 'string') return undefined;
-  const etag = typeof e.etag === 'string' ? e.etag : undefined;
-  const lastModified = typeof e.lastModified === 'string' ? e.lastModified : undefined;
+  if (!Number.isSafeInteger(e.bytes) || e.bytes < 0) return undefined;
+  // Sent back as request headers (If-None-Match, If-Modified-Since): only what a header may hold, as long as remember allows.
+  const etag = validator(e.etag);
+  const lastModified = validator(e.lastModified);
   if (!etag && !lastModified) return undefined;
-  return { etag, lastModified, sha256: e.sha256, mimeType: e.mimeType, category: e.category, filename: e.filename, bytes: e.bytes, contentType: e.contentType };
+  const filename = safeFilename(e.filename);
+  if (!filename) return undefined;
+  return { etag, lastModified, sha256: e.sha256, mimeType: e.mimeType, category: e.category, filename, bytes: e.bytes, contentType: e.contentType };
+}
+
+/** A remembered ETag or Last-Modified fit to be sent as a header value, else undefined. */
+function validator(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= VALIDATOR_MAX_LENGTH && /^[\t\x20-\x7e\x80-\xff]+$/.test(value) ? value : undefined;
 }

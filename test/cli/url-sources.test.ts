@@ -1,6 +1,7 @@
 // URL sources as users meet them: an http(s) operand fetched from a recording host on loopback and uploaded to the sandbox.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -384,6 +385,24 @@ describe('one fetch per run', () => {
     expect(source.requests).toHaveLength(3);
     expect(JSON.parse(third.stdout)).toMatchObject({ id, reused: true, source: { etag: '"rev-2"' } });
     expect(uploads()).toHaveLength(1);
+  });
+
+  it('--reuse: a remembered entry whose ETag is no header value (CR/LF) or whose name is a path is ignored, never sent or printed', async () => {
+    const jpeg = await fixture('valid/photo.jpg');
+    source.serve('/planted.jpg', { headers: { 'content-type': 'image/jpeg', etag: '"fresh"' }, body: jpeg });
+    const url = `${source.url}/planted.jpg`;
+    const memory = join(cli.dirs.home, '.cache', 'wa-upload', 'sources');
+    await mkdir(memory, { recursive: true, mode: 0o700 });
+    const entry = { version: 1, etag: '"x"\r\nX-Injected: 1', sha256: sha256Of(jpeg), mimeType: 'image/jpeg', category: 'image', filename: '../../etc/passwd', bytes: jpeg.length, contentType: 'image/jpeg' };
+    const file = join(memory, `${createHash('sha256').update(new URL(url).href).digest('hex')}.json`);
+    await writeFile(file, JSON.stringify(entry), { mode: 0o600 });
+    const result = await cli.run(['--reuse', '--json', url]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(source.requests).toHaveLength(1);
+    expect(source.requests[0]!.headers['if-none-match']).toBeUndefined();
+    expect(source.requests[0]!.headers['x-injected']).toBeUndefined();
+    expect(JSON.parse(result.stdout)).toMatchObject({ filename: 'planted.jpg', sha256: sha256Of(jpeg) });
   });
 
   it('--reuse with Last-Modified only: If-Modified-Since is sent, 304 reuses the ID', async () => {
