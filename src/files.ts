@@ -3,6 +3,8 @@
 // a short shortage of descriptors (EMFILE/ENFILE) instead of failing at once.
 
 import fs from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 /** A file open for reading: positional reads, then close (what the upload path used of a FileHandle). */
 export interface OpenFile {
@@ -96,6 +98,16 @@ function openFile(fd: number): OpenFile {
   };
 }
 
+/**
+ * Whether a cache entry (a regular file, or with `folder` a real folder) may be trusted: owned by this user and
+ * writable by no one else, so that another local user cannot have planted or changed it.
+ */
+export function isOwnUnshared(info: fs.Stats, kind: 'file' | 'folder' = 'file'): boolean {
+  const uid = process.getuid?.();
+  const right = kind === 'file' ? info.isFile() : info.isDirectory();
+  return right && (uid === undefined || info.uid === uid) && (info.mode & 0o022) === 0;
+}
+
 /** node:fs's stat, as a promise. */
 export function statOf(path: string): Promise<fs.Stats> {
   return new Promise((resolve, reject) => {
@@ -119,4 +131,10 @@ export function readText(path: string): Promise<string> {
  */
 export function fsPromises(): typeof import('node:fs/promises') {
   return process.getBuiltinModule('node:fs/promises');
+}
+
+/** The folder that holds the cache: $XDG_CACHE_HOME/wa-upload or ~/.cache/wa-upload. */
+export function cacheHome(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  return join(base, 'wa-upload');
 }

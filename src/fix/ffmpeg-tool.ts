@@ -1,11 +1,11 @@
 // Finds the ffmpeg --fix runs (--ffmpeg, FFMPEG_PATH, config ffmpegPath, then PATH) and checks its version and encoders.
 
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { accessSync, constants, fstatSync, lstatSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { cacheHome, isOwnUnshared } from '../files.js';
+import { ENV_NAMES } from '../settings/config.js';
 
 /** The ffmpeg a run converts with. */
 export interface FfmpegTool {
@@ -85,7 +85,9 @@ function onPath(name: string, pathVariable: string, cwd: string): string | undef
 /** Runs `ffmpeg -encoders` (no shell, no stdin): the version from its banner, the encoder names from its list. */
 function checkBinary(path: string, source: string, env: NodeJS.ProcessEnv): Promise<{ version: string; encoders: Set<string> }> {
   return new Promise((resolvePromise, reject) => {
-    execFile(path, ['-nostdin', '-encoders'], { timeout: QUERY_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+    // Like every ffmpeg run, without the token's variables in its environment.
+    const options = { env: withoutSecrets(env), timeout: QUERY_TIMEOUT_MS, killSignal: 'SIGKILL' as const, maxBuffer: 4 * 1024 * 1024, windowsHide: true };
+    execFile(path, ['-nostdin', '-encoders'], options, (error, stdout, stderr) => {
       if (error) {
         const why = (error as NodeJS.ErrnoException & { killed?: boolean }).killed
           ? `did not answer -encoders within ${QUERY_TIMEOUT_MS / 1000} s`
@@ -105,10 +107,16 @@ function checkBinary(path: string, source: string, env: NodeJS.ProcessEnv): Prom
   });
 }
 
+/** The environment ffmpeg runs with: this process's, without the variables that may hold the access token. */
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of ENV_NAMES.token) delete copy[name];
+  return copy;
+}
+
 /** Where checks of ffmpeg binaries are kept: $XDG_CACHE_HOME/wa-upload/ffmpeg or ~/.cache/wa-upload/ffmpeg. */
 function checksFolder(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'wa-upload', 'ffmpeg');
+  return join(cacheHome(env), 'ffmpeg');
 }
 
 /** The file a binary's check is kept in: named by its path, size, inode and times, so a replaced binary is checked anew. */
@@ -123,30 +131,41 @@ function checkFile(path: string, env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-/** The kept check of this binary, if any (anything unreadable or odd is no check: the binary is asked again). */
+/**
+ * The kept check of this binary, if any: only from a folder and file of this user's that no one else can write (a
+ * planted answer would pass a binary that is not ffmpeg); anything unreadable or odd is no check (it is asked again).
+ */
 async function rememberedCheck(path: string, env: NodeJS.ProcessEnv): Promise<{ version: string; encoders: Set<string> } | undefined> {
   const file = checkFile(path, env);
   if (!file) return undefined;
+  let fd: number | undefined;
   try {
-    const kept = JSON.parse(await readFile(file, 'utf8')) as { version?: unknown; encoders?: unknown };
+    if (!isOwnUnshared(lstatSync(dirname(file)), 'folder')) return undefined;
+    // Without blocking, and checked on the open file: a named pipe planted there must not hold the run.
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    if (!isOwnUnshared(fstatSync(fd))) return undefined;
+    const kept = JSON.parse(readFileSync(fd, 'utf8')) as { version?: unknown; encoders?: unknown };
     if (typeof kept.version !== 'string' || !Array.isArray(kept.encoders) || !kept.encoders.every((e) => typeof e === 'string')) return undefined;
     return { version: kept.version, encoders: new Set(kept.encoders as string[]) };
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Keeps a check (a private temp file renamed into place); never fails the run. */
+/** Keeps a check (a new private temp file, renamed into place); never fails the run. */
 function remember(path: string, env: NodeJS.ProcessEnv, checked: { version: string; encoders: Set<string> }): void {
   const file = checkFile(path, env);
   if (!file) return;
+  const temp = `${file}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify({ version: checked.version, encoders: [...checked.encoders] }), { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify({ version: checked.version, encoders: [...checked.encoders] }), { mode: 0o600, flag: 'wx' });
     renameSync(temp, file);
   } catch {
     // Not kept: the next run asks the binary again.
+    rmSync(temp, { force: true });
   }
 }
 

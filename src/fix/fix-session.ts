@@ -7,8 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { inspectFile, prepareFile, type PrepareOptions, type PreparedFile } from '../media/inspect.js';
 import { formatBytes, partFilename } from '../media/media-types.js';
-import { ENV_NAMES } from '../settings/config.js';
-import { findFfmpeg, type FfmpegTool } from './ffmpeg-tool.js';
+import { findFfmpeg, withoutSecrets, type FfmpegTool } from './ffmpeg-tool.js';
 import { chooseRecipe, foreignByContent, foreignByExtension, type Diagnosis, type Recipe } from './recipe.js';
 import { ffmpegArguments, probeDuration, runFfmpeg } from './run-ffmpeg.js';
 import { tempFolder } from './temp-folder.js';
@@ -211,13 +210,6 @@ export function openFixStep(settings: FixSettings): FixStep {
 
     close: () => folder.remove(),
   };
-}
-
-/** The environment without the access token's variables: ffmpeg needs none of them. */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const copy = { ...env };
-  for (const name of ENV_NAMES.token) delete copy[name];
-  return copy;
 }
 
 /** The sha256 of a file, hex, streamed. */

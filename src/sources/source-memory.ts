@@ -1,9 +1,8 @@
 // --reuse for URL sources: what a URL's answer was last time (ETag, Last-Modified, the bytes' sha256 and type), so an unchanged source is not fetched again.
 
 import { join } from 'node:path';
-import { fsPromises } from '../files.js';
+import { cacheHome, fsPromises, isOwnUnshared } from '../files.js';
 import { safeFilename } from '../graph/server-values.js';
-import { cacheHome } from '../upload/reuse-cache.js';
 
 /** What is remembered of a source that went up: its validators and what its bytes were. No part of the URL is kept. */
 interface RememberedSource {
@@ -45,9 +44,7 @@ export function openSourceMemory(env: NodeJS.ProcessEnv, warn: (text: string) =>
       if (!persist) return inMemory.get(url.href);
       const path = fileOf(url);
       try {
-        const info = await fsPromises().stat(path);
-        const uid = process.getuid?.();
-        if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) return undefined;
+        if (!isOwnUnshared(await fsPromises().stat(path))) return undefined;
         return entryOf(JSON.parse(await fsPromises().readFile(path, 'utf8')));
       } catch {
         return undefined;

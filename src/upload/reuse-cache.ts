@@ -1,12 +1,11 @@
 // --reuse: remembers media IDs by content so the same file is not uploaded twice within their lifetime.
 
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../settings/config.js';
 import type { PreparedFile } from '../media/inspect.js';
 import { isMediaId } from '../graph/media-id.js';
-import { fsPromises, openForReading, whenDescriptorsAllow } from '../files.js';
+import { cacheHome, fsPromises, openForReading, whenDescriptorsAllow } from '../files.js';
 
 // node:crypto loads when the cache is first used (process.getBuiltinModule): a run without --reuse never needs it.
 const crypto = (): typeof import('node:crypto') => process.getBuiltinModule('node:crypto');
@@ -24,12 +23,6 @@ interface CacheEntry {
   bytes: number;
   mimeType: string;
   uploadedAt: string;
-}
-
-/** The folder that holds the cache: $XDG_CACHE_HOME/wa-upload or ~/.cache/wa-upload. */
-export function cacheHome(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'wa-upload');
 }
 
 /** Where the cache lives: a folder of 256 shard files, `media-ids/00.json` to `media-ids/ff.json`. */

@@ -1,7 +1,8 @@
 // --fix as users meet it: each conversion checked from what the sandbox received, with ffprobe and with the project's own checks.
 
 import { spawnSync } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -426,14 +427,53 @@ describe('safe: private folder, local files only, names that start with -', () =
     // An ffmpeg wrapper that records its output folder's mode and whether it sees the token, then runs the real one.
     const record = join(cli.dirs.cwd, 'record.txt');
     const wrapper = join(cli.dirs.cwd, 'recording-ffmpeg');
-    await writeFile(wrapper, `#!/bin/sh\nfor last; do :; done\nout="\${last#file:}"\ncase "$*" in *-protocol_whitelist*-y*) stat -c '%a %n' "$(dirname "$out")" >> "${record}"; echo "token:\${WA_TOKEN:-none}" >> "${record}";; esac\nexec "${ffmpegOnPath}" "$@"\n`);
+    const calls = join(cli.dirs.cwd, 'calls.txt');
+    await writeFile(wrapper, `#!/bin/sh\necho "$2 token:\${WA_TOKEN:-none}" >> "${calls}"\nfor last; do :; done\nout="\${last#file:}"\ncase "$*" in *-protocol_whitelist*-y*) stat -c '%a %n' "$(dirname "$out")" >> "${record}"; echo "token:\${WA_TOKEN:-none}" >> "${record}";; esac\nexec "${ffmpegOnPath}" "$@"\n`);
     await chmod(wrapper, 0o755);
-    const c = await convert(fixture('problem/vorbis.ogg'), ['--ffmpeg', wrapper]);
+    // In-process, this worker's own environment stands for the process's: a child given no env of its own inherits it.
+    const before = process.env.WA_TOKEN;
+    process.env.WA_TOKEN = 'worker-token-that-must-not-reach-ffmpeg';
+    let c: Converted;
+    try {
+      c = await convert(fixture('problem/vorbis.ogg'), ['--ffmpeg', wrapper]);
+    } finally {
+      if (before === undefined) delete process.env.WA_TOKEN;
+      else process.env.WA_TOKEN = before;
+    }
     expect(c.line.mimeType).toBe('audio/ogg');
     const [modeLine, tokenLine] = (await readFile(record, 'utf8')).trim().split('\n');
     expect(modeLine).toMatch(new RegExp(`^700 ${tmp}/wa-upload-fix-\\w+$`));
     expect(tokenLine).toBe('token:none');
+    // Every run of it, the -encoders check before the conversion too, goes without the token.
+    const seen = (await readFile(calls, 'utf8')).trim().split('\n');
+    expect(seen).toContain('-encoders token:none');
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    for (const call of seen) expect(call).toMatch(/ token:none$/);
     expect(await readdir(tmp)).toEqual([]);
+  });
+
+  it('a kept ffmpeg check that another user could have written is not believed: the binary is asked again', async () => {
+    // Not ffmpeg at all: only a planted "it is ffmpeg 7.0 with every encoder" answer would let it pass.
+    const fake = join(cli.dirs.cwd, 'not-ffmpeg');
+    await writeFile(fake, '#!/bin/sh\nexit 1\n');
+    await chmod(fake, 0o755);
+    const info = await stat(fake);
+    const key = `${fake}\0${info.size}\0${info.ino}\0${info.mtimeMs}\0${info.ctimeMs}`;
+    const folder = join(cli.dirs.home, '.cache', 'wa-upload', 'ffmpeg');
+    await mkdir(folder, { recursive: true });
+    await chmod(folder, 0o777);
+    const planted = join(folder, `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.json`);
+    await writeFile(planted, JSON.stringify({ version: '7.0', encoders: ['libopus', 'libx264', 'aac', 'libwebp', 'libwebp_anim', 'png', 'mjpeg'] }));
+    await chmod(planted, 0o666);
+    const shared = await run(['--fix', '--ffmpeg', fake, fixture('valid/photo.jpg')]);
+    expect(shared.code).toBe(3);
+    expect(shared.stderr).toMatch(/^error: ffmpeg \S+not-ffmpeg from --ffmpeg failed to run -encoders/m);
+    // The same answer in a private folder and file of the user's own is the kept check it stands for.
+    await chmod(folder, 0o700);
+    await chmod(planted, 0o600);
+    const own = await run(['--fix', '--ffmpeg', fake, fixture('valid/photo.jpg')]);
+    expect(own.code).toBe(0);
+    expect(cli.sandbox.requests).toHaveLength(1);
   });
 
   it('a file named -clip.mov (after --) is read as a file, not an option', async () => {
