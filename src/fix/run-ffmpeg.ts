@@ -95,7 +95,9 @@ export function runFfmpeg(run: FfmpegRun): Promise<FfmpegResult> {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         if (line.trim() === '') continue;
-        if (duration === undefined) duration = durationOf(line);
+        // The last Duration line is the input's: a file name can hold a line that looks like one, and ffmpeg prints the
+        // name (in its Input header) before the real line.
+        if (run.durationSeconds === undefined) duration = durationOf(line) ?? duration;
         tail.push(line);
         if (tail.length > STDERR_LINES_KEPT) tail.shift();
       }
@@ -196,7 +198,8 @@ export function probeDuration(ffmpeg: string, input: string, env: NodeJS.Process
       signal?.removeEventListener('abort', onAbort);
       running.delete(child);
       if (running.size === 0) process.removeListener('exit', killRunning);
-      const seconds = text.split('\n').map(durationOf).find((value) => value !== undefined);
+      // The last one: the input's name, printed before it, may hold a line that looks like a Duration.
+      const seconds = text.split('\n').map(durationOf).findLast((value) => value !== undefined);
       resolve(seconds);
     };
     child.on('error', done);

@@ -82,6 +82,14 @@ describe('runFfmpeg', () => {
     expect(await probeDuration(ffmpeg, clip, process.env)).toBeCloseTo(4, 1);
     expect(await probeDuration(ffmpeg, join(FIXTURES, 'valid/image.png'), process.env)).toBeUndefined();
   });
+
+  it('a file name holding a line that looks like a Duration does not set the duration (ffmpeg prints the name first)', async () => {
+    const forged = join(dir, 'x\n  Duration: 05:00:00.00, start: 0.000000, bitrate: 1 kbps\ny.mov');
+    await copyFile(clip, forged);
+    expect(await probeDuration(ffmpeg, forged, process.env)).toBeCloseTo(4, 1);
+    const result = await runFfmpeg({ ffmpeg, input: forged, outputOptions: H264, output: join(dir, 'forged-out.mp4'), timeoutMs: 60_000, env: process.env });
+    expect(result.durationSeconds).toBeCloseTo(4, 1);
+  });
 });
 
 describe('chooseRecipe', () => {
