@@ -405,8 +405,9 @@ async function uploadMediaUnguarded(path: string | UrlLike, options: UploadOptio
     if (!typeOverride) throw new InputError(`WhatsApp does not accept ${options.type} (the type option)`, `use one of ${MEDIA_TYPES.map((t) => t.mimeType).join(', ')}`);
   }
   const settings = await graphSettings(options, signal, 'phoneNumberId');
-  const send = (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<UploadedMedia> =>
-    withFix(options, 'phoneNumberId', async (step) => {
+  // ffmpeg is found and checked before anything is fetched or sent (as the command does).
+  return withFix(options, 'phoneNumberId', async (step) => {
+    const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<UploadedMedia> => {
       const { prepared, fixed } = await aboutFile(file, () => preparedFor(step, { shown: file, path: bytesAt, name }, { typeOverride, strict: options.strict }, signal));
       const result = await aboutFile(file, () =>
         graph.uploadFile({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
@@ -423,9 +424,10 @@ async function uploadMediaUnguarded(path: string | UrlLike, options: UploadOptio
         ...(source ? { source } : {}),
         ...(fixed ? { fixed } : {}),
       };
-    });
-  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride, fix: options.fix === true || options.voice === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
-  return send(path, path, undefined);
+    };
+    if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { typeOverride, fix: options.fix === true || options.voice === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+    return send(path, path, undefined);
+  });
 }
 
 /**
@@ -439,8 +441,9 @@ export async function createHandle(path: string | UrlLike, options: HandleOption
 async function createHandleUnguarded(path: string | UrlLike, options: HandleOptions, signal: AbortSignal): Promise<CreatedHandle> {
   if (!isUrlArgument(path)) checkedPath(path, 'path');
   const settings = await graphSettings(options, signal, 'appId');
-  const send = (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<CreatedHandle> =>
-    withFix(options, 'appId', async (step) => {
+  // ffmpeg is found and checked before anything is fetched or sent (as the command does).
+  return withFix(options, 'appId', async (step) => {
+    const send = async (file: string, bytesAt: string, name: string | undefined, source?: ApiSourceInfo): Promise<CreatedHandle> => {
       const { prepared, fixed } = await aboutFile(file, () => preparedFor(step, { shown: file, path: bytesAt, name }, { strict: options.strict, accepted: HANDLE_TYPES }, signal));
       const result = await aboutFile(file, () =>
         uploadForHandle({ path: prepared.path, size: prepared.size, filename: prepared.filename, mimeType: prepared.mimeType }, settings, options.onEvent),
@@ -456,9 +459,10 @@ async function createHandleUnguarded(path: string | UrlLike, options: HandleOpti
         ...(source ? { source } : {}),
         ...(fixed ? { fixed } : {}),
       };
-    });
-  if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { fix: options.fix === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
-  return send(path, path, undefined);
+    };
+    if (isUrlArgument(path)) return withUrlSource(path, sourceSettings(settings), { fix: options.fix === true }, (spool) => send(spool.shown, spool.path, spool.filename, spool.source));
+    return send(path, path, undefined);
+  });
 }
 
 /** A media ID's URL (valid 5 minutes), MIME type, sha256 and size. */

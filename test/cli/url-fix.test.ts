@@ -126,5 +126,20 @@ describe('the API with a URL and fix', () => {
     expect(media).toMatchObject({ mimeType: 'audio/ogg', filename: 'voice.ogg', source: { url: `${source.url}/api/voice.wav` }, fixed: { from: { sha256: sha256Of(wav) } } });
     expect(uploads().at(-1)!.file).toMatchObject({ contentType: 'audio/ogg', sha256: media.sha256 });
   });
-});
 
+  it('uploadMedia(new URL(…), { fix: true }) with no usable ffmpeg fails before anything is fetched or sent', async () => {
+    source.serve('/api/clip.mov', { headers: { 'content-type': 'video/quicktime' }, body: await readFile(join(FIXTURES, 'fix/clip.mov')) });
+    const attempt = uploadMedia(new URL(`${source.url}/api/clip.mov`), {
+      token: TEST_TOKEN,
+      baseUrl: cli.sandbox.url,
+      phoneNumberId: TEST_PHONE_NUMBER_ID,
+      configFile: false,
+      env: { PATH: process.env.PATH, TMPDIR: tmp },
+      fix: true,
+      ffmpegPath: join(tmp, 'no-ffmpeg-here'),
+    });
+    await expect(attempt).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('does not exist') });
+    expect(source.requests).toHaveLength(0);
+    expect(uploads()).toHaveLength(0);
+  });
+});
