@@ -16,7 +16,7 @@ import type { Reporter } from '../output.js';
 import { urlBatchItem, type UrlItemOptions } from '../sources/batch-source.js';
 import { openSourceMemory } from '../sources/source-memory.js';
 import { isUrlOperand, parseSourceUrl } from '../sources/source-url.js';
-import { fixHint } from '../fix/recipe.js';
+import { fixHint } from '../media/content-rules.js';
 
 /** The phone number ID the built-in sandbox uses when none is given. */
 export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';

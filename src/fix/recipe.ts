@@ -2,7 +2,7 @@
 
 import { extname } from 'node:path';
 import { InputError } from '../errors.js';
-import { fixOf, type RuleId } from '../media/content-rules.js';
+import type { RuleId } from '../media/content-rules.js';
 import { formatBytes, maxBytesFor, mediaType, type MediaType } from '../media/media-types.js';
 import type { ContentFinding } from '../media/preflight.js';
 
@@ -305,10 +305,4 @@ function pngFromWebp(animated: boolean, reasons: string[]): Recipe {
     needsDuration: false,
     tries: () => [['-map', '0:v:0', '-frames:v', '1', '-vf', EIGHT_BIT_RGB, '-c:v', 'png', '-f', 'image2', '-update', '1']],
   };
-}
-
-/** The hint for findings --fix would mend, without --fix: "--fix converts it to mono Opus in Ogg", or undefined. */
-export function fixHint(findings: readonly ContentFinding[]): string | undefined {
-  const what = [...new Set(findings.map((f) => fixOf(f.rule)).filter((text): text is string => text !== undefined))];
-  return what.length === 0 ? undefined : `pass --fix and wa-upload ${what.join('; ')}`;
 }

@@ -172,6 +172,12 @@ export function strictAllows(id: RuleId): boolean {
 }
 
 /** What --fix does about a finding of this rule, or undefined when it does not mend it. */
-export function fixOf(id: RuleId): string | undefined {
+function fixOf(id: RuleId): string | undefined {
   return (CONTENT_RULES[id] as ContentRule).fix;
+}
+
+/** The hint for findings --fix would mend, without --fix: "--fix converts it to mono Opus in Ogg", or undefined. */
+export function fixHint(findings: readonly { rule: RuleId }[]): string | undefined {
+  const what = [...new Set(findings.map((f) => fixOf(f.rule)).filter((text): text is string => text !== undefined))];
+  return what.length === 0 ? undefined : `pass --fix and wa-upload ${what.join('; ')}`;
 }

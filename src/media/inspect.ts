@@ -13,7 +13,7 @@ import {
   type MediaType,
 } from './media-types.js';
 import { examineContent, type ContentFinding, type ContentVerdict } from './preflight.js';
-import { fixOf } from './content-rules.js';
+import { fixHint } from './content-rules.js';
 
 /** A file that passed every check, with what will be sent. */
 export interface PreparedFile {
@@ -90,11 +90,7 @@ export async function inspectFile(path: string, options: PrepareOptions, name: s
 export async function prepareFile(file: string, path: string, options: PrepareOptions = {}, name: string = basename(file)): Promise<PreparedFile> {
   const { size, type, verdict } = await inspectFile(path, options, name);
   const warnings = [...verdict.warnings];
-  const mendable = (text: string | undefined): string | undefined => {
-    const rule = verdict.findings.find((finding) => finding.text === text)?.rule;
-    const fix = rule === undefined ? undefined : fixOf(rule);
-    return fix === undefined ? undefined : `pass --fix and wa-upload ${fix}`;
-  };
+  const mendable = (text: string | undefined): string | undefined => fixHint(verdict.findings.filter((finding) => finding.text === text));
   if (verdict.refusal) throw new InputError(verdict.refusal, mendable(verdict.refusal), warnings);
   if (options.accepted && !options.accepted.mimeTypes.includes(type.mimeType)) {
     throw new InputError(`${type.mimeType} is not a type ${options.accepted.by} takes`, `convert it to one of ${options.accepted.mimeTypes.join(', ')}`, warnings);
