@@ -71,15 +71,9 @@ const FOREIGN_EXTENSIONS: Record<string, ForeignFormat> = {
 };
 
 /** file-type's names of content in a format WhatsApp does not take that --fix converts (GIF bytes named .jpg). */
-const FOREIGN_CONTENT: Record<string, ForeignFormat> = {
-  gif: FOREIGN_EXTENSIONS['.gif']!,
-  mov: FOREIGN_EXTENSIONS['.mov']!,
-  webm: FOREIGN_EXTENSIONS['.webm']!,
-  mkv: FOREIGN_EXTENSIONS['.mkv']!,
-  avi: FOREIGN_EXTENSIONS['.avi']!,
-  wav: FOREIGN_EXTENSIONS['.wav']!,
-  flac: FOREIGN_EXTENSIONS['.flac']!,
-};
+const FOREIGN_CONTENT: Record<string, ForeignFormat> = Object.fromEntries(
+  ['gif', 'mov', 'webm', 'mkv', 'avi', 'wav', 'flac'].map((name) => [name, FOREIGN_EXTENSIONS[`.${name}`]!]),
+);
 
 /** The foreign format an extension names, when --fix converts it. */
 export function foreignByExtension(name: string): ForeignFormat | undefined {

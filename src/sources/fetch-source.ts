@@ -205,8 +205,8 @@ async function fetchOnce(
   onEvent: (event: SourceEvent) => void,
 ): Promise<{ ok: true; value: Omit<FetchedSource, 'path' | 'cleanup'> | UnchangedSource } | FailedTry> {
   let current = request.url;
-  const started = Date.now();
   for (let hop = 0; ; hop++) {
+    const started = Date.now();
     const proxy = await proxyRouteFor(current.href, settings.timeoutMs, { carriesToken: false });
     onEvent({ type: 'request', attempt, url: redactedUrl(current), conditional: request.conditional !== undefined });
     const stream = got.stream(current.href, {
